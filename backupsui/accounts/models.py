@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import crypto
+
+
+class ApiToken(models.Model):
+    """One user's Backups API token, encrypted at rest. Only its last four characters show."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    ciphertext = models.TextField()
+    last4 = models.CharField(max_length=4)
+    saved_at = models.DateTimeField()
+    last_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"…{self.last4}"
+
+    def __repr__(self) -> str:
+        return f"<ApiToken user={self.user_id} …{self.last4}>"
+
+    def reveal(self) -> str:
+        return crypto.decrypt(self.ciphertext)

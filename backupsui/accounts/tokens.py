@@ -1,0 +1,62 @@
+"""Saving, reading and removing a user's API token. The token page and the commands use this."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from backupsui.audit.models import Action, Outcome
+from backupsui.audit.recorder import note, record
+from backupsui.backups.cache import forget, remember
+from backupsui.upstream import BackupsClient
+
+from .crypto import encrypt
+from .models import ApiToken
+
+ACCEPTED_WRITE_EVERY = timedelta(minutes=1)
+
+
+def verify_and_save(request, user, token: str) -> ApiToken:
+    """Checks the token with one list call, then stores it encrypted. Raises UpstreamError."""
+    token = token.strip()
+    with record(request, Action.TOKEN_SET, actor=user, actor_username=user.get_username()):
+        backups = BackupsClient(token).list_backups()
+        now = timezone.now()
+        stored, _ = ApiToken.objects.update_or_create(
+            user=user,
+            defaults={
+                "ciphertext": encrypt(token),
+                "last4": token[-4:],
+                "saved_at": now,
+                "last_accepted_at": now,
+            },
+        )
+    forget(user.pk, servers=True)
+    # The verifying list is as good as any: the first page needs no second call.
+    remember(user.pk, None, None, backups)
+    return stored
+
+
+def remove(request, user) -> bool:
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    if deleted:
+        note(
+            request,
+            Action.TOKEN_REMOVED,
+            Outcome.SUCCEEDED,
+            actor=user,
+            actor_username=user.get_username(),
+        )
+    forget(user.pk, servers=True)
+    return bool(deleted)
+
+
+def stored_token(user) -> ApiToken | None:
+    return ApiToken.objects.filter(user=user).first()
+
+
+def mark_accepted(token: ApiToken) -> None:
+    """Notes a successful call, writing at most once a minute."""
+    now = timezone.now()
+    if token.last_accepted_at is None or now - token.last_accepted_at > ACCEPTED_WRITE_EVERY:
+        token.last_accepted_at = now
+        ApiToken.objects.filter(pk=token.pk).update(last_accepted_at=now)

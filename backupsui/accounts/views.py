@@ -1,0 +1,66 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backupsui.upstream import Unauthorized, UpstreamError
+
+from . import tokens
+from .forms import TokenForm
+
+
+def _next_url(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def token(request):
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                tokens.verify_and_save(request, request.user, form.cleaned_data["token"])
+            except Unauthorized:
+                form.add_error(
+                    "token",
+                    _(
+                        "The backups service refused this token, so it was "
+                        "not saved. Check it and paste it again."
+                    ),
+                )
+                status = 400
+            except UpstreamError as error:
+                form.add_error(
+                    None,
+                    _("The token could not be checked, so it was not saved: %(reason)s")
+                    % {"reason": error.message},
+                )
+                status = 502
+            else:
+                messages.success(request, _("Your API token was checked and saved."))
+                return redirect(_next_url(request) or "backups:list")
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "stored": tokens.stored_token(request.user),
+        "next": _next_url(request) or "",
+    }
+    return render(request, "accounts/token.html", context, status=status)
+
+
+@require_POST
+@login_required
+def token_remove(request):
+    if tokens.remove(request, request.user):
+        messages.success(request, _("Your API token was removed from the panel."))
+    return redirect("accounts:token")

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only, even for superusers."""
+
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "server_id",
+        "server_name",
+        "backup_id",
+        "outcome",
+        "upstream_status",
+    )
+    list_filter = ("action", "outcome")
+    search_fields = ("actor_username", "server_name", "=server_id", "=backup_id", "request_id")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "backupsui.audit"
+    label = "audit"
+    verbose_name = "Audit trail"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the sign-in receivers)

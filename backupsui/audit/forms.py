@@ -1,0 +1,54 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Action, Outcome
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any action")), *Action.choices]
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices]
+    )
+    server_id = forms.IntegerField(
+        label=_("Server id"), required=False, min_value=1, max_value=2**63 - 1
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    event = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+
+    def apply(self, events):
+        """The events narrowed by every valid filter; an invalid one is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("user"):
+            events = events.filter(actor_username__iexact=data["user"])
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        if data.get("outcome"):
+            events = events.filter(outcome=data["outcome"])
+        if data.get("server_id"):
+            events = events.filter(server_id=data["server_id"])
+        if data.get("event"):
+            events = events.filter(pk=data["event"])
+        zone = timezone.get_current_timezone()
+        if data.get("since"):
+            events = events.filter(
+                created_at__gte=datetime.combine(data["since"], time(), tzinfo=zone)
+            )
+        if data.get("until"):
+            end = datetime.combine(data["until"], time(), tzinfo=zone) + timedelta(days=1)
+            events = events.filter(created_at__lt=end)
+        return events

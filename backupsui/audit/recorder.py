@@ -1,0 +1,78 @@
+"""record(): an audit event written before the upstream call and finished after it.
+
+An UpstreamError finishes the event as failed (or unknown, where a change may have happened);
+any other exception leaves it pending: on record, never missing.
+"""
+
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+from backupsui.upstream import UpstreamError
+
+from .log import log_event
+from .models import AuditEvent, Outcome
+
+MESSAGE_MAX = 2000
+
+
+def _request_facts(request) -> dict:
+    if request is None:  # a management command
+        return {
+            "actor": None,
+            "actor_username": "",
+            "remote_addr": None,
+            "user_agent": "manage.py",
+            "request_id": "",
+        }
+    user = getattr(request, "user", None)
+    actor = user if user is not None and user.is_authenticated else None
+    return {
+        "actor": actor,
+        "actor_username": actor.get_username() if actor else "",
+        "remote_addr": request.META.get("REMOTE_ADDR") or None,
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "request_id": getattr(request, "request_id", ""),
+    }
+
+
+def start(request, action, **facts) -> AuditEvent:
+    values = _request_facts(request)
+    values.update(facts)
+    values["server_name"] = (values.get("server_name") or "")[:255]
+    if "actor_username" in facts:
+        values["actor_username"] = facts["actor_username"][:150]
+    event = AuditEvent.objects.create(action=action, **values)
+    log_event(event)
+    return event
+
+
+def finish(event: AuditEvent, outcome: str, *, status=None, message="", **facts) -> AuditEvent:
+    event.outcome = outcome
+    event.upstream_status = status
+    event.message = str(message)[:MESSAGE_MAX]
+    event.finished_at = timezone.now()
+    for name, value in facts.items():
+        setattr(event, name, value)
+    event.save()
+    log_event(event)
+    return event
+
+
+def note(request, action, outcome=Outcome.SUCCEEDED, *, message="", **facts) -> AuditEvent:
+    """An event that is complete as soon as it is written (sign-in, token removed, a 403)."""
+    event = start(request, action, **facts)
+    return finish(event, outcome, message=message)
+
+
+@contextmanager
+def record(request, action, **facts):
+    event = start(request, action, **facts)
+    try:
+        yield event
+    except UpstreamError as error:
+        outcome = Outcome.UNKNOWN if error.outcome_unknown else Outcome.FAILED
+        finish(event, outcome, status=error.status, message=error.message)
+        raise
+    if event.outcome == Outcome.PENDING:
+        finish(event, Outcome.SUCCEEDED, status=event.upstream_status, message=event.message)

@@ -1,0 +1,111 @@
+"""One user's dealings with the Backups API: their token, their cached lists, their changes,
+each change audited. Views call this and stay thin."""
+
+from dataclasses import dataclass
+
+from backupsui.accounts.crypto import TokenKeyError
+from backupsui.accounts.models import ApiToken
+from backupsui.accounts.tokens import mark_accepted, stored_token
+from backupsui.audit.models import Action, AuditEvent
+from backupsui.audit.recorder import record
+from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized
+
+from . import cache
+
+
+class NoToken(Exception):
+    """The user has no usable API token stored."""
+
+
+@dataclass
+class Panel:
+    user: object
+    token: ApiToken
+    client: BackupsClient
+
+    def _call(self, method, *args):
+        try:
+            result = method(*args)
+        except Unauthorized:
+            cache.forget(self.user.pk)
+            raise
+        mark_accepted(self.token)
+        return result
+
+    def backups(
+        self, server_id: int | None = None, backup_type: str | None = None, *, fresh: bool = False
+    ) -> cache.Entry:
+        if not fresh:
+            entry = cache.recall(self.user.pk, server_id, backup_type)
+            if entry is not None:
+                return entry
+        listed = self._call(self.client.list_backups, server_id, backup_type)
+        return cache.remember(self.user.pk, server_id, backup_type, listed)
+
+    def find(self, backup_id: int, server_id: int | None = None) -> Backup | None:
+        for backup in self.backups(server_id).backups:
+            if backup.id == backup_id:
+                return backup
+        return None
+
+    def server_name(self, server_id: int) -> str | None:
+        known = cache.servers_seen(self.user.pk).get(server_id)
+        if known:
+            return known
+        for backup in self.backups(server_id).backups:
+            if backup.server.id == server_id:
+                return backup.server.name
+        return None
+
+    def create(self, request, server_id: int, description: str) -> Created:
+        name = cache.servers_seen(self.user.pk).get(server_id, "")
+        with record(request, Action.BACKUP_CREATE, server_id=server_id, server_name=name) as event:
+            try:
+                created = self._call(self.client.create_backup, server_id, description)
+            finally:
+                cache.forget(self.user.pk)
+            event.backup_id = created.backup.id
+            event.server_name = created.backup.server.name
+            event.upstream_status = created.status
+            event.message = created.message
+        return created
+
+    def delete(self, request, backup: Backup) -> None:
+        with record(
+            request,
+            Action.BACKUP_DELETE,
+            server_id=backup.server.id,
+            server_name=backup.server.name,
+            backup_id=backup.id,
+        ) as event:
+            try:
+                event.upstream_status = self._call(self.client.delete_backup, backup.id)
+            finally:
+                cache.forget(self.user.pk)
+
+    def restore(self, request, backup: Backup) -> tuple[str, AuditEvent]:
+        with record(
+            request,
+            Action.SERVER_RESTORE,
+            server_id=backup.server.id,
+            server_name=backup.server.name,
+            backup_id=backup.id,
+        ) as event:
+            try:
+                restored = self._call(self.client.restore_server, backup.server.id, backup.id)
+            finally:
+                cache.forget(self.user.pk)
+            event.upstream_status = restored.status
+            event.message = restored.message
+        return restored.message, event
+
+
+def panel_for(user) -> Panel:
+    token = stored_token(user)
+    if token is None:
+        raise NoToken
+    try:
+        plaintext = token.reveal()
+    except TokenKeyError:
+        raise NoToken from None
+    return Panel(user, token, BackupsClient(plaintext))

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backups"
+
+urlpatterns = [
+    path("backups/", views.backup_list, name="list"),
+    path("backups/poll/", views.poll, name="poll"),
+    path("backups/new/", views.backup_create, name="create"),
+    path("backups/<int:backup_id>/delete/", views.backup_delete, name="delete"),
+    path("servers/<int:server_id>/restore/", views.server_restore, name="restore"),
+]

@@ -1,0 +1,224 @@
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache as shared_cache
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from backupsui.upstream import Unauthorized, UpstreamError
+
+from . import cache
+from .decorators import panel_required, permission_required_or_403
+from .forms import CreateBackupForm, FilterForm, PollForm, RestoreForm
+from .listing import SORTS, select, statuses
+from .polling import poll_changes, watch_param
+
+PAGE_SIZE = 50
+DOUBLE_SUBMIT_SECONDS = 10
+
+
+def _error(error: UpstreamError) -> dict:
+    return {
+        "message": error.message,
+        "token_refused": isinstance(error, Unauthorized),
+        "status": error.status,
+    }
+
+
+@require_GET
+@login_required
+@permission_required_or_403("backups.view_backups")
+@panel_required
+def backup_list(request):
+    form = FilterForm(request.GET)
+    form.is_valid()
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        "sorts": SORTS,
+        "servers": sorted(
+            cache.servers_seen(request.user.pk).items(), key=lambda item: item[1].casefold()
+        ),
+    }
+    try:
+        entry = request.panel.backups(filters["server_id"], filters["backup_type"])
+    except UpstreamError as error:
+        context["error"] = _error(error)
+    else:
+        rows = select(entry, status=filters["status"], q=filters["q"], sort=filters["sort"])
+        page = Paginator(rows, PAGE_SIZE).get_page(filters["page"])
+        context.update(
+            page=page,
+            statuses=statuses(entry),
+            watch=watch_param(page),
+            servers=sorted(
+                cache.servers_seen(request.user.pk).items(), key=lambda item: item[1].casefold()
+            ),
+            server_name=cache.servers_seen(request.user.pk).get(filters["server_id"]),
+        )
+    partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
+    template = "backups/list.html#results" if partial else "backups/list.html"
+    status = 502 if "error" in context and not request.htmx else 200
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+@permission_required_or_403("backups.view_backups")
+@panel_required
+def poll(request):
+    form = PollForm(request.GET)
+    return render(request, "backups/poll.html", poll_changes(request.panel, form.watched()))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required_or_403("backups.create_backup")
+@panel_required
+def backup_create(request):
+    if request.method == "GET":
+        form = CreateBackupForm(initial={"server_id": request.GET.get("server_id", "")})
+        return render(request, "backups/create.html", {"form": form})
+    form = CreateBackupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "backups/create.html", {"form": form}, status=400)
+    server_id = form.cleaned_data["server_id"]
+    description = form.cleaned_data["description"]
+    digest = hashlib.sha256(description.encode()).hexdigest()[:16]
+    once_key = f"create:{request.user.pk}:{server_id}:{digest}"
+    if not shared_cache.add(once_key, 1, timeout=DOUBLE_SUBMIT_SECONDS):
+        messages.warning(
+            request,
+            _(
+                "This backup was requested a moment ago; it is not asked "
+                "for twice. Check the list below."
+            ),
+        )
+        return redirect(reverse("backups:list") + f"?server_id={server_id}")
+    try:
+        created = request.panel.create(request, server_id, description)
+    except UpstreamError as error:
+        shared_cache.delete(once_key)
+        for field, errors in error.fields.items():
+            target = field if field in form.fields else None
+            for text in errors:
+                form.add_error(target, text)
+        if not error.fields:
+            form.add_error(None, error.message)
+        return render(
+            request,
+            "backups/create.html",
+            {"form": form, "error": _error(error)},
+            status=_form_status(error),
+        )
+    messages.success(
+        request,
+        _("Backup %(id)s of %(server)s started. %(message)s")
+        % {
+            "id": created.backup.id,
+            "server": created.backup.server.name,
+            "message": created.message,
+        },
+    )
+    return _go(request, reverse("backups:list") + f"?server_id={server_id}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required_or_403("backups.delete_backup")
+@panel_required
+def backup_delete(request, backup_id: int):
+    server_id = _int(request.GET.get("server_id") or request.POST.get("server_id"))
+    try:
+        backup = request.panel.find(backup_id, server_id)
+    except UpstreamError as error:
+        return render(request, "backups/delete.html", {"error": _error(error)}, status=502)
+    if backup is None:
+        raise Http404(_("No such backup."))
+    context = {"backup": backup}
+    if backup.in_progress:
+        context["refusal"] = _(
+            "This backup is still in progress; it can be deleted once it has finished."
+        )
+        return render(
+            request, "backups/delete.html", context, status=409 if request.method == "POST" else 200
+        )
+    if request.method == "GET":
+        return render(request, "backups/delete.html", context)
+    try:
+        request.panel.delete(request, backup)
+    except UpstreamError as error:
+        context["error"] = _error(error)
+        return render(request, "backups/delete.html", context, status=_form_status(error))
+    messages.success(
+        request,
+        _("Backup %(id)s of %(server)s was deleted.")
+        % {"id": backup.id, "server": backup.server.name},
+    )
+    return _go(request, reverse("backups:list") + f"?server_id={backup.server.id}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required_or_403("backups.restore_server")
+@panel_required
+def server_restore(request, server_id: int):
+    data = request.POST if request.method == "POST" else None
+    backup_id = _int((data or request.GET).get("backup_id"))
+    if backup_id is None:
+        raise Http404(_("Choose a backup to restore from."))
+    try:
+        backup = request.panel.find(backup_id, server_id)
+    except UpstreamError as error:
+        return render(request, "backups/restore.html", {"error": _error(error)}, status=502)
+    if backup is None or backup.server.id != server_id:
+        raise Http404(_("No such backup of this server."))
+    form = RestoreForm(data, initial={"backup_id": backup.id}, server_name=backup.server.name)
+    context = {"backup": backup, "form": form}
+    if request.method == "GET":
+        return render(request, "backups/restore.html", context)
+    if not form.is_valid():
+        return render(request, "backups/restore.html", context, status=400)
+    try:
+        message, event = request.panel.restore(request, backup)
+    except UpstreamError as error:
+        context["error"] = _error(error)
+        return render(request, "backups/restore.html", context, status=_form_status(error))
+    messages.success(
+        request,
+        format_html(
+            '{} {} <a href="{}">{}</a>',
+            _("Restore of %(server)s from backup %(id)s was accepted.")
+            % {"server": backup.server.name, "id": backup.id},
+            message,
+            reverse("audit:list") + f"?event={event.pk}",
+            _("See it in the audit trail."),
+        ),
+    )
+    return _go(request, reverse("backups:list") + f"?server_id={server_id}")
+
+
+def _go(request, url):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _form_status(error: UpstreamError) -> int:
+    if error.status in (400, 404):
+        return error.status
+    return 502

@@ -1,0 +1,269 @@
+"""The sandbox's in-memory world: accounts, servers and backups, seeded deterministically.
+
+It follows backups-api.md and nothing more. All access goes through one lock, and time comes
+from an injectable clock so tests can move it.
+"""
+
+import calendar
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+AUTOMATIC = "automatic"
+MANUAL = "manual"
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+DESCRIPTION_MAX = 255
+AUTOMATIC_DESCRIPTION = "Automatic daily backup"
+
+
+def add_month(moment: datetime) -> datetime:
+    """The same day and time a calendar month later, clamped to the month's last day."""
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(slots=True)
+class Server:
+    id: int
+    name: str
+    account: str
+    status: str = "active"
+    active_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Backup:
+    id: int
+    server: Server
+    backup_type: str
+    created_at: datetime
+    description: str
+    size_mb: int
+    expires_at: datetime | None
+    completes_at: datetime
+
+    def status(self, now: datetime) -> str:
+        return COMPLETED if now >= self.completes_at else IN_PROGRESS
+
+    def as_json(self, now: datetime) -> dict:
+        done = now >= self.completes_at
+        return {
+            "id": self.id,
+            "server": {"id": self.server.id, "name": self.server.name},
+            "backup_type": self.backup_type,
+            "status": COMPLETED if done else IN_PROGRESS,
+            "size_mb": self.size_mb if done else None,
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "description": self.description,
+        }
+
+
+@dataclass
+class SandboxConfig:
+    """What the sandbox holds. `accounts` maps each token to an account name."""
+
+    accounts: dict[str, str] = field(default_factory=dict)
+    seed: int = 1
+    servers: int = 3
+    days: int = 30
+    manual_per_server: int = 2
+    completion_delay: float = 5.0
+    restore_delay: float = 5.0
+    document_example: bool = False
+
+    @staticmethod
+    def servers_for(backups: int, days: int = 30, manual_per_server: int = 2) -> int:
+        """How many servers (per account) give about `backups` backups."""
+        per_server = days + manual_per_server
+        return max(1, -(-backups // per_server))
+
+
+class SandboxState:
+    def __init__(self, config: SandboxConfig, clock: Callable[[], datetime] | None = None):
+        self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.lock = threading.Lock()
+        self.servers: dict[int, Server] = {}
+        self.backups: dict[int, Backup] = {}
+        self.next_id = 1
+        self.random = random.Random(config.seed)  # noqa: S311 - a deterministic seed, not a secret
+        self.last_daily: dict[int, datetime] = {}
+        with self.lock:
+            if config.document_example:
+                self._seed_document_example()
+            else:
+                self._seed(self.clock())
+
+    # Seeding -------------------------------------------------------------------------------
+
+    def _seed(self, now: datetime) -> None:
+        server_id = 12345
+        for account in sorted(set(self.config.accounts.values())):
+            for number in range(1, self.config.servers + 1):
+                kind = ("web-server", "db-server", "cache-server")[(number - 1) % 3]
+                server = Server(server_id, f"{kind}-{number:02d}", account)
+                self.servers[server_id] = server
+                server_id += 1
+        pending: list[Backup] = []
+        today_3am = now.replace(hour=3, minute=0, second=0, microsecond=0)
+        latest = today_3am if now >= today_3am else today_3am - timedelta(days=1)
+        for server in self.servers.values():
+            for day in range(self.config.days - 1, -1, -1):
+                taken = latest - timedelta(days=day)
+                pending.append(self._automatic(server, taken))
+            self.last_daily[server.id] = latest
+            for number in range(self.config.manual_per_server):
+                taken = latest - timedelta(
+                    days=self.random.randint(0, 40), hours=-7, minutes=-number
+                )
+                pending.append(
+                    Backup(
+                        0,
+                        server,
+                        MANUAL,
+                        taken,
+                        f"Pre-update backup {number + 1}",
+                        self._size(),
+                        None,
+                        taken,
+                    )
+                )
+        # The document's own example is not sorted; neither is the sandbox.
+        self.random.shuffle(pending)
+        for backup in pending:
+            self._add(backup)
+
+    def _seed_document_example(self) -> None:
+        account = sorted(set(self.config.accounts.values()))[0]
+        server = Server(12345, "web-server-01", account)
+        self.servers[server.id] = server
+        examples = [
+            (501, AUTOMATIC, 4523, datetime(2025, 1, 16, 3, tzinfo=UTC), AUTOMATIC_DESCRIPTION),
+            (499, MANUAL, 4456, datetime(2025, 1, 14, 10, 30, tzinfo=UTC), "Pre-update backup"),
+            (495, AUTOMATIC, 4389, datetime(2025, 1, 15, 3, tzinfo=UTC), AUTOMATIC_DESCRIPTION),
+        ]
+        for backup_id, kind, size, taken, description in examples:
+            expires = add_month(taken) if kind == AUTOMATIC else None
+            self.backups[backup_id] = Backup(
+                backup_id, server, kind, taken, description, size, expires, taken
+            )
+        self.next_id = 502
+
+    def _automatic(self, server: Server, taken: datetime) -> Backup:
+        return Backup(
+            0,
+            server,
+            AUTOMATIC,
+            taken,
+            AUTOMATIC_DESCRIPTION,
+            self._size(),
+            add_month(taken),
+            taken,
+        )
+
+    def _size(self) -> int:
+        return self.random.randint(800, 9000)
+
+    def _add(self, backup: Backup) -> Backup:
+        backup.id = self.next_id
+        self.next_id += 1
+        self.backups[backup.id] = backup
+        return backup
+
+    # Time passing ---------------------------------------------------------------------------
+
+    def _tick(self, now: datetime) -> None:
+        """Take the daily 03:00 UTC backups that fell due and drop the expired ones."""
+        if self.config.document_example:
+            return
+        for server_id, last in self.last_daily.items():
+            server = self.servers[server_id]
+            while last + timedelta(days=1) <= now:
+                last += timedelta(days=1)
+                self._add(self._automatic(server, last))
+            self.last_daily[server_id] = last
+        expired = [b.id for b in self.backups.values() if b.expires_at and b.expires_at <= now]
+        for backup_id in expired:
+            del self.backups[backup_id]
+        for server in self.servers.values():
+            if server.active_at and now >= server.active_at:
+                server.status, server.active_at = "active", None
+
+    # The API's operations -------------------------------------------------------------------
+
+    def list_backups(self, account: str, server_id: int | None, backup_type: str | None) -> list:
+        with self.lock:
+            now = self.clock()
+            self._tick(now)
+            return [
+                backup.as_json(now)
+                for backup in self.backups.values()
+                if backup.server.account == account
+                and (server_id is None or backup.server.id == server_id)
+                and (backup_type is None or backup.backup_type == backup_type)
+            ]
+
+    def server(self, account: str, server_id: int) -> Server | None:
+        server = self.servers.get(server_id)
+        return server if server is not None and server.account == account else None
+
+    def create_backup(self, account: str, server_id: int, description: str) -> dict | None:
+        with self.lock:
+            now = self.clock()
+            self._tick(now)
+            server = self.server(account, server_id)
+            if server is None:
+                return None
+            created = now.replace(microsecond=0)
+            backup = self._add(
+                Backup(
+                    0,
+                    server,
+                    MANUAL,
+                    created,
+                    description,
+                    self._size(),
+                    None,
+                    now + timedelta(seconds=self.config.completion_delay),
+                )
+            )
+            return backup.as_json(now)
+
+    def delete_backup(self, account: str, backup_id: int) -> bool:
+        with self.lock:
+            backup = self.backups.get(backup_id)
+            if backup is None or backup.server.account != account:
+                return False
+            del self.backups[backup_id]
+            return True
+
+    def restore_server(self, account: str, server_id: int, backup_id: int) -> tuple[int, dict]:
+        with self.lock:
+            now = self.clock()
+            self._tick(now)
+            server = self.server(account, server_id)
+            if server is None:
+                return 404, {"detail": "Server not found."}
+            backup = self.backups.get(backup_id)
+            if backup is None or backup.server.account != account:
+                return 404, {"detail": "Backup not found."}
+            if backup.server.id != server_id:
+                return 400, {"backup_id": ["This backup belongs to another server."]}
+            if backup.status(now) != COMPLETED:
+                return 400, {"backup_id": ["This backup is not completed yet."]}
+            server.status = "restoring"
+            server.active_at = now + timedelta(seconds=self.config.restore_delay)
+            return 202, {
+                "server": {"id": server.id, "name": server.name, "status": server.status},
+                "backup_id": backup.id,
+                "message": f"Server {server.name} is being restored from backup {backup.id}.",
+            }

@@ -1,0 +1,256 @@
+"""The only code that speaks HTTP to the Backups API.
+
+Explicit timeouts; GETs retried with backoff on connection errors and 502/503/504 (honouring a
+bounded Retry-After); POST and DELETE never retried; one keep-alive session per thread; every
+failure turned into an UpstreamError with a message fit for the user. The token goes in the
+Authorization header and nowhere else: not in a URL, a log line or an exception.
+"""
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+import backupsui
+
+from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
+from .models import Backup, parse_backup, parse_list
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"backupsui/{backupsui.__version__}"
+RETRY_AFTER_CAP = 5.0
+STATUS_ERRORS: dict[int, type[UpstreamError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Unauthorized,
+    404: NotFound,
+    422: BadRequest,
+}
+
+
+class _BoundedRetry(Retry):
+    """A Retry whose Retry-After wait never exceeds a few seconds: a page must answer."""
+
+    def get_retry_after(self, response):
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, RETRY_AFTER_CAP)
+
+
+def _retry() -> Retry:
+    return _BoundedRetry(
+        total=3,
+        connect=3,
+        read=0,
+        status=3,
+        other=0,
+        backoff_factor=0.2,
+        backoff_max=2.0,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        session.headers["User-Agent"] = USER_AGENT
+        adapter = HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=8)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _local.session = session
+    return session
+
+
+@dataclass(frozen=True)
+class Created:
+    backup: Backup
+    message: str
+    status: int = 201
+
+
+@dataclass(frozen=True)
+class Restored:
+    message: str
+    status: int = 202
+
+
+def _body(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _fields(body) -> dict[str, list[str]]:
+    if not isinstance(body, dict):
+        return {}
+    fields = {}
+    for name, value in body.items():
+        if name in ("detail", "message"):
+            continue
+        if isinstance(value, str):
+            fields[name] = [value]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            fields[name] = list(value)
+    return fields
+
+
+def _detail(body) -> str | None:
+    if isinstance(body, dict):
+        for key in ("detail", "message"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                return body[key].strip()[:500]
+    return None
+
+
+def error_for(response: requests.Response, *, may_have_changed: bool) -> UpstreamError:
+    status = response.status_code
+    body = _body(response)
+    detail = _detail(body)
+    if status >= 500 or status == 429:
+        message = _("The backups service is unavailable (HTTP %(status)s).") % {"status": status}
+        if may_have_changed:
+            message += " " + _("The outcome is unknown: check the list before trying again.")
+        else:
+            message += " " + _("Nothing was changed.")
+        return Unavailable(message, status=status, outcome_unknown=may_have_changed)
+    kind = STATUS_ERRORS.get(status, BadRequest)
+    if kind is BadRequest:
+        fields = _fields(body)
+        message = detail or (
+            _("The backups service refused the request (HTTP %(status)s).") % {"status": status}
+        )
+        return BadRequest(message, status=status, fields=fields)
+    return kind(detail if kind is NotFound and detail else None, status=status)
+
+
+class BackupsClient:
+    """The Backups API as seen with one user's token."""
+
+    def __init__(self, token: str, *, base_url: str | None = None, timeout=None):
+        self._auth = {"Authorization": f"Bearer {token}"}
+        self.base_url = (base_url or settings.BACKUPS_API_URL).rstrip("/")
+        self.timeout = timeout or (
+            settings.BACKUPS_API_CONNECT_TIMEOUT,
+            settings.BACKUPS_API_TIMEOUT,
+        )
+
+    def __repr__(self) -> str:
+        return f"<BackupsClient {self.base_url}>"
+
+    def _request(self, method: str, path: str, *, params=None, payload=None):
+        may_change = method != "GET"
+        headers = dict(self._auth)
+        data = None
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(payload)
+        try:
+            response = _session().request(
+                method,
+                self.base_url + path,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise Unavailable(
+                _("The backups service did not answer in time; nothing was changed.")
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            # A refused or unreachable connection never carried the request.
+            unknown = may_change and not _never_sent(error)
+            raise _transport_failure(unknown) from None
+        except requests.exceptions.Timeout:
+            raise _transport_failure(may_change, timed_out=True) from None
+        except requests.exceptions.RequestException:
+            raise _transport_failure(may_change) from None
+        if not 200 <= response.status_code < 300:
+            raise error_for(response, may_have_changed=may_change)
+        logger.debug("%s %s -> %s", method, path, response.status_code)
+        return response
+
+    def list_backups(
+        self, server_id: int | None = None, backup_type: str | None = None
+    ) -> list[Backup]:
+        params = {}
+        if server_id is not None:
+            params["server_id"] = int(server_id)
+        if backup_type:
+            params["backup_type"] = backup_type
+        response = self._request("GET", "/backups/", params=params)
+        return parse_list(_json_or_bad(response))
+
+    def create_backup(self, server_id: int, description: str = "") -> Created:
+        payload = {"server_id": int(server_id)}
+        if description:
+            payload["description"] = description
+        response = self._request("POST", "/backups/", payload=payload)
+        body = _json_or_bad(response)
+        message = body.get("message") if isinstance(body, dict) else None
+        return Created(
+            parse_backup(body), message if isinstance(message, str) else "", response.status_code
+        )
+
+    def delete_backup(self, backup_id: int) -> int:
+        return self._request("DELETE", f"/backups/{int(backup_id)}/").status_code
+
+    def restore_server(self, server_id: int, backup_id: int) -> Restored:
+        """Asks for a restore. Any 2xx means accepted, with the upstream's message if any."""
+        response = self._request(
+            "POST", f"/servers/{int(server_id)}/restore/", payload={"backup_id": int(backup_id)}
+        )
+        return Restored(_detail(_body(response)) or "", response.status_code)
+
+
+def _json_or_bad(response: requests.Response):
+    body = _body(response)
+    if body is None:
+        raise BadResponse(status=response.status_code)
+    return body
+
+
+def _never_sent(error: requests.exceptions.ConnectionError) -> bool:
+    text = repr(error)
+    return any(sign in text for sign in ("NewConnectionError", "NameResolutionError"))
+
+
+def _transport_failure(unknown: bool, timed_out: bool = False) -> Unavailable:
+    if timed_out:
+        head = _("The backups service did not answer in time.")
+    else:
+        head = _("The backups service could not be reached.")
+    if unknown:
+        tail = _("The outcome is unknown: check the list before trying again.")
+    else:
+        tail = _("Nothing was changed.")
+    return Unavailable(f"{head} {tail}", outcome_unknown=unknown)
+
+
+def ping() -> bool:
+    """Whether the Backups API answers at all (a 401 without a token counts as answering)."""
+    try:
+        response = _session().get(
+            settings.BACKUPS_API_URL.rstrip("/") + "/backups/",
+            timeout=(settings.BACKUPS_API_CONNECT_TIMEOUT, 3),
+            allow_redirects=False,
+        )
+    except requests.exceptions.RequestException:
+        return False
+    return response.status_code < 500

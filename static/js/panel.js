@@ -1,0 +1,58 @@
+// What htmx cannot do by itself: pause polling in hidden tabs, tick elapsed times,
+// and disable a form's buttons once it is sent so a double click sends it once.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute("data-poll") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    var poller = document.querySelector("[data-poll]");
+    if (poller && document.visibilityState === "visible" && window.htmx) {
+      window.htmx.trigger(poller, "poll-now");
+    }
+  });
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time.elapsed[data-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-since"));
+      if (isNaN(since)) { return; }
+      var s = Math.max(0, Math.floor((now - since) / 1000));
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+      el.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-once")) { return; }
+    if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+    form.setAttribute("data-sent", "1");
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) {
+        b.disabled = true;
+        b.setAttribute("aria-busy", "true");
+      });
+    }, 0);
+  });
+
+  // A page restored from the back/forward cache gets its buttons back.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      form.removeAttribute("data-sent");
+      form.querySelectorAll("button[type=submit]").forEach(function (b) {
+        b.disabled = false;
+        b.removeAttribute("aria-busy");
+      });
+    });
+  });
+})();

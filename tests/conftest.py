@@ -1,0 +1,87 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache as django_cache
+from django.utils import timezone
+
+from backupsui.accounts.crypto import encrypt
+from backupsui.accounts.models import ApiToken
+from backupsui.accounts.roles import OPERATORS, SUPPORT
+from backupsui.backups import cache as backups_cache
+from backupsui.sandbox.server import SandboxServer
+from backupsui.sandbox.state import SandboxConfig
+
+OPERATOR_TOKEN = "sbx_operator_token_for_tests_0001"
+SUPPORT_TOKEN = "sbx_support_token_for_tests_0002"
+OTHER_TOKEN = "sbx_other_account_token_0003"
+TOKENS = {OPERATOR_TOKEN: "acme", SUPPORT_TOKEN: "acme", OTHER_TOKEN: "globex"}
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    backups_cache.clear()
+    django_cache.clear()
+    yield
+    backups_cache.clear()
+
+
+def start_sandbox(**config) -> SandboxServer:
+    config.setdefault("accounts", dict(TOKENS))
+    return SandboxServer(SandboxConfig(**config)).start()
+
+
+@pytest.fixture
+def sandbox(settings):
+    """A sandbox with three servers per account and a short backup delay, on a free port."""
+    server = start_sandbox(servers=3, completion_delay=0.5, restore_delay=0.5)
+    settings.BACKUPS_API_URL = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def document_sandbox(settings):
+    """A sandbox holding exactly the document's three example backups."""
+    server = start_sandbox(document_example=True, completion_delay=0.5)
+    settings.BACKUPS_API_URL = server.url
+    yield server
+    server.stop()
+
+
+def make_user(django_user_model, username, role=None, token=None):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if token:
+        ApiToken.objects.create(
+            user=user, ciphertext=encrypt(token), last4=token[-4:], saved_at=timezone.now()
+        )
+    return user
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    return make_user(django_user_model, "olivia", OPERATORS, OPERATOR_TOKEN)
+
+
+@pytest.fixture
+def support(db, django_user_model):
+    return make_user(django_user_model, "sam", SUPPORT, SUPPORT_TOKEN)
+
+
+@pytest.fixture
+def outsider(db, django_user_model):
+    """Signed in, with a token, but in no role."""
+    return make_user(django_user_model, "otto", None, OTHER_TOKEN)
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def support_client(client, support):
+    client.force_login(support)
+    return client
