@@ -53,7 +53,9 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}/api/v1"
 
     def start(self) -> "SandboxServer":
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="sandbox")
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.05,), daemon=True, name="sandbox"
+        )
         self.thread.start()
         return self
 

@@ -1,0 +1,79 @@
+"""Settings come from the environment; a bad value fails at start, naming the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from backupsui.env import env_bool, env_list, env_number, env_url
+
+
+def test_it_reads_booleans_lists_numbers_and_urls(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_LIST", " a, b ,,c ")
+    monkeypatch.setenv("X_NUM", "2.5")
+    monkeypatch.setenv("X_URL", "https://api.example.com/v1/")
+    assert env_bool("X_BOOL") is True
+    assert env_list("X_LIST") == ["a", "b", "c"]
+    assert env_number("X_NUM", 1.0) == 2.5
+    assert env_url("X_URL", "") == "https://api.example.com/v1"
+    assert env_bool("X_MISSING", True) is True
+
+
+@pytest.mark.parametrize(
+    ("reader", "value"),
+    [
+        (lambda: env_bool("X_BAD"), "maybe"),
+        (lambda: env_number("X_BAD", 1.0), "ten"),
+        (lambda: env_number("X_BAD", 1.0), "-3"),
+        (lambda: env_url("X_BAD", ""), "ftp://x"),
+    ],
+)
+def test_it_names_the_variable_with_a_bad_value(monkeypatch, reader, value):
+    monkeypatch.setenv("X_BAD", value)
+    with pytest.raises(ImproperlyConfigured, match="X_BAD"):
+        reader()
+
+
+def run_check(**env):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BACKUPS", "DATABASE_URL"))
+    }
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_secrets_when_debug_is_off():
+    result = run_check(DJANGO_SETTINGS_MODULE="backupsui.settings")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_a_bad_timeout_by_name():
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", BACKUPS_API_TIMEOUT="soon"
+    )
+    assert result.returncode != 0 and "BACKUPS_API_TIMEOUT" in result.stderr
+
+
+def test_it_passes_the_deploy_check_in_production_configuration():
+    from cryptography.fernet import Fernet
+
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings",
+        DJANGO_SECRET_KEY="x" * 20 + "-Production-Like-Secret-Key-With-Entropy-1234567890",
+        BACKUPSUI_TOKEN_KEYS=Fernet.generate_key().decode(),
+        DJANGO_ALLOWED_HOSTS="backups.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,264 @@
+"""The client against the sandbox over loopback, and against odd-but-valid answers."""
+
+import json
+import logging
+import socket
+
+import pytest
+import requests
+import responses
+from responses import matchers
+from urllib3 import HTTPResponse
+
+from backupsui.upstream import (
+    BackupsClient,
+    BadRequest,
+    BadResponse,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
+from backupsui.upstream.client import RETRY_AFTER_CAP, USER_AGENT, _retry
+from tests.conftest import OPERATOR_TOKEN
+
+URL = "http://backups.test/api/v1"
+ITEM = {
+    "id": 501,
+    "server": {"id": 12345, "name": "web-server-01"},
+    "backup_type": "automatic",
+    "status": "completed",
+    "size_mb": 4523,
+    "created_at": "2025-01-16T03:00:00Z",
+    "expires_at": "2025-02-16T03:00:00Z",
+    "description": "Automatic daily backup",
+}
+
+
+def client(token="secret-token-abcd", **kwargs):
+    return BackupsClient(token, base_url=URL, timeout=(0.5, 0.5), **kwargs)
+
+
+def listing(*items):
+    return {"count": len(items), "results": list(items)}
+
+
+# Against the sandbox, over real HTTP ------------------------------------------------------
+
+
+def test_it_lists_creates_deletes_and_restores_against_the_sandbox(sandbox):
+    api = BackupsClient(OPERATOR_TOKEN, base_url=sandbox.url)
+    backups = api.list_backups()
+    assert len(backups) == 3 * 32
+    assert {b.server.id for b in api.list_backups(server_id=12345)} == {12345}
+    assert {b.backup_type for b in api.list_backups(backup_type="manual")} == {"manual"}
+    created = api.create_backup(12345, "before the upgrade")
+    assert created.backup.status == "in_progress" and created.backup.size_mb is None
+    assert created.status == 201 and "Backup is being created" in created.message
+    completed = next(b for b in backups if b.status == "completed" and b.server.id == 12345)
+    restored = api.restore_server(12345, completed.id)
+    assert restored.status == 202 and "restored" in restored.message
+    assert api.delete_backup(completed.id) == 204
+    with pytest.raises(NotFound):
+        api.delete_backup(completed.id)
+    with pytest.raises(NotFound):
+        api.create_backup(999, "")
+
+
+def test_it_reports_a_refused_token_and_field_errors_from_the_sandbox(sandbox):
+    with pytest.raises(Unauthorized):
+        BackupsClient("nope-nope", base_url=sandbox.url).list_backups()
+    api = BackupsClient(OPERATOR_TOKEN, base_url=sandbox.url)
+    with pytest.raises(BadRequest) as caught:
+        api.create_backup(12345, "x" * 300)
+    assert "description" in caught.value.fields
+
+
+def test_it_reuses_one_connection_per_thread(sandbox):
+    api = BackupsClient(OPERATOR_TOKEN, base_url=sandbox.url)
+    from backupsui.upstream.client import _session
+
+    assert _session() is _session()
+    api.list_backups(server_id=12345)
+
+
+# Odd but valid answers, at the client boundary -------------------------------------------
+
+
+@responses.activate
+def test_it_parses_unsorted_lists_nulls_unknown_statuses_and_extra_fields():
+    odd = dict(ITEM, id=7, status="deleting", size_mb=None, expires_at=None, extra={"a": 1})
+    missing_description = {k: v for k, v in ITEM.items() if k != "description"}
+    responses.get(
+        URL + "/backups/",
+        json=listing(ITEM, odd, missing_description, dict(ITEM, id=8, description=None)),
+    )
+    backups = client().list_backups()
+    assert [b.id for b in backups] == [501, 7, 501, 8]
+    assert backups[1].status == "deleting" and backups[1].size_mb is None
+    assert backups[1].expires_at is None
+    assert backups[2].description == "" and backups[3].description == ""
+    assert backups[0].created_at.utcoffset().total_seconds() == 0
+
+
+@responses.activate
+def test_it_sends_the_token_only_in_the_authorization_header_and_names_itself():
+    responses.get(
+        URL + "/backups/",
+        json=listing(),
+        match=[
+            matchers.header_matcher(
+                {"Authorization": "Bearer secret-token-abcd", "User-Agent": USER_AGENT}
+            ),
+            matchers.query_param_matcher({"server_id": "12345", "backup_type": "manual"}),
+        ],
+    )
+    assert client().list_backups(server_id=12345, backup_type="manual") == []
+    assert "secret-token" not in responses.calls[0].request.url
+
+
+@responses.activate
+def test_it_posts_json_for_create_and_restore():
+    responses.post(
+        URL + "/backups/",
+        status=201,
+        json=dict(ITEM, status="in_progress", size_mb=None, message="Started."),
+        match=[matchers.json_params_matcher({"server_id": 12345, "description": "note"})],
+    )
+    responses.post(
+        URL + "/servers/12345/restore/",
+        status=200,
+        body=b"",
+        match=[matchers.json_params_matcher({"backup_id": 501})],
+    )
+    created = client().create_backup(12345, "note")
+    assert created.message == "Started." and created.backup.in_progress
+    restored = client().restore_server(12345, 501)
+    assert restored.status == 200 and restored.message == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "kind", "text"),
+    [
+        (401, b"", None, Unauthorized, "refused"),
+        (403, b'{"detail": "Forbidden"}', "application/json", Unauthorized, "refused"),
+        (404, b'{"detail": "Backup not found."}', "application/json", NotFound, "not found"),
+        (404, b"<html>nope</html>", "text/html", NotFound, "No such"),
+        (400, b'{"server_id": ["Bad id."]}', "application/json", BadRequest, "HTTP 400"),
+        (400, b"<html><body>Bad Request</body></html>", "text/html", BadRequest, "HTTP 400"),
+        (409, b'{"message": "Busy restoring."}', "application/json", BadRequest, "Busy"),
+        (500, b"", None, Unavailable, "HTTP 500"),
+        (502, b"<html><h1>502 Bad Gateway</h1></html>", "text/html", Unavailable, "HTTP 502"),
+    ],
+)
+@responses.activate
+def test_it_turns_error_answers_into_readable_errors(status, body, content_type, kind, text):
+    responses.get(URL + "/backups/", status=status, body=body, content_type=content_type)
+    with pytest.raises(kind) as caught:
+        client().list_backups()
+    assert text.lower() in caught.value.message.lower()
+    assert caught.value.status == status
+    assert "<html" not in caught.value.message
+
+
+@responses.activate
+def test_it_keeps_field_errors_from_a_400():
+    responses.post(
+        URL + "/backups/",
+        status=400,
+        json={"server_id": ["A valid integer is required."], "description": "Long."},
+    )
+    with pytest.raises(BadRequest) as caught:
+        client().create_backup(1, "x")
+    assert caught.value.fields == {
+        "server_id": ["A valid integer is required."],
+        "description": ["Long."],
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"results": "no"}',
+        b'{"results": [{"id": "x"}]}',
+        b'{"results": [{"id": 1, "server": {"id": 1}}]}',
+    ],
+)
+@responses.activate
+def test_it_reports_answers_of_the_wrong_shape(body):
+    responses.get(URL + "/backups/", body=body, content_type="application/json")
+    with pytest.raises(BadResponse):
+        client().list_backups()
+
+
+@responses.activate
+def test_it_retries_a_get_after_503_then_succeeds():
+    responses.get(URL + "/backups/", status=503, headers={"Retry-After": "0"})
+    responses.get(URL + "/backups/", json=listing(ITEM))
+    assert [b.id for b in client().list_backups()] == [501]
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_it_retries_a_get_after_429():
+    responses.get(URL + "/backups/", status=429, headers={"Retry-After": "0"})
+    responses.get(URL + "/backups/", json=listing())
+    assert client().list_backups() == []
+    assert len(responses.calls) == 2
+
+
+@pytest.mark.parametrize(("header", "wait"), [("2", 2.0), ("3600", RETRY_AFTER_CAP)])
+def test_it_honours_retry_after_but_never_waits_long(header, wait):
+    answer = HTTPResponse(status=503, headers={"Retry-After": header})
+    assert _retry().get_retry_after(answer) == wait
+
+
+@responses.activate
+def test_it_never_retries_a_post_or_delete():
+    responses.post(URL + "/backups/", status=503)
+    responses.delete(URL + "/backups/5/", status=502)
+    with pytest.raises(Unavailable) as caught:
+        client().create_backup(1, "")
+    assert caught.value.outcome_unknown
+    with pytest.raises(Unavailable):
+        client().delete_backup(5)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_it_turns_a_timeout_into_unavailable():
+    responses.get(URL + "/backups/", body=requests.exceptions.ReadTimeout("slow"))
+    responses.post(URL + "/backups/", body=requests.exceptions.ReadTimeout("slow"))
+    with pytest.raises(Unavailable) as caught:
+        client().list_backups()
+    assert "in time" in caught.value.message and not caught.value.outcome_unknown
+    with pytest.raises(Unavailable) as caught:
+        client().create_backup(1, "")
+    assert caught.value.outcome_unknown and "unknown" in caught.value.message
+
+
+def test_it_turns_a_refused_connection_into_unavailable_with_nothing_changed():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = BackupsClient(
+        "t0ken-abcd", base_url=f"http://127.0.0.1:{port}/api/v1", timeout=(0.5, 0.5)
+    )
+    with pytest.raises(Unavailable) as caught:
+        api.create_backup(1, "")
+    assert not caught.value.outcome_unknown
+    assert "Nothing was changed" in caught.value.message
+
+
+@responses.activate
+def test_it_never_logs_the_token(caplog):
+    caplog.set_level(logging.DEBUG)
+    responses.get(URL + "/backups/", json=listing(ITEM))
+    responses.post(URL + "/backups/", status=500, body=b"boom")
+    client().list_backups()
+    with pytest.raises(Unavailable) as caught:
+        client().create_backup(1, "")
+    assert "secret-token" not in caplog.text
+    assert "secret-token" not in str(caught.value) + repr(client())
+    assert "secret-token" not in json.dumps(caught.value.fields)
