@@ -143,7 +143,7 @@ def test_it_posts_json_for_create_and_restore():
         (403, b'{"detail": "Forbidden"}', "application/json", Unauthorized, "refused"),
         (404, b'{"detail": "Backup not found."}', "application/json", NotFound, "not found"),
         (404, b"<html>nope</html>", "text/html", NotFound, "No such"),
-        (400, b'{"server_id": ["Bad id."]}', "application/json", BadRequest, "HTTP 400"),
+        (400, b'{"server_id": ["Bad id."]}', "application/json", BadRequest, "Bad id."),
         (400, b"<html><body>Bad Request</body></html>", "text/html", BadRequest, "HTTP 400"),
         (409, b'{"message": "Busy restoring."}', "application/json", BadRequest, "Busy"),
         (500, b"", None, Unavailable, "HTTP 500"),

@@ -131,8 +131,12 @@ def error_for(response: requests.Response, *, may_have_changed: bool) -> Upstrea
     kind = STATUS_ERRORS.get(status, BadRequest)
     if kind is BadRequest:
         fields = _fields(body)
-        message = detail or (
-            _("The backups service refused the request (HTTP %(status)s).") % {"status": status}
+        said = " ".join(text for texts in fields.values() for text in texts)[:500]
+        message = (
+            detail
+            or said
+            or _("The backups service refused the request (HTTP %(status)s).")
+            % {"status": status}
         )
         return BadRequest(message, status=status, fields=fields)
     return kind(detail if kind is NotFound and detail else None, status=status)

@@ -1,17 +1,19 @@
-"""Presentation of backups: sizes, status badges, expiry."""
+"""Presentation of backups: sizes, status badges, expiry, relative times."""
 
 from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
 BADGES = {
-    "in_progress": ("running", _("In progress")),
-    "completed": ("ok", _("Completed")),
-    "failed": ("bad", _("Failed")),
+    "in_progress": ("running", gettext_lazy("In progress")),
+    "completed": ("ok", gettext_lazy("Completed")),
+    "failed": ("bad", gettext_lazy("Failed")),
 }
 EXPIRY_WARNING = timedelta(days=3)
 
@@ -35,8 +37,16 @@ def badge(status: str) -> dict:
 def expiry(expires_at) -> dict:
     if expires_at is None:
         return {"state": "never", "soon": False}
-    left = expires_at - timezone.now()
+    now = timezone.now()
+    left = expires_at - now
     return {
         "state": "past" if left.total_seconds() <= 0 else "future",
         "soon": left <= EXPIRY_WARNING,
+        "left": timeuntil(expires_at, now),
     }
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago, by the panel's own clock."""
+    return timesince(moment, timezone.now())

@@ -1,0 +1,185 @@
+"""Create, delete and restore through the views, against the sandbox and odd upstreams."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+from django.test import override_settings
+
+from backupsui.audit.models import Outcome
+from tests.helpers import events, row_ids, text
+
+API = "http://backups.test/api/v1"
+
+
+def completed_backup(sandbox, server_id=12345):
+    return next(b for b in sandbox.state.backups.values()
+                if b.server.id == server_id and b.backup_type == "automatic")
+
+
+# Create ------------------------------------------------------------------------------------
+
+
+def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operator_client):
+    response = operator_client.post("/backups/new/", {"server_id": 12345,
+                                                      "description": "Pre-deployment"})
+    assert response.status_code == 302
+    assert response["Location"] == "/backups/?server_id=12345"
+    page = operator_client.get(response["Location"])
+    body = text(page)
+    newest = max(sandbox.state.backups)
+    assert row_ids(page)[0] == newest
+    assert "Backup is being created" in body and "In progress" in body
+    assert sandbox.state.backups[newest].description == "Pre-deployment"
+
+
+def test_it_refuses_an_identical_create_within_seconds(sandbox, operator_client):
+    before = len(sandbox.state.backups)
+    for _ in range(2):
+        response = operator_client.post("/backups/new/", {"server_id": 12345,
+                                                          "description": "twice"})
+        assert response.status_code == 302
+    assert len(sandbox.state.backups) == before + 1
+    assert "not asked for twice" in text(operator_client.get(response["Location"]))
+    assert len(events("backup_create")) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [({"server_id": ""}, "This field is required"),
+     ({"server_id": "abc"}, "Enter a whole number"),
+     ({"server_id": "0"}, "greater than or equal to 1"),
+     ({"server_id": "12345", "description": "x" * 256}, "at most 255 characters")],
+)
+def test_it_checks_the_form_before_asking_upstream(sandbox, operator_client, data, message):
+    before = len(sandbox.state.backups)
+    response = operator_client.post("/backups/new/", data)
+    assert response.status_code == 400 and message in text(response)
+    assert len(sandbox.state.backups) == before and not events("backup_create")
+
+
+def test_it_shows_a_404_for_an_unknown_server_beside_the_form(sandbox, operator_client):
+    response = operator_client.post("/backups/new/", {"server_id": 424242})
+    assert response.status_code == 404
+    assert "Server not found" in text(response)
+    assert events("backup_create")[0].outcome == Outcome.FAILED
+
+
+@override_settings(BACKUPS_API_URL=API)
+@responses.activate
+def test_it_shows_upstream_field_errors_beside_their_fields(operator_client):
+    responses.post(API + "/backups/", status=400, json={"description": ["No emoji please."]})
+    response = operator_client.post("/backups/new/", {"server_id": 1, "description": "🙂"})
+    body = text(response)
+    assert response.status_code == 400
+    assert re.search(r'id="id_description-error">No emoji please\.', body)
+
+
+@override_settings(BACKUPS_API_URL=API)
+@responses.activate
+def test_it_says_the_outcome_is_unknown_when_a_create_may_have_happened(operator_client):
+    responses.post(API + "/backups/", status=504, body=b"<html>timeout</html>")
+    response = operator_client.post("/backups/new/", {"server_id": 1})
+    assert response.status_code == 502
+    assert "outcome is unknown" in text(response)
+    assert events("backup_create")[0].outcome == Outcome.UNKNOWN
+
+
+@override_settings(BACKUPS_API_URL=API)
+@responses.activate
+def test_it_sends_a_refused_token_to_the_token_page_from_create(operator_client):
+    responses.post(API + "/backups/", status=401, body=b"")
+    response = operator_client.post("/backups/new/", {"server_id": 1})
+    assert "Your API token was refused" in text(response)
+    assert 'href="/account/token/"' in text(response)
+
+
+# Delete ------------------------------------------------------------------------------------
+
+
+def test_it_confirms_then_deletes(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    url = f"/backups/{backup.id}/delete/?server_id=12345"
+    confirm = operator_client.get(url)
+    body = text(confirm)
+    assert confirm.status_code == 200
+    assert "cannot be undone" in body and "web-server-01" in body
+    assert backup.created_at.strftime("%Y-%m-%d") in body
+    assert backup.id in sandbox.state.backups
+    response = operator_client.post(url, {"server_id": 12345})
+    assert response.status_code == 302
+    assert backup.id not in sandbox.state.backups
+    assert backup.id not in row_ids(operator_client.get(response["Location"]))
+
+
+def test_it_refuses_to_delete_a_backup_in_progress(sandbox, operator_client):
+    sandbox.state.config.completion_delay = 600
+    created = sandbox.state.create_backup("acme", 12345, "running")
+    response = operator_client.post(f"/backups/{created['id']}/delete/", {"server_id": 12345})
+    assert response.status_code == 409 and "still in progress" in text(response)
+    assert created["id"] in sandbox.state.backups
+    assert not events("backup_delete")
+
+
+def test_it_answers_404_for_a_backup_it_cannot_see(sandbox, operator_client):
+    globex = next(b for b in sandbox.state.backups.values() if b.server.account == "globex")
+    assert operator_client.get(f"/backups/{globex.id}/delete/").status_code == 404
+    assert operator_client.post(f"/backups/{globex.id}/delete/").status_code == 404
+    assert globex.id in sandbox.state.backups
+
+
+def test_it_reports_a_backup_deleted_meanwhile(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    operator_client.get(f"/backups/{backup.id}/delete/?server_id=12345")
+    sandbox.state.delete_backup("acme", backup.id)  # someone else, elsewhere
+    response = operator_client.post(f"/backups/{backup.id}/delete/", {"server_id": 12345})
+    assert response.status_code == 404
+    assert "Backup not found" in text(response)
+    assert events("backup_delete")[0].outcome == Outcome.FAILED
+
+
+# Restore -----------------------------------------------------------------------------------
+
+
+def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    url = f"/servers/12345/restore/?backup_id={backup.id}"
+    body = text(operator_client.get(url))
+    assert "will be replaced by backup" in body and "web-server-01" in body
+    assert backup.created_at.strftime("%Y-%m-%d %H:%M") in body
+    response = operator_client.post("/servers/12345/restore/",
+                                    {"backup_id": backup.id, "confirm": "web-server-01"})
+    assert response.status_code == 302
+    assert sandbox.state.servers[12345].status == "restoring"
+    event = events("server_restore")[0]
+    followed = text(operator_client.get(response["Location"]))
+    assert "was accepted" in followed and f'href="/audit/?event={event.pk}"' in followed
+
+
+@pytest.mark.parametrize("typed", ["", "web-server-02", "WEB-SERVER-01", "web-server-0"])
+def test_it_refuses_a_wrong_name(sandbox, operator_client, typed):
+    backup = completed_backup(sandbox)
+    response = operator_client.post("/servers/12345/restore/",
+                                    {"backup_id": backup.id, "confirm": typed})
+    assert response.status_code == 400
+    assert sandbox.state.servers[12345].status == "active"
+    assert not events("server_restore")
+
+
+def test_it_answers_404_for_a_backup_of_another_server(sandbox, operator_client):
+    other = completed_backup(sandbox, 12346)
+    response = operator_client.get(f"/servers/12345/restore/?backup_id={other.id}")
+    assert response.status_code == 404
+    assert operator_client.get("/servers/12345/restore/").status_code == 404
+
+
+def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    operator_client.get(f"/servers/12345/restore/?backup_id={backup.id}")
+    backup.completes_at = datetime.now(UTC) + timedelta(hours=1)  # not completed, upstream says
+    response = operator_client.post("/servers/12345/restore/",
+                                    {"backup_id": backup.id, "confirm": "web-server-01"})
+    assert response.status_code == 400
+    assert "not completed yet" in text(response)
+    assert events("server_restore")[0].outcome == Outcome.FAILED

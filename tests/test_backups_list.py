@@ -1,0 +1,174 @@
+"""The list: sorted on our side, filtered, paged, over real HTTP to the sandbox."""
+
+from datetime import UTC, datetime
+
+import responses
+from django.test import override_settings
+
+from tests.conftest import OPERATOR_TOKEN
+from tests.helpers import row_ids, text
+
+
+def test_it_shows_the_documents_three_backups_newest_first(document_sandbox, operator_client):
+    response = operator_client.get("/backups/")
+    assert response.status_code == 200
+    assert row_ids(response) == [501, 495, 499]
+    body = text(response)
+    assert "web-server-01" in body and "4.4 GB" in body and "never" in body
+    assert "1–3 of 3" in body
+
+
+def test_it_sorts_by_every_column(document_sandbox, operator_client):
+    def ids(sort):
+        return row_ids(operator_client.get("/backups/", {"sort": sort}))
+
+    assert ids("created") == [499, 495, 501]
+    assert ids("-size") == [501, 499, 495]
+    assert ids("size") == [495, 499, 501]
+    assert ids("server") == [501, 495, 499]
+    assert ids("nonsense") == [501, 495, 499]
+
+
+def test_it_filters_by_type_status_and_text(document_sandbox, operator_client):
+    assert row_ids(operator_client.get("/backups/", {"backup_type": "manual"})) == [499]
+    assert row_ids(operator_client.get("/backups/", {"q": "PRE-UPDATE"})) == [499]
+    assert row_ids(operator_client.get("/backups/", {"q": "web-server"})) == [501, 495, 499]
+    assert row_ids(operator_client.get("/backups/", {"status": "in_progress"})) == []
+    assert "No backups match" in text(operator_client.get("/backups/", {"q": "zzz"}))
+
+
+def test_it_sends_the_server_and_type_filters_upstream(sandbox, operator_client):
+    response = operator_client.get("/backups/", {"server_id": 12346, "backup_type": "automatic"})
+    body = text(response)
+    assert response.status_code == 200
+    assert "1–30 of 30" in body
+    assert "db-server-02" in body and "web-server-01</a>" not in body
+    assert "Back up now" in body
+
+
+def test_it_pages_fifty_at_a_time(sandbox, operator_client):
+    first = operator_client.get("/backups/")
+    assert "1–50 of 96" in text(first) and len(row_ids(first)) == 50
+    second = operator_client.get("/backups/", {"page": 2})
+    assert "51–96 of 96" in text(second) and len(row_ids(second)) == 46
+    assert not set(row_ids(first)) & set(row_ids(second))
+    assert row_ids(operator_client.get("/backups/", {"page": 99})) == row_ids(second)
+
+
+def test_it_answers_htmx_with_the_results_fragment_only(document_sandbox, operator_client):
+    response = operator_client.get(
+        "/backups/", {"q": "auto"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    body = text(response)
+    assert body.lstrip().startswith('<section id="results"')
+    assert "<html" not in body and row_ids(response) == [501, 495]
+
+
+def test_it_shows_a_bad_filter_beside_the_filters_and_ignores_it(document_sandbox, operator_client):
+    response = operator_client.get("/backups/", {"server_id": "abc", "page": "-1"})
+    assert response.status_code == 200
+    assert "Enter a whole number" in text(response)
+    assert row_ids(response) == [501, 495, 499]
+
+
+def test_it_sends_a_user_without_a_token_to_the_token_page(db, client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("newbie")
+    user.groups.add(Group.objects.get(name="Support"))
+    client.force_login(user)
+    response = client.get("/backups/?server_id=5")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/token/?next=")
+    assert "Store your API token first" in text(client.get(response["Location"]))
+
+
+def test_it_redirects_the_root_to_the_list(client):
+    assert client.get("/")["Location"] == "/backups/"
+
+
+# Odd but valid upstream answers, through the whole view ----------------------------------
+
+ODD = {
+    "count": 3,
+    "results": [
+        {
+            "id": 1,
+            "server": {"id": 7, "name": "a"},
+            "backup_type": "manual",
+            "status": "failed",
+            "size_mb": None,
+            "created_at": "2025-01-01T00:00:00Z",
+            "expires_at": None,
+        },
+        {
+            "id": 2,
+            "server": {"id": 7, "name": "a"},
+            "backup_type": "weekly",
+            "status": "deleting",
+            "size_mb": 10,
+            "created_at": "2025-01-03T00:00:00Z",
+            "expires_at": None,
+            "description": None,
+            "region": "eu",
+        },
+        {
+            "id": 3,
+            "server": {"id": 7, "name": "a"},
+            "backup_type": "manual",
+            "status": "in_progress",
+            "size_mb": None,
+            "created_at": "2025-01-02T00:00:00Z",
+            "expires_at": None,
+            "description": "<script>alert(1)</script>",
+        },
+    ],
+}
+
+
+@override_settings(BACKUPS_API_URL="http://backups.test/api/v1")
+@responses.activate
+def test_it_renders_unknown_statuses_nulls_and_hostile_text_safely(operator_client):
+    responses.get("http://backups.test/api/v1/backups/", json=ODD)
+    response = operator_client.get("/backups/")
+    body = text(response)
+    assert row_ids(response) == [2, 3, 1]
+    assert "badge-other" in body and "deleting" in body
+    assert "Failed" in body and "In progress" in body
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert OPERATOR_TOKEN not in body
+
+
+@override_settings(BACKUPS_API_URL="http://backups.test/api/v1")
+@responses.activate
+def test_it_explains_a_refused_token_with_a_link(operator_client):
+    responses.get("http://backups.test/api/v1/backups/", status=401, body=b"")
+    response = operator_client.get("/backups/")
+    body = text(response)
+    assert response.status_code == 502
+    assert "Your API token was refused" in body and 'href="/account/token/"' in body
+    assert "Try again" in body
+
+
+@override_settings(BACKUPS_API_URL="http://backups.test/api/v1")
+@responses.activate
+def test_it_explains_an_html_error_page_from_a_proxy(operator_client):
+    responses.get(
+        "http://backups.test/api/v1/backups/",
+        status=502,
+        body=b"<html><h1>Bad gateway</h1></html>",
+        content_type="text/html",
+    )
+    response = operator_client.get("/backups/")
+    body = text(response)
+    assert response.status_code == 502
+    assert "unavailable" in body and "Bad gateway" not in body and "Try again" in body
+
+
+def test_it_shows_when_a_backup_expires(document_sandbox, operator_client, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2025, 2, 14, 3, tzinfo=UTC))
+    body = text(operator_client.get("/backups/"))
+    assert 'class="soon"' in body and "in 1\xa0day" in body and "never" in body
