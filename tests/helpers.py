@@ -2,6 +2,7 @@
 
 import re
 from html import unescape
+from urllib.parse import unquote
 
 from backupsui.audit.models import AuditEvent
 
@@ -16,7 +17,7 @@ def row_ids(response) -> list[int]:
 
 def poll_url(response) -> str | None:
     match = re.search(r'hx-get="(/backups/poll/[^"]*)"', text(response))
-    return unescape(match.group(1)) if match else None
+    return unquote(unescape(match.group(1))) if match else None
 
 
 def events(action=None):
