@@ -5,11 +5,19 @@ import pytest
 from tests.helpers import events, text
 
 ROUTES = [
-    ("get", "/backups/"), ("get", "/backups/poll/"), ("get", "/backups/new/"),
-    ("post", "/backups/new/"), ("get", "/backups/1/delete/"), ("post", "/backups/1/delete/"),
-    ("get", "/servers/1/restore/?backup_id=1"), ("post", "/servers/1/restore/"),
-    ("get", "/account/token/"), ("post", "/account/token/"), ("post", "/account/token/remove/"),
-    ("get", "/audit/"), ("get", "/audit/export.csv"),
+    ("get", "/backups/"),
+    ("get", "/backups/poll/"),
+    ("get", "/backups/new/"),
+    ("post", "/backups/new/"),
+    ("get", "/backups/1/delete/"),
+    ("post", "/backups/1/delete/"),
+    ("get", "/servers/1/restore/?backup_id=1"),
+    ("post", "/servers/1/restore/"),
+    ("get", "/account/token/"),
+    ("post", "/account/token/"),
+    ("post", "/account/token/remove/"),
+    ("get", "/audit/"),
+    ("get", "/audit/export.csv"),
 ]
 
 
@@ -22,8 +30,9 @@ def test_it_sends_anonymous_users_to_sign_in(client, db, method, url):
 
 def test_it_serves_the_sign_in_page_and_signs_out_with_post_only(client, operator):
     assert client.get("/accounts/login/").status_code == 200
-    response = client.post("/accounts/login/", {"username": "olivia",
-                                                 "password": "correct horse battery staple"})
+    response = client.post(
+        "/accounts/login/", {"username": "olivia", "password": "correct horse battery staple"}
+    )
     assert response.status_code == 302
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
@@ -48,20 +57,26 @@ def test_it_offers_everything_to_operators(sandbox, operator_client):
     assert ">Delete</a>" in body and "Restore</a>" in body and "Back up now" in body
 
 
-@pytest.mark.parametrize(("method", "url"), [r for r in ROUTES if not r[1].startswith(
-    ("/account/", "/audit/"))])
-def test_it_refuses_every_backups_action_to_a_user_without_a_role(sandbox, client, outsider,
-                                                                  method, url):
+@pytest.mark.parametrize(
+    ("method", "url"), [r for r in ROUTES if not r[1].startswith(("/account/", "/audit/"))]
+)
+def test_it_refuses_every_backups_action_to_a_user_without_a_role(
+    sandbox, client, outsider, method, url
+):
     client.force_login(outsider)
     assert getattr(client, method)(url).status_code == 403
 
 
 def test_it_lets_support_create_and_restore(sandbox, support_client):
     assert support_client.post("/backups/new/", {"server_id": 12345}).status_code == 302
-    backup = next(b for b in sandbox.state.backups.values()
-                  if b.server.id == 12345 and b.backup_type == "automatic")
-    response = support_client.post("/servers/12345/restore/",
-                                   {"backup_id": backup.id, "confirm": "web-server-01"})
+    backup = next(
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == 12345 and b.backup_type == "automatic"
+    )
+    response = support_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
     assert response.status_code == 302
 
 

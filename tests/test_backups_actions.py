@@ -14,16 +14,20 @@ API = "http://backups.test/api/v1"
 
 
 def completed_backup(sandbox, server_id=12345):
-    return next(b for b in sandbox.state.backups.values()
-                if b.server.id == server_id and b.backup_type == "automatic")
+    return next(
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == server_id and b.backup_type == "automatic"
+    )
 
 
 # Create ------------------------------------------------------------------------------------
 
 
 def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operator_client):
-    response = operator_client.post("/backups/new/", {"server_id": 12345,
-                                                      "description": "Pre-deployment"})
+    response = operator_client.post(
+        "/backups/new/", {"server_id": 12345, "description": "Pre-deployment"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/backups/?server_id=12345"
     page = operator_client.get(response["Location"])
@@ -37,8 +41,9 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
 def test_it_refuses_an_identical_create_within_seconds(sandbox, operator_client):
     before = len(sandbox.state.backups)
     for _ in range(2):
-        response = operator_client.post("/backups/new/", {"server_id": 12345,
-                                                          "description": "twice"})
+        response = operator_client.post(
+            "/backups/new/", {"server_id": 12345, "description": "twice"}
+        )
         assert response.status_code == 302
     assert len(sandbox.state.backups) == before + 1
     assert "not asked for twice" in text(operator_client.get(response["Location"]))
@@ -47,10 +52,12 @@ def test_it_refuses_an_identical_create_within_seconds(sandbox, operator_client)
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"server_id": ""}, "This field is required"),
-     ({"server_id": "abc"}, "Enter a whole number"),
-     ({"server_id": "0"}, "greater than or equal to 1"),
-     ({"server_id": "12345", "description": "x" * 256}, "at most 255 characters")],
+    [
+        ({"server_id": ""}, "This field is required"),
+        ({"server_id": "abc"}, "Enter a whole number"),
+        ({"server_id": "0"}, "greater than or equal to 1"),
+        ({"server_id": "12345", "description": "x" * 256}, "at most 255 characters"),
+    ],
 )
 def test_it_checks_the_form_before_asking_upstream(sandbox, operator_client, data, message):
     before = len(sandbox.state.backups)
@@ -148,8 +155,9 @@ def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
     body = text(operator_client.get(url))
     assert "will be replaced by backup" in body and "web-server-01" in body
     assert backup.created_at.strftime("%Y-%m-%d %H:%M") in body
-    response = operator_client.post("/servers/12345/restore/",
-                                    {"backup_id": backup.id, "confirm": "web-server-01"})
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
     assert response.status_code == 302
     assert sandbox.state.servers[12345].status == "restoring"
     event = events("server_restore")[0]
@@ -160,8 +168,9 @@ def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
 @pytest.mark.parametrize("typed", ["", "web-server-02", "WEB-SERVER-01", "web-server-0"])
 def test_it_refuses_a_wrong_name(sandbox, operator_client, typed):
     backup = completed_backup(sandbox)
-    response = operator_client.post("/servers/12345/restore/",
-                                    {"backup_id": backup.id, "confirm": typed})
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": typed}
+    )
     assert response.status_code == 400
     assert sandbox.state.servers[12345].status == "active"
     assert not events("server_restore")
@@ -178,8 +187,9 @@ def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_c
     backup = completed_backup(sandbox)
     operator_client.get(f"/servers/12345/restore/?backup_id={backup.id}")
     backup.completes_at = datetime.now(UTC) + timedelta(hours=1)  # not completed, upstream says
-    response = operator_client.post("/servers/12345/restore/",
-                                    {"backup_id": backup.id, "confirm": "web-server-01"})
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
     assert response.status_code == 400
     assert "not completed yet" in text(response)
     assert events("server_restore")[0].outcome == Outcome.FAILED

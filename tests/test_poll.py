@@ -34,8 +34,7 @@ def test_it_polls_one_endpoint_for_the_whole_page(running, operator_client):
     assert f"12345:{running[0]}" in url and f"12346:{running[1]}" in url
 
 
-def test_it_sends_nothing_but_the_poller_while_nothing_changed(running, operator_client,
-                                                               sandbox):
+def test_it_sends_nothing_but_the_poller_while_nothing_changed(running, operator_client, sandbox):
     url = poll_url(operator_client.get("/backups/"))
     response = operator_client.get(url)
     assert response.status_code == 200
@@ -43,8 +42,9 @@ def test_it_sends_nothing_but_the_poller_while_nothing_changed(running, operator
     assert poll_url(response) == url
 
 
-def test_it_sends_only_the_changed_rows_and_then_stops(running, operator_client, sandbox,
-                                                      monkeypatch):
+def test_it_sends_only_the_changed_rows_and_then_stops(
+    running, operator_client, sandbox, monkeypatch
+):
     url = poll_url(operator_client.get("/backups/"))
     first, second = running
     sandbox.state.backups[first].completes_at = datetime.now(UTC) - timedelta(seconds=1)
@@ -65,8 +65,7 @@ def test_it_sends_only_the_changed_rows_and_then_stops(running, operator_client,
     assert len(last.content) < 2048
 
 
-def test_it_asks_upstream_only_about_the_servers_involved(running, operator_client,
-                                                          monkeypatch):
+def test_it_asks_upstream_only_about_the_servers_involved(running, operator_client, monkeypatch):
     asked = []
     original = BackupsClient.list_backups
 

@@ -5,8 +5,9 @@ from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN, make_user
 from tests.helpers import events, text
 
 
-def test_it_checks_and_saves_a_token_then_shows_only_its_last_four(sandbox, client,
-                                                                   django_user_model):
+def test_it_checks_and_saves_a_token_then_shows_only_its_last_four(
+    sandbox, client, django_user_model
+):
     user = make_user(django_user_model, "nina", "Support")
     client.force_login(user)
     response = client.post("/account/token/", {"token": SUPPORT_TOKEN})
@@ -39,11 +40,11 @@ def test_it_rejects_something_that_is_not_a_token(sandbox, client, django_user_m
 
 def test_it_follows_next_only_within_the_panel(sandbox, client, django_user_model):
     client.force_login(make_user(django_user_model, "nina"))
-    good = client.post("/account/token/", {"token": SUPPORT_TOKEN,
-                                           "next": "/backups/?server_id=12345"})
+    good = client.post(
+        "/account/token/", {"token": SUPPORT_TOKEN, "next": "/backups/?server_id=12345"}
+    )
     assert good["Location"] == "/backups/?server_id=12345"
-    evil = client.post("/account/token/", {"token": SUPPORT_TOKEN,
-                                           "next": "https://evil.example/"})
+    evil = client.post("/account/token/", {"token": SUPPORT_TOKEN, "next": "https://evil.example/"})
     assert evil["Location"] == "/backups/"
 
 
@@ -56,8 +57,15 @@ def test_it_removes_a_token(operator_client, operator):
 
 
 def test_it_never_puts_the_token_in_any_page(sandbox, operator_client):
-    pages = ["/backups/", "/backups/new/", "/account/token/", "/audit/", "/audit/export.csv",
-             "/backups/?server_id=12345", "/servers/12345/restore/?backup_id=1"]
+    pages = [
+        "/backups/",
+        "/backups/new/",
+        "/account/token/",
+        "/audit/",
+        "/audit/export.csv",
+        "/backups/?server_id=12345",
+        "/servers/12345/restore/?backup_id=1",
+    ]
     for url in pages:
         response = operator_client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -135,8 +135,7 @@ def error_for(response: requests.Response, *, may_have_changed: bool) -> Upstrea
         message = (
             detail
             or said
-            or _("The backups service refused the request (HTTP %(status)s).")
-            % {"status": status}
+            or _("The backups service refused the request (HTTP %(status)s).") % {"status": status}
         )
         return BadRequest(message, status=status, fields=fields)
     return kind(detail if kind is NotFound and detail else None, status=status)

@@ -1,0 +1,277 @@
+"""The audit trail: one complete event per attempted change, append-only, logged, searchable."""
+
+import csv
+import io
+import json
+import logging
+
+import pytest
+import requests
+import responses
+from django.test import Client, override_settings
+
+from backupsui.audit.models import AppendOnlyError, AuditEvent, Outcome
+from backupsui.audit.recorder import note, record
+from backupsui.upstream import BackupsClient
+from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN
+from tests.helpers import events, text
+
+API = "http://backups.test/api/v1"
+BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (audit test)", "REMOTE_ADDR": "203.0.113.9"}
+
+
+def completed(sandbox, server_id=12345):
+    return next(
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == server_id and b.backup_type == "automatic"
+    )
+
+
+def test_it_records_a_restore_with_every_field(sandbox, operator_client):
+    backup = completed(sandbox)
+    operator_client.post(
+        "/servers/12345/restore/",
+        {"backup_id": backup.id, "confirm": "web-server-01"},
+        headers={"X-Request-ID": "req-restore-0001"},
+        **BROWSER,
+    )
+    [event] = events("server_restore")
+    assert event.actor.username == "olivia" and event.actor_username == "olivia"
+    assert event.remote_addr == "203.0.113.9"
+    assert event.user_agent == "Mozilla/5.0 (audit test)"
+    assert event.request_id == "req-restore-0001"
+    assert (event.server_id, event.server_name, event.backup_id) == (
+        12345,
+        "web-server-01",
+        backup.id,
+    )
+    assert event.outcome == Outcome.SUCCEEDED and event.upstream_status == 202
+    assert "being restored" in event.message
+    assert event.created_at.utcoffset().total_seconds() == 0
+    assert event.finished_at >= event.created_at
+
+
+def test_it_records_create_and_delete_once_each(sandbox, operator_client):
+    operator_client.post("/backups/new/", {"server_id": 12346, "description": "d"}, **BROWSER)
+    [created] = events("backup_create")
+    assert (created.server_id, created.server_name, created.upstream_status) == (
+        12346,
+        "db-server-02",
+        201,
+    )
+    assert created.backup_id == max(sandbox.state.backups)
+    backup = completed(sandbox)
+    operator_client.post(f"/backups/{backup.id}/delete/", {"server_id": 12345}, **BROWSER)
+    [deleted] = events("backup_delete")
+    assert (deleted.backup_id, deleted.upstream_status, deleted.outcome) == (
+        backup.id,
+        204,
+        Outcome.SUCCEEDED,
+    )
+    assert AuditEvent.objects.exclude(action="sign_in").count() == 2
+
+
+FAILURES = [
+    (401, b"", "refused", Outcome.FAILED),
+    (404, b'{"detail": "Server not found."}', "not found", Outcome.FAILED),
+    (400, b'{"backup_id": ["Not restorable."]}', "Not restorable", Outcome.FAILED),
+    (500, b"<html>oops</html>", "unavailable", Outcome.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "says", "outcome"), FAILURES)
+@override_settings(BACKUPS_API_URL=API)
+@responses.activate
+def test_it_records_each_failure_of_each_action(
+    operator_client, monkeypatch, status, body, says, outcome
+):
+    from backupsui.backups import panel as panel_module
+    from backupsui.upstream import Backup, Server
+
+    stored = Backup(
+        9,
+        Server(12345, "web-server-01"),
+        "manual",
+        "completed",
+        1,
+        __import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").UTC),
+        None,
+        "",
+    )
+    monkeypatch.setattr(panel_module.Panel, "find", lambda self, *a: stored)
+    responses.post(API + "/backups/", status=status, body=body)
+    responses.delete(API + "/backups/9/", status=status, body=body)
+    responses.post(API + "/servers/12345/restore/", status=status, body=body)
+    operator_client.post("/backups/new/", {"server_id": 12345})
+    operator_client.post("/backups/9/delete/", {"server_id": 12345})
+    operator_client.post("/servers/12345/restore/", {"backup_id": 9, "confirm": "web-server-01"})
+    changes = [e for e in events() if e.action != "sign_in"]
+    assert [e.action for e in changes] == ["backup_create", "backup_delete", "server_restore"]
+    for event in changes:
+        assert event.outcome == outcome and event.upstream_status == status
+        assert says.lower() in event.message.lower()
+        assert event.finished_at is not None
+
+
+@override_settings(BACKUPS_API_URL=API)
+@responses.activate
+def test_it_records_a_timeout_as_unknown_for_a_change(operator_client):
+    responses.post(API + "/backups/", body=requests.exceptions.ReadTimeout("slow"))
+    operator_client.post("/backups/new/", {"server_id": 12345})
+    [event] = events("backup_create")
+    assert event.outcome == Outcome.UNKNOWN and event.upstream_status is None
+    assert "in time" in event.message
+
+
+def test_it_leaves_an_event_pending_when_the_process_fails_mid_call(
+    sandbox, operator_client, monkeypatch
+):
+    def crash(self, *args):
+        raise RuntimeError("worker killed mid-call")
+
+    monkeypatch.setattr(BackupsClient, "create_backup", crash)
+    operator_client.raise_request_exception = False
+    response = operator_client.post("/backups/new/", {"server_id": 12345})
+    assert response.status_code == 500
+    [event] = events("backup_create")
+    assert event.outcome == Outcome.PENDING and event.finished_at is None
+
+
+def test_it_never_changes_a_finished_event_nor_deletes_any(operator):
+    with pytest.raises(ZeroDivisionError):
+        with record(None, "backup_create", server_id=1) as pending:
+            raise ZeroDivisionError
+    pending.refresh_from_db()
+    assert pending.outcome == Outcome.PENDING
+    finished = note(None, "token_removed")
+    finished.message = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        finished.save()
+    with pytest.raises(AppendOnlyError):
+        finished.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.update(message="x")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_it_logs_each_event_as_one_json_line_without_line_breaks(sandbox, operator_client, caplog):
+    caplog.set_level(logging.INFO, logger="backupsui.audit")
+    operator_client.post(
+        "/backups/new/",
+        {"server_id": 12345, "description": "line one\r\nline two"},
+        HTTP_USER_AGENT="evil\nagent",
+    )
+    lines = [r.getMessage() for r in caplog.records if r.name == "backupsui.audit"]
+    assert len(lines) == 2  # written, then finished
+    final = json.loads(lines[-1])
+    assert final["action"] == "backup_create" and final["outcome"] == "succeeded"
+    assert final["server_name"] == "web-server-01" and final["actor_username"] == "olivia"
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    assert final["user_agent"] == "evil agent"
+
+
+def test_it_keeps_the_username_when_the_user_is_deleted(sandbox, operator_client, operator):
+    operator_client.post("/backups/new/", {"server_id": 12345})
+    operator.delete()
+    [event] = events("backup_create")
+    assert event.actor is None and event.actor_username == "olivia"
+
+
+def test_it_records_sign_in_and_failed_sign_in(client, operator):
+    client.post("/accounts/login/", {"username": "olivia", "password": "wrong"}, **BROWSER)
+    client.post(
+        "/accounts/login/",
+        {"username": "olivia", "password": "correct horse battery staple"},
+        **BROWSER,
+    )
+    failed, signed_in = events("sign_in_failed"), events("sign_in")
+    assert failed[0].actor_username == "olivia" and failed[0].outcome == Outcome.FAILED
+    assert failed[0].remote_addr == "203.0.113.9"
+    assert signed_in[0].actor == operator
+
+
+def test_it_never_writes_the_token_in_events_logs_or_csv(sandbox, operator_client, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    operator_client.post("/account/token/", {"token": OPERATOR_TOKEN})
+    operator_client.post("/account/token/", {"token": "wrong-token-xyz1"})
+    operator_client.post("/backups/new/", {"server_id": 12345})
+    operator_client.post("/backups/new/", {"server_id": 999})
+    export = b"".join(operator_client.get("/audit/export.csv").streaming_content).decode()
+    rows = json.dumps(list(AuditEvent.objects.values()), default=str)
+    captured = capsys.readouterr()
+    for secret in (OPERATOR_TOKEN, SUPPORT_TOKEN, "wrong-token-xyz1"):
+        assert secret not in rows and secret not in export
+        assert secret not in caplog.text and secret not in captured.out + captured.err
+
+
+# The audit page and its export -----------------------------------------------------------
+
+
+@pytest.fixture
+def trail(sandbox, operator, support):
+    as_operator, as_support = Client(), Client()
+    as_operator.force_login(operator)
+    as_support.force_login(support)
+    backup = completed(sandbox)
+    as_operator.post("/backups/new/", {"server_id": 12345})
+    as_support.post("/backups/new/", {"server_id": 12346})
+    as_support.post("/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"})
+    as_support.post("/backups/new/", {"server_id": 999})
+    return as_operator, as_support
+
+
+def audit_rows(response):
+    return text(response).count('<tr id="event-')
+
+
+def test_it_shows_operators_everything_and_support_their_own(trail):
+    as_operator, as_support = trail
+    all_events = AuditEvent.objects.count()
+    assert audit_rows(as_operator.get("/audit/")) == all_events
+    own = AuditEvent.objects.filter(actor_username="sam").count()
+    assert audit_rows(as_support.get("/audit/")) == own
+    assert "olivia" not in text(as_support.get("/audit/")).split("</form>", 1)[1]
+
+
+def test_it_filters_by_user_action_outcome_server_and_date(trail):
+    as_operator, _ = trail
+    assert audit_rows(as_operator.get("/audit/", {"user": "sam", "action": "backup_create"})) == 2
+    assert audit_rows(as_operator.get("/audit/", {"outcome": "failed"})) == 1
+    assert (
+        audit_rows(as_operator.get("/audit/", {"server_id": 12345, "action": "server_restore"}))
+        == 1
+    )
+    today = AuditEvent.objects.first().created_at.date()
+    assert (
+        audit_rows(as_operator.get("/audit/", {"since": today, "until": today}))
+        == AuditEvent.objects.count()
+    )
+    assert audit_rows(as_operator.get("/audit/", {"until": "2000-01-01"})) == 0
+    restore = AuditEvent.objects.get(action="server_restore")
+    page = text(as_operator.get("/audit/", {"event": restore.pk}))
+    assert audit_rows(as_operator.get("/audit/", {"event": restore.pk})) == 1
+    assert 'href="/backups/?server_id=12345"' in page
+
+
+def test_it_exports_the_filtered_trail_as_streamed_csv(trail):
+    as_operator, as_support = trail
+    response = as_operator.get("/audit/export.csv", {"action": "backup_create"})
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 3 and {r["action"] for r in rows} == {"backup_create"}
+    assert {r["user"] for r in rows} == {"olivia", "sam"}
+    own = list(
+        csv.DictReader(
+            io.StringIO(b"".join(as_support.get("/audit/export.csv").streaming_content).decode())
+        )
+    )
+    assert {r["user"] for r in own} == {"sam"}
+
+
+def test_it_defuses_spreadsheet_formulas_in_the_export(sandbox, operator_client):
+    Client().post("/accounts/login/", {"username": "=HYPERLINK(1)", "password": "x"})
+    body = b"".join(operator_client.get("/audit/export.csv").streaming_content).decode()
+    assert "'=HYPERLINK(1)" in body
