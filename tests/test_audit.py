@@ -139,9 +139,8 @@ def test_it_leaves_an_event_pending_when_the_process_fails_mid_call(
 
 
 def test_it_never_changes_a_finished_event_nor_deletes_any(operator):
-    with pytest.raises(ZeroDivisionError):
-        with record(None, "backup_create", server_id=1) as pending:
-            raise ZeroDivisionError
+    with pytest.raises(ZeroDivisionError), record(None, "backup_create", server_id=1) as pending:
+        raise ZeroDivisionError
     pending.refresh_from_db()
     assert pending.outcome == Outcome.PENDING
     finished = note(None, "token_removed")
