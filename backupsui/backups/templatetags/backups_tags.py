@@ -42,11 +42,14 @@ def expiry(expires_at) -> dict:
     return {
         "state": "past" if left.total_seconds() <= 0 else "future",
         "soon": left <= EXPIRY_WARNING,
-        "left": timeuntil(expires_at, now),
+        "left": timeuntil(expires_at, now, depth=1),
     }
 
 
 @register.filter
 def ago(moment) -> str:
-    """How long ago, by the panel's own clock."""
-    return timesince(moment, timezone.now())
+    """How long ago, by the panel's own clock, to the largest unit ("3 hours ago")."""
+    now = timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
