@@ -27,3 +27,10 @@ def readyz(request):
     checks["upstream"] = "ok" if ping() else "failed"
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if ready else 503)
+
+
+def csrf_failure(request, reason=""):
+    """A stale form (or a forged one) gets a plain explanation, not Django's debug page."""
+    from django.shortcuts import render
+
+    return render(request, "403_csrf.html", status=403)

@@ -9,9 +9,11 @@ Authorization header and nowhere else: not in a URL, a log line or an exception.
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = f"backupsui/{backupsui.__version__}"
 RETRY_AFTER_CAP = 5.0
+BODY_CHUNK = 256 * 1024
 STATUS_ERRORS: dict[int, type[UpstreamError]] = {
     400: BadRequest,
     401: Unauthorized,
@@ -121,7 +124,13 @@ def error_for(response: requests.Response, *, may_have_changed: bool) -> Upstrea
     status = response.status_code
     body = _body(response)
     detail = _detail(body)
-    if status >= 500 or status == 429:
+    if status == 429:
+        # Rate limited: the request was turned away, not carried out.
+        message = _(
+            "The backups service is busy (HTTP 429); nothing was changed. Try again in a moment."
+        )
+        return Unavailable(message, status=status)
+    if status >= 500:
         message = _("The backups service is unavailable (HTTP %(status)s).") % {"status": status}
         if may_have_changed:
             message += " " + _("The outcome is unknown: check the list before trying again.")
@@ -171,12 +180,15 @@ class BackupsClient:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,
             )
+            # A body that trickles in byte by byte must not hold a worker for ever.
+            _read_body(response, time.monotonic() + 2 * self.timeout[1])
         except requests.exceptions.ConnectTimeout:
-            raise Unavailable(
-                _("The backups service did not answer in time; nothing was changed.")
-            ) from None
+            raise _transport_failure(False, timed_out=True) from None
         except requests.exceptions.ConnectionError as error:
+            if _timed_out(error):
+                raise _transport_failure(may_change, timed_out=True) from None
             # A refused or unreachable connection never carried the request.
             unknown = may_change and not _never_sent(error)
             raise _transport_failure(unknown) from None
@@ -205,11 +217,21 @@ class BackupsClient:
         if description:
             payload["description"] = description
         response = self._request("POST", "/backups/", payload=payload)
-        body = _json_or_bad(response)
+        try:
+            body = _json_or_bad(response)
+            backup = parse_backup(body)
+        except BadResponse:
+            # It answered 2xx: a backup was most likely started, but we cannot say which.
+            raise BadResponse(
+                _(
+                    "The backups service accepted the request but its answer cannot be read: "
+                    "the outcome is unknown. Check the list before trying again."
+                ),
+                status=response.status_code,
+                outcome_unknown=True,
+            ) from None
         message = body.get("message") if isinstance(body, dict) else None
-        return Created(
-            parse_backup(body), message if isinstance(message, str) else "", response.status_code
-        )
+        return Created(backup, message if isinstance(message, str) else "", response.status_code)
 
     def delete_backup(self, backup_id: int) -> int:
         return self._request("DELETE", f"/backups/{int(backup_id)}/").status_code
@@ -227,6 +249,30 @@ def _json_or_bad(response: requests.Response):
     if body is None:
         raise BadResponse(status=response.status_code)
     return body
+
+
+def _read_body(response: requests.Response, deadline: float) -> None:
+    """Reads the whole body, one socket read at a time, until the deadline."""
+    chunks = []
+    try:
+        while chunk := response.raw.read1(BODY_CHUNK, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout("the body took too long")
+    except requests.exceptions.RequestException:
+        raise
+    except urllib3.exceptions.ReadTimeoutError:
+        raise requests.exceptions.ReadTimeout("read timed out") from None
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError, OSError):
+        raise requests.exceptions.ConnectionError("the connection broke mid-body") from None
+    finally:
+        response.close()
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
+def _timed_out(error: requests.exceptions.ConnectionError) -> bool:
+    return "ReadTimeoutError" in repr(error) or "timed out" in str(error)
 
 
 def _never_sent(error: requests.exceptions.ConnectionError) -> bool:
