@@ -1,5 +1,7 @@
 from django.urls import path
 
+from backupsui import converters  # noqa: F401  (registers <id:...>)
+
 from . import views
 
 app_name = "backups"
@@ -8,6 +10,6 @@ urlpatterns = [
     path("backups/", views.backup_list, name="list"),
     path("backups/poll/", views.poll, name="poll"),
     path("backups/new/", views.backup_create, name="create"),
-    path("backups/<int:backup_id>/delete/", views.backup_delete, name="delete"),
-    path("servers/<int:server_id>/restore/", views.server_restore, name="restore"),
+    path("backups/<id:backup_id>/delete/", views.backup_delete, name="delete"),
+    path("servers/<id:server_id>/restore/", views.server_restore, name="restore"),
 ]

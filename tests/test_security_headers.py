@@ -1,0 +1,67 @@
+"""Strict headers and cookies on every response."""
+
+import pytest
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def directives(header: str) -> dict:
+    parts = (part.strip().split(None, 1) for part in header.split(";") if part.strip())
+    return {name: value for name, value in parts}
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/", "/backups/", "/healthz", "/nowhere/", "/audit/"]
+)
+def test_it_sends_strict_headers_on_every_response(operator_client, sandbox, url):
+    response = operator_client.get(url, secure=True)
+    csp = directives(response["Content-Security-Policy"])
+    for name, value in CSP.items():
+        assert csp[name] == value, name
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
+
+
+def test_it_sets_host_prefixed_secure_httponly_lax_cookies(client, operator):
+    page = client.get("/accounts/login/", secure=True)
+    csrf = page.cookies["__Host-csrftoken"]
+    response = client.post(
+        "/accounts/login/",
+        {
+            "username": "olivia",
+            "password": "correct horse battery staple",
+            "csrfmiddlewaretoken": csrf.value,
+        },
+        secure=True,
+    )
+    assert response.status_code == 302
+    session = response.cookies["__Host-sessionid"]
+    for cookie in (csrf, session):
+        assert cookie["secure"] and cookie["httponly"]
+        assert cookie["samesite"] == "Lax" and cookie["path"] == "/"
+        assert not cookie["domain"]
+
+
+def test_it_uses_no_inline_script_or_style(operator_client, sandbox):
+    body = operator_client.get("/backups/").content.decode()
+    assert "<script>" not in body and " style=" not in body and "<style" not in body
+    assert "onclick" not in body and "hx-on" not in body
+
+
+def test_it_answers_a_stale_form_with_an_explanation(client, operator):
+    client.handler.enforce_csrf_checks = True
+    client.force_login(operator)
+    response = client.post("/backups/new/", {"server_id": 1})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
