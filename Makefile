@@ -33,5 +33,8 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(PY) -m pytest
 
+screenshots: $(STAMP) browser
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_screenshots.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

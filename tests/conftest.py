@@ -1,5 +1,7 @@
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache as django_cache
 from django.utils import timezone
 
@@ -48,9 +50,23 @@ def document_sandbox(settings):
     server.stop()
 
 
+def ensure_roles() -> None:
+    """The roles as migration 0002 makes them; a transactional test's flush removes them."""
+    roles = importlib.import_module("backupsui.accounts.migrations.0002_roles")
+    for name, perms in roles.ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            for perm in perms:
+                app_label, codename = perm.split(".")
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+
+
 def make_user(django_user_model, username, role=None, token=None):
     user = django_user_model.objects.create_user(username=username, password=PASSWORD)
     if role:
+        ensure_roles()
         user.groups.add(Group.objects.get(name=role))
     if token:
         ApiToken.objects.create(

@@ -1,0 +1,39 @@
+"""axe on every page: no serious or critical violation, in light and dark."""
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+PAGES = {
+    "sign-in": "/accounts/login/",
+    "list": "/backups/",
+    "server": "/backups/?server_id=12345",
+    "create": "/backups/new/",
+    "delete": "/backups/{backup}/delete/?server_id=12345",
+    "restore": "/servers/12345/restore/?backup_id={backup}",
+    "token": "/account/token/",
+    "audit": "/audit/",
+    "not-found": "/backups/?page=1&nowhere=1",
+}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_has_no_serious_accessibility_violation_on_any_page(
+    watched, live_server, people, world, axe, scheme
+):
+    page = watched
+    page.emulate_media(color_scheme=scheme)
+    backup = next(
+        b.id
+        for b in world.state.backups.values()
+        if b.server.id == 12345 and b.backup_type == "automatic"
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    found = {"sign-in": axe(page)}
+    sign_in(page, live_server.url, "olivia")
+    for name, path in PAGES.items():
+        if name == "sign-in":
+            continue
+        page.goto(live_server.url + path.format(backup=backup))
+        found[name] = axe(page)
+    assert found == {name: [] for name in PAGES}
