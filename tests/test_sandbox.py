@@ -218,3 +218,11 @@ def test_it_never_listens_beyond_loopback():
         SandboxServer(SandboxConfig(accounts={"t": "a"}), host="192.0.2.1")
     require_loopback("127.0.0.1")
     require_loopback("::1")
+
+
+def test_it_seeds_only_finished_backups_taken_in_the_past():
+    now = datetime(2026, 5, 1, 4, 0, tzinfo=UTC)
+    state = SandboxState(SandboxConfig(accounts={"t": "a"}, servers=20), clock=lambda: now)
+    backups = state.list_backups("a", None, None)
+    assert {b["status"] for b in backups} == {"completed"}
+    assert max(b["created_at"] for b in backups) <= "2026-05-01T04:00:00Z"

@@ -33,7 +33,7 @@ def test_it_does_not_save_a_refused_token_and_says_why(sandbox, client, django_u
 
 def test_it_rejects_something_that_is_not_a_token(sandbox, client, django_user_model):
     client.force_login(make_user(django_user_model, "nina"))
-    for bad in ("", "short", "two words here", "tab\there1234"):
+    for bad in ("", "short", "two words here", "tab\there1234", "Ｓｅｒｖｅｒ12345", "é" * 20):
         assert client.post("/account/token/", {"token": bad}).status_code == 400
     assert not ApiToken.objects.exists()
 

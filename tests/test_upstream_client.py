@@ -262,3 +262,10 @@ def test_it_never_logs_the_token(caplog):
     assert "secret-token" not in caplog.text
     assert "secret-token" not in str(caught.value) + repr(client())
     assert "secret-token" not in json.dumps(caught.value.fields)
+
+
+@responses.activate
+def test_it_refuses_a_token_no_header_could_carry_without_sending_it():
+    with pytest.raises(Unauthorized):
+        client(token="Ｓｅｒｖｅｒ-token").list_backups()
+    assert len(responses.calls) == 0

@@ -14,11 +14,15 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         token = self.cleaned_data["token"]
-        if len(token) < 8 or any(ch.isspace() or not ch.isprintable() for ch in token):
+        if (
+            len(token) < 8
+            or not token.isascii()
+            or any(ch.isspace() or not ch.isprintable() for ch in token)
+        ):
             raise forms.ValidationError(
                 _(
                     "That does not look like an API token: it is one word of at least 8 "
-                    "printable characters."
+                    "letters, digits and punctuation (ASCII)."
                 ),
                 code="shape",
             )

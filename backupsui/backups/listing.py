@@ -51,5 +51,11 @@ def select(entry: Entry, *, status: str = "", q: str = "", sort: str = DEFAULT_S
 
 
 def statuses(entry: Entry) -> list[str]:
-    known = {"in_progress", "completed", "failed"}
-    return sorted(known | {b.status for b in entry.backups if b.status})
+    """The statuses to filter by: the usual three and any other the list holds."""
+    found = entry.sorted_views.get("statuses")
+    if found is None:
+        known = {"in_progress", "completed", "failed"}
+        found = entry.sorted_views["statuses"] = sorted(
+            known | {b.status for b in entry.backups if b.status}
+        )
+    return found

@@ -14,10 +14,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from backupsui.upstream import Unauthorized, UpstreamError
 
-from . import cache
+from . import cache, presenters
 from .decorators import panel_required, permission_required_or_403
 from .forms import CreateBackupForm, FilterForm, PollForm, RestoreForm
-from .listing import SORTS, select, statuses
+from .listing import select, statuses
 from .polling import poll_changes, watch_param
 
 PAGE_SIZE = 50
@@ -40,34 +40,34 @@ def backup_list(request):
     form = FilterForm(request.GET)
     form.is_valid()
     filters = form.filters()
-    context = {
-        "form": form,
-        "filters": filters,
-        "sorts": SORTS,
-        "servers": sorted(
-            cache.servers_seen(request.user.pk).items(), key=lambda item: item[1].casefold()
-        ),
-    }
+    context = {"form": form, "filters": filters, **_abilities(request.user)}
     try:
         entry = request.panel.backups(filters["server_id"], filters["backup_type"])
     except UpstreamError as error:
         context["error"] = _error(error)
     else:
-        rows = select(entry, status=filters["status"], q=filters["q"], sort=filters["sort"])
-        page = Paginator(rows, PAGE_SIZE).get_page(filters["page"])
+        shown = select(entry, status=filters["status"], q=filters["q"], sort=filters["sort"])
+        page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
         context.update(
             page=page,
-            statuses=statuses(entry),
+            rows=presenters.rows(page),
+            statuses=[(value, presenters.badge(value)[1]) for value in statuses(entry)],
             watch=watch_param(page),
-            servers=sorted(
-                cache.servers_seen(request.user.pk).items(), key=lambda item: item[1].casefold()
-            ),
-            server_name=cache.servers_seen(request.user.pk).get(filters["server_id"]),
         )
+    seen = cache.servers_seen(request.user.pk)
+    context["servers"] = sorted(seen.items(), key=lambda item: item[1].casefold())
+    context["server_name"] = seen.get(filters["server_id"])
     partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
     template = "backups/list.html#results" if partial else "backups/list.html"
     status = 502 if "error" in context and not request.htmx else 200
     return render(request, template, context, status=status)
+
+
+def _abilities(user) -> dict:
+    return {
+        "can_restore": user.has_perm("backups.restore_server"),
+        "can_delete": user.has_perm("backups.delete_backup"),
+    }
 
 
 @require_GET
@@ -75,8 +75,9 @@ def backup_list(request):
 @permission_required_or_403("backups.view_backups")
 @panel_required
 def poll(request):
-    form = PollForm(request.GET)
-    return render(request, "backups/poll.html", poll_changes(request.panel, form.watched()))
+    changes = poll_changes(request.panel, PollForm(request.GET).watched())
+    changes["rows"] = presenters.rows(changes["changed"])
+    return render(request, "backups/poll.html", {**changes, **_abilities(request.user)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -111,7 +111,7 @@ class SandboxApp:
         errors = {}
         if "server_id" in query:
             raw = query["server_id"][-1]
-            if raw.isdigit() and len(raw) < 19:
+            if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
                 server_id = int(raw)
             else:
                 errors["server_id"] = ["A valid integer is required."]

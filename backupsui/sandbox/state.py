@@ -122,9 +122,13 @@ class SandboxState:
                 pending.append(self._automatic(server, taken))
             self.last_daily[server.id] = latest
             for number in range(self.config.manual_per_server):
-                taken = latest - timedelta(
-                    days=self.random.randint(0, 40), hours=-7, minutes=-number
+                # Taken by hand some time in the past forty days, never in the future.
+                ago = timedelta(
+                    days=self.random.randint(0, 40),
+                    hours=self.random.randint(1, 20),
+                    minutes=number,
                 )
+                taken = (now - ago).replace(microsecond=0)
                 pending.append(
                     Backup(
                         0,

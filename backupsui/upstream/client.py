@@ -166,6 +166,9 @@ class BackupsClient:
 
     def _request(self, method: str, path: str, *, params=None, payload=None):
         may_change = method != "GET"
+        if not self._auth["Authorization"].isascii():
+            # No such token can exist: an HTTP header cannot even carry it.
+            raise Unauthorized()
         headers = dict(self._auth)
         data = None
         if payload is not None:

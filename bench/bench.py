@@ -1,0 +1,393 @@
+"""`make bench`: the panel under gunicorn, in its production configuration, against the
+sandbox on loopback, measured with wrk. Prints a table and writes bench-results.json.
+
+Everything listens on 127.0.0.1 only; every wrk run is bounded in time (a few seconds)."""
+
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+LUA = ROOT / "bench" / "wrk_stats.lua"
+TOKEN = "sbx_bench_" + secrets.token_urlsafe(16)
+PASSWORD = secrets.token_urlsafe(16)
+SIZES = (1_000, 10_000)
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+TARGETS = {
+    "list_vs_upstream": 1.3,
+    "page2_vs_upstream": 0.2,
+    "poll_bytes": 2048,
+    "list_kb_compressed": 60,
+    "worker_mb": 150,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing answered at {url} within {seconds} s")
+
+
+class Stack:
+    """The sandbox and the panel (under gunicorn), as separate processes on loopback."""
+
+    def __init__(self, backups: int, workdir: Path):
+        self.workdir = workdir
+        self.env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="backupsui.settings",
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            BACKUPSUI_TOKEN_KEYS=Fernet.generate_key().decode(),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            # Plain HTTP on loopback: in production a TLS proxy sits in front.
+            DJANGO_SECURE_SSL_REDIRECT="0",
+            DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+            SANDBOX_TOKENS=f"{TOKEN}=bench",
+            DJANGO_LOG_LEVEL="WARNING",
+        )
+        self.env.pop("DJANGO_DEBUG_PROPAGATE", None)
+        self.processes: list[subprocess.Popen] = []
+        self.sandbox_port = free_port()
+        self.env["BACKUPS_API_URL"] = f"http://127.0.0.1:{self.sandbox_port}/api/v1"
+        self.start(
+            [
+                PY,
+                "manage.py",
+                "sandbox",
+                "--port",
+                str(self.sandbox_port),
+                "--backups",
+                str(backups),
+                "--delay",
+                "3600",
+            ]
+        )
+        wait_for(self.env["BACKUPS_API_URL"] + "/backups/")
+
+    def start(self, command, **env) -> subprocess.Popen:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**self.env, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def manage(self, *args, stdin=None) -> None:
+        subprocess.run(
+            [PY, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+
+    def panel(self, cache_seconds: float) -> tuple[str, subprocess.Popen]:
+        port = free_port()
+        process = self.start(
+            [PY, "-m", "gunicorn", "backupsui.wsgi", "-c", "gunicorn.conf.py"],
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            BACKUPS_CACHE_SECONDS=str(cache_seconds),
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_for(url + "/healthz")
+        return url, process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+class Browser:
+    """requests with a cookie jar that forgets the Secure flag: the bench speaks plain HTTP on
+    loopback to a panel whose cookies are Secure, as a TLS proxy would make right."""
+
+    def __init__(self):
+        self.http = requests.Session()
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, url, **kwargs):
+        answer = self.http.request(method, url, cookies=self.cookies, **kwargs)
+        self.cookies.update({c.name: c.value for c in answer.cookies})
+        self.http.cookies.clear()
+        return answer
+
+    def get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+def sign_in(url: str) -> Browser:
+    browser = Browser()
+    page = browser.get(url + "/accounts/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    answer = browser.request(
+        "POST",
+        url + "/accounts/login/",
+        data={
+            "username": "bench",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf,
+        },
+        headers={"Referer": url + "/accounts/login/"},
+        allow_redirects=False,
+    )
+    if answer.status_code != 302:
+        raise SystemExit(f"the bench user could not sign in ({answer.status_code})")
+    return browser
+
+
+def wrk(url: str, cookie: str, connections: int = 1, seconds: int = SECONDS) -> dict:
+    threads = min(connections, 2)
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            "-H",
+            f"Cookie: {cookie}",
+            "-H",
+            "Accept-Encoding: gzip",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    stats = json.loads(output.strip().splitlines()[-1])
+    if stats["errors"] or stats["non2xx"]:
+        raise SystemExit(f"wrk saw failures on {url}: {stats}")
+    stats["rps"] = stats["requests"] / stats["seconds"]
+    return stats
+
+
+def bare_upstream(api: str, rounds: int = 30) -> dict:
+    """The baseline: the same list fetched with requests and parsed, nothing else."""
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        session.get(api + "/backups/", headers=headers, timeout=30).json()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1]}
+
+
+def compressed_size(session: Browser, url: str) -> int:
+    answer = session.get(url, headers={"Accept-Encoding": "gzip, br"}, stream=True)
+    return len(answer.raw.read(decode_content=False))
+
+
+def transfer_size(session: Browser, url: str) -> dict:
+    page = session.get(url + "/backups/")
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', page.text)
+    html = compressed_size(session, url + "/backups/")
+    static = sum(compressed_size(session, url + asset) for asset in assets)
+    return {
+        "html_bytes": html,
+        "static_bytes": static,
+        "total_kb": (html + static) / 1024,
+        "assets": len(assets),
+    }
+
+
+def worker_peak_mb(master: subprocess.Popen) -> float:
+    peak = 0
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peak = max(peak, int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]))
+    return peak / 1024
+
+
+def measure(backups: int) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="backupsui-bench-"))
+    stack = Stack(backups, workdir)
+    try:
+        stack.manage("migrate", "--noinput")
+        stack.manage(
+            "shell",
+            "-c",
+            (
+                "from django.contrib.auth.models import User, Group;"
+                f"u = User.objects.create_user('bench', password='{PASSWORD}');"
+                "u.groups.add(Group.objects.get(name='Operators'))"
+            ),
+        )
+        stack.manage("set_api_token", "bench", stdin=TOKEN + "\n")
+        stack.manage("collectstatic", "--noinput", "-v0")
+        api = stack.env["BACKUPS_API_URL"]
+        total = requests.get(
+            api + "/backups/", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+        ).json()["count"]
+        result = {"backups": total, "upstream": bare_upstream(api)}
+
+        cold_url, cold = stack.panel(cache_seconds=0)
+        cookie = sign_in(cold_url).header()
+        result["list_cold"] = wrk(cold_url + "/backups/", cookie)
+        stack.processes.remove(cold)
+        os.killpg(cold.pid, signal.SIGTERM)
+        cold.wait(timeout=10)
+
+        url, master = stack.panel(cache_seconds=5)
+        session = sign_in(url)
+        cookie = session.header()
+        idle_page = session.get(url + "/backups/").text
+        result["polls_while_idle"] = idle_page.count("data-poll")
+        result["list_warm"] = wrk(url + "/backups/", cookie)
+        result["page2"] = wrk(url + "/backups/?page=2", cookie)
+        result["list_rps_c8"] = wrk(url + "/backups/", cookie, connections=8)
+        result["trivial_rps_c8"] = wrk(url + "/healthz", cookie, connections=8)
+        result["transfer"] = transfer_size(session, url)
+        # One backup in progress among all the others: what one poll costs.
+        form = session.get(url + "/backups/new/").text
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+        session.request(
+            "POST",
+            url + "/backups/new/",
+            data={
+                "server_id": "12345",
+                "csrfmiddlewaretoken": csrf,
+            },
+            headers={"Referer": url + "/backups/new/"},
+        )
+        page = session.get(url + "/backups/").text
+        poll = re.search(r'hx-get="(/backups/poll/[^"]+)"', page)[1].replace("&amp;", "&")
+        result["poll"] = wrk(url + poll, cookie)
+        result["poll"]["response_bytes"] = len(session.get(url + poll).content)
+        result["worker_peak_mb"] = worker_peak_mb(master)
+        return result
+    finally:
+        stack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def verdicts(result: dict) -> dict:
+    upstream = result["upstream"]["p50"]
+    return {
+        "list_vs_upstream": result["list_cold"]["p50"] / upstream,
+        "page2_vs_upstream": result["page2"]["p50"] / upstream,
+        "poll_bytes": result["poll"]["response_bytes"],
+        "list_kb_compressed": result["transfer"]["total_kb"],
+        "worker_mb": result["worker_peak_mb"],
+    }
+
+
+def table(results: dict) -> str:
+    rows = [("", *(f"{n:,} backups" for n in results))]
+
+    def row(label, pick, unit=""):
+        rows.append((label, *(f"{pick(r):,.1f}{unit}" for r in results.values())))
+
+    row("bare upstream list, parsed: p50", lambda r: r["upstream"]["p50"], " ms")
+    row("bare upstream list, parsed: p95", lambda r: r["upstream"]["p95"], " ms")
+    row("list page, cold (asks upstream): p50", lambda r: r["list_cold"]["p50"], " ms")
+    row("list page, cold (asks upstream): p95", lambda r: r["list_cold"]["p95"], " ms")
+    row(
+        "  ratio to bare upstream (target <= 1.3)",
+        lambda r: r["list_cold"]["p50"] / r["upstream"]["p50"],
+        "x",
+    )
+    row("list page, within the cache: p50", lambda r: r["list_warm"]["p50"], " ms")
+    row("second page: p50", lambda r: r["page2"]["p50"], " ms")
+    row(
+        "  ratio to bare upstream (target <= 0.2)",
+        lambda r: r["page2"]["p50"] / r["upstream"]["p50"],
+        "x",
+    )
+    row("poll, 1 in progress: p50", lambda r: r["poll"]["p50"], " ms")
+    row("poll response (target <= 2048)", lambda r: r["poll"]["response_bytes"], " B")
+    row("polls on an idle page (target 0)", lambda r: r["polls_while_idle"])
+    row("list page, 8 connections", lambda r: r["list_rps_c8"]["rps"], " req/s")
+    row("trivial view, 8 connections", lambda r: r["trivial_rps_c8"]["rps"], " req/s")
+    row("list page transfer, compressed (target <= 60)", lambda r: r["transfer"]["total_kb"], " kB")
+    row("worker peak resident (target <= 150)", lambda r: r["worker_peak_mb"], " MB")
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    )
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: `apt-get install wrk` (make bench does it as root)")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    started = time.monotonic()
+    results = {size: measure(size) for size in SIZES}
+    largest = results[SIZES[-1]]
+    checks = verdicts(largest)
+    met = {
+        "list_vs_upstream": checks["list_vs_upstream"] <= TARGETS["list_vs_upstream"],
+        "page2_vs_upstream": checks["page2_vs_upstream"] <= TARGETS["page2_vs_upstream"],
+        "poll_bytes": checks["poll_bytes"] <= TARGETS["poll_bytes"],
+        "list_kb_compressed": checks["list_kb_compressed"] <= TARGETS["list_kb_compressed"],
+        "worker_mb": checks["worker_mb"] <= TARGETS["worker_mb"],
+        "no_idle_poll": largest["polls_while_idle"] == 0,
+    }
+    print(table(results))
+    print(
+        f"\ntargets at {SIZES[-1]:,} backups: "
+        + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items())
+    )
+    print(f"bench took {time.monotonic() - started:.0f} s on {os.cpu_count()} cores")
+    Path(ROOT / "bench-results.json").write_text(
+        json.dumps(
+            {"results": results, "at_largest": checks, "targets": TARGETS, "met": met}, indent=2
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
