@@ -1,26 +1,38 @@
 """Filtering, sorting and paging a list of backups on the panel's side."""
 
+from operator import attrgetter
+
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup
 
 from .cache import Entry
 
+# Each order is a few stable sorts, least significant key first: cheap keys that allocate
+# nothing beat one sort on tuples (fewer allocations, fewer garbage collections) at 10,000.
+_ID = attrgetter("id")
+_CREATED = attrgetter("created_at")
+
+
+def _size(backup: Backup) -> int:
+    return -1 if backup.size_mb is None else backup.size_mb
+
+
+def _server_id(backup: Backup) -> int:
+    return backup.server.id
+
+
+def _server_name(backup: Backup) -> str:
+    return backup.server.name.casefold()
+
+
 SORTS = {
-    "-created": (_("Newest first"), lambda b: (b.created_at, b.id), True),
-    "created": (_("Oldest first"), lambda b: (b.created_at, b.id), False),
-    "-size": (_("Largest first"), lambda b: (b.size_mb or -1, b.id), True),
-    "size": (_("Smallest first"), lambda b: (b.size_mb or -1, b.id), False),
-    "server": (
-        _("Server A–Z"),
-        lambda b: (b.server.name.casefold(), b.server.id, -b.created_at.timestamp()),
-        False,
-    ),
-    "-server": (
-        _("Server Z–A"),
-        lambda b: (b.server.name.casefold(), b.server.id, b.created_at.timestamp()),
-        True,
-    ),
+    "-created": (_("Newest first"), [(_ID, True), (_CREATED, True)]),
+    "created": (_("Oldest first"), [(_ID, False), (_CREATED, False)]),
+    "-size": (_("Largest first"), [(_ID, True), (_size, True)]),
+    "size": (_("Smallest first"), [(_ID, False), (_size, False)]),
+    "server": (_("Server A–Z"), [(_CREATED, True), (_server_id, False), (_server_name, False)]),
+    "-server": (_("Server Z–A"), [(_CREATED, True), (_server_id, True), (_server_name, True)]),
 }
 DEFAULT_SORT = "-created"
 
@@ -31,8 +43,10 @@ def sorted_backups(entry: Entry, sort: str) -> list[Backup]:
         sort = DEFAULT_SORT
     cached = entry.sorted_views.get(sort)
     if cached is None:
-        _, key, reverse = SORTS[sort]
-        cached = entry.sorted_views[sort] = sorted(entry.backups, key=key, reverse=reverse)
+        cached = list(entry.backups)
+        for key, reverse in SORTS[sort][1]:
+            cached.sort(key=key, reverse=reverse)
+        entry.sorted_views[sort] = cached
     return cached
 
 

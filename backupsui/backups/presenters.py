@@ -24,6 +24,7 @@ class Row:
     type_label: str
     badge_kind: str
     badge_label: str
+    badge_aria: str
     size: str
     created_iso: str
     created_title: str
@@ -69,16 +70,30 @@ def _url_maker(name: str, argument: str):
 
 def rows(backups, now: datetime | None = None) -> list[Row]:
     now = now or timezone.now()
+    # Backups taken on a schedule share their times: word each time once per page.
+    said: dict[tuple, str] = {}
+
+    def once(kind: str, moment: datetime, make) -> str:
+        text = said.get((kind, moment))
+        if text is None:
+            text = said[(kind, moment)] = make(moment)
+        return text
+
     zone = timezone.get_current_timezone()
     list_url = reverse("backups:list")
     restore_url = _url_maker("backups:restore", "server_id")
     delete_url = _url_maker("backups:delete", "backup_id")
     types = {"manual": _("Manual"), "automatic": _("Automatic")}
     never, expired = _("never"), _("expired")
+    in_time, status_is = _("in %(time)s"), _("Status: %(status)s")
+
+    def local(moment: datetime, layout: str) -> str:
+        return moment.astimezone(zone).strftime(layout)
+
     made = []
     for backup in backups:
         server = backup.server
-        local = backup.created_at.astimezone(zone)
+        created = backup.created_at
         kind, label = badge(backup.status)
         expires = backup.expires_at
         if expires is None:
@@ -86,11 +101,13 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
         else:
             left = expires - now
             soon = left <= EXPIRY_WARNING
-            expires_title = expires.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            expires_title = once("title", expires, lambda m: local(m, "%Y-%m-%d %H:%M %Z"))
             if left.total_seconds() <= 0:
                 expires_text = expired
             else:
-                expires_text = _("in %(time)s") % {"time": timeuntil(expires, now, depth=1)}
+                expires_text = once(
+                    "until", expires, lambda m: in_time % {"time": timeuntil(m, now, depth=1)}
+                )
         made.append(
             Row(
                 backup=backup,
@@ -100,11 +117,12 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
                 type_label=types.get(backup.backup_type, backup.backup_type),
                 badge_kind=kind,
                 badge_label=label,
+                badge_aria=status_is % {"status": label},
                 size=size_text(backup.size_mb),
-                created_iso=backup.created_at.isoformat(),
-                created_title=local.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                created_text=local.strftime("%Y-%m-%d %H:%M"),
-                created_ago=ago(backup.created_at, now),
+                created_iso=once("iso", created, datetime.isoformat),
+                created_title=once("full", created, lambda m: local(m, "%Y-%m-%d %H:%M:%S %Z")),
+                created_text=once("short", created, lambda m: local(m, "%Y-%m-%d %H:%M")),
+                created_ago=once("ago", created, lambda m: ago(m, now)),
                 expires_text=expires_text,
                 expires_title=expires_title,
                 expires_soon=soon,

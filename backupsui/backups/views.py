@@ -64,9 +64,11 @@ def backup_list(request):
 
 
 def _abilities(user) -> dict:
+    """What the rows may offer, and the words for it (worked out once, not once a row)."""
     return {
         "can_restore": user.has_perm("backups.restore_server"),
         "can_delete": user.has_perm("backups.delete_backup"),
+        "words": {"restore": _("Restore"), "delete": _("Delete")},
     }
 
 
