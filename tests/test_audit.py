@@ -1,6 +1,7 @@
 """The audit trail: one complete event per attempted change, append-only, logged, searchable."""
 
 import csv
+from datetime import UTC, datetime
 import io
 import json
 import logging
@@ -90,14 +91,12 @@ def test_it_records_each_failure_of_each_action(
     from backupsui.upstream import Backup, Server
 
     stored = Backup(
-        9,
-        Server(12345, "web-server-01"),
-        "manual",
-        "completed",
-        1,
-        __import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").UTC),
-        None,
-        "",
+        id=9,
+        server=Server(id=12345, name="web-server-01"),
+        backup_type="manual",
+        status="completed",
+        size_mb=1,
+        created_at=__import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").UTC),
     )
     monkeypatch.setattr(panel_module.Panel, "find", lambda self, *a: stored)
     responses.post(API + "/backups/", status=status, body=body)

@@ -1,6 +1,7 @@
 """The client against the sandbox over loopback, and against odd-but-valid answers."""
 
 import json
+from datetime import UTC, datetime
 import logging
 import socket
 
@@ -98,6 +99,25 @@ def test_it_parses_unsorted_lists_nulls_unknown_statuses_and_extra_fields():
     assert backups[1].expires_at is None
     assert backups[2].description == "" and backups[3].description == ""
     assert backups[0].created_at.utcoffset().total_seconds() == 0
+
+
+@responses.activate
+def test_it_reads_naive_and_offset_times_nulls_and_fractional_sizes():
+    odd = dict(
+        ITEM,
+        created_at="2025-01-16T03:00:00",
+        expires_at="2025-02-16T05:00:00+02:00",
+        size_mb=4523.5,
+        status=None,
+        backup_type=None,
+        server={"id": 1, "name": None},
+    )
+    responses.get(URL + "/backups/", json=listing(odd))
+    [backup] = client().list_backups()
+    assert backup.created_at == datetime(2025, 1, 16, 3, tzinfo=UTC)
+    assert backup.expires_at == datetime(2025, 2, 16, 3, tzinfo=UTC)
+    assert backup.size_mb == 4523.5
+    assert (backup.status, backup.backup_type, backup.server.name) == ("", "", "")
 
 
 @responses.activate

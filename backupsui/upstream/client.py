@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import orjson
 import requests
 import urllib3
 from django.conf import settings
@@ -23,7 +22,7 @@ from urllib3.util.retry import Retry
 import backupsui
 
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .models import Backup, parse_backup, parse_list
+from .models import Backup, parse_any, parse_created, parse_list
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +92,7 @@ class Restored:
 
 
 def _body(response: requests.Response):
-    # orjson: a list of 10,000 backups is a few megabytes, decoded on the page's hot path.
-    try:
-        return orjson.loads(response.content) if response.content else None
-    except orjson.JSONDecodeError:
-        return None
+    return parse_any(response.content)
 
 
 def _fields(body) -> dict[str, list[str]]:
@@ -215,7 +210,7 @@ class BackupsClient:
         if backup_type:
             params["backup_type"] = backup_type
         response = self._request("GET", "/backups/", params=params)
-        return parse_list(_json_or_bad(response))
+        return parse_list(response.content)
 
     def create_backup(self, server_id: int, description: str = "") -> Created:
         payload = {"server_id": int(server_id)}
@@ -223,8 +218,7 @@ class BackupsClient:
             payload["description"] = description
         response = self._request("POST", "/backups/", payload=payload)
         try:
-            body = _json_or_bad(response)
-            backup = parse_backup(body)
+            backup, message = parse_created(response.content)
         except BadResponse:
             # It answered 2xx: a backup was most likely started, but we cannot say which.
             raise BadResponse(
@@ -235,8 +229,7 @@ class BackupsClient:
                 status=response.status_code,
                 outcome_unknown=True,
             ) from None
-        message = body.get("message") if isinstance(body, dict) else None
-        return Created(backup, message if isinstance(message, str) else "", response.status_code)
+        return Created(backup, message, response.status_code)
 
     def delete_backup(self, backup_id: int) -> int:
         return self._request("DELETE", f"/backups/{int(backup_id)}/").status_code
@@ -247,13 +240,6 @@ class BackupsClient:
             "POST", f"/servers/{int(server_id)}/restore/", payload={"backup_id": int(backup_id)}
         )
         return Restored(_detail(_body(response)) or "", response.status_code)
-
-
-def _json_or_bad(response: requests.Response):
-    body = _body(response)
-    if body is None:
-        raise BadResponse(status=response.status_code)
-    return body
 
 
 def _read_body(response: requests.Response, deadline: float) -> None:
