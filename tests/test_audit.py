@@ -1,7 +1,6 @@
 """The audit trail: one complete event per attempted change, append-only, logged, searchable."""
 
 import csv
-from datetime import UTC, datetime
 import io
 import json
 import logging

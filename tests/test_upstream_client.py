@@ -1,9 +1,9 @@
 """The client against the sandbox over loopback, and against odd-but-valid answers."""
 
 import json
-from datetime import UTC, datetime
 import logging
 import socket
+from datetime import UTC, datetime
 
 import pytest
 import requests
