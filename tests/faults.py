@@ -9,21 +9,9 @@ import struct
 import threading
 import time
 
-EXAMPLE = {
-    "count": 1,
-    "results": [
-        {
-            "id": 501,
-            "server": {"id": 12345, "name": "web-server-01"},
-            "backup_type": "automatic",
-            "status": "completed",
-            "size_mb": 4523,
-            "created_at": "2025-01-16T03:00:00Z",
-            "expires_at": "2025-02-16T03:00:00Z",
-            "description": "Automatic daily backup",
-        }
-    ],
-}
+from tests.helpers import DOCUMENT_ITEM
+
+EXAMPLE = {"count": 1, "results": [DOCUMENT_ITEM]}
 HOLD_SECONDS = 5  # how long a hanging answer holds the connection, at most
 
 

@@ -6,6 +6,18 @@ from urllib.parse import unquote
 
 from backupsui.audit.models import AuditEvent
 
+# The first backup of the API document's example.
+DOCUMENT_ITEM = {
+    "id": 501,
+    "server": {"id": 12345, "name": "web-server-01"},
+    "backup_type": "automatic",
+    "status": "completed",
+    "size_mb": 4523,
+    "created_at": "2025-01-16T03:00:00Z",
+    "expires_at": "2025-02-16T03:00:00Z",
+    "description": "Automatic daily backup",
+}
+
 
 def text(response) -> str:
     return response.content.decode()

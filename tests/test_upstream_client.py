@@ -21,18 +21,10 @@ from backupsui.upstream import (
 )
 from backupsui.upstream.client import RETRY_AFTER_CAP, USER_AGENT, _retry
 from tests.conftest import OPERATOR_TOKEN
+from tests.helpers import DOCUMENT_ITEM
 
 URL = "http://backups.test/api/v1"
-ITEM = {
-    "id": 501,
-    "server": {"id": 12345, "name": "web-server-01"},
-    "backup_type": "automatic",
-    "status": "completed",
-    "size_mb": 4523,
-    "created_at": "2025-01-16T03:00:00Z",
-    "expires_at": "2025-02-16T03:00:00Z",
-    "description": "Automatic daily backup",
-}
+ITEM = DOCUMENT_ITEM
 
 
 def client(token="secret-token-abcd", **kwargs):

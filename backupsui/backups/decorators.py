@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
+from backupsui.converters import positive_id
 
 from .panel import NoToken, panel_for
 
@@ -26,8 +27,8 @@ def permission_required_or_403(perm: str):
                     Action.PERMISSION_DENIED,
                     Outcome.FAILED,
                     message=f"{request.method} {request.path} needs {perm}"[:500],
-                    server_id=_int_or_none(kwargs.get("server_id")),
-                    backup_id=_int_or_none(kwargs.get("backup_id")),
+                    server_id=positive_id(kwargs.get("server_id")),
+                    backup_id=positive_id(kwargs.get("backup_id")),
                 )
                 return render(request, "403.html", status=403)
             return view(request, *args, **kwargs)
@@ -55,11 +56,3 @@ def panel_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _int_or_none(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None

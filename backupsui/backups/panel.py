@@ -1,6 +1,7 @@
 """One user's dealings with the Backups API: their token, their cached lists, their changes,
 each change audited. Views call this and stay thin."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from backupsui.accounts.crypto import TokenKeyError
@@ -57,13 +58,22 @@ class Panel:
                 return backup.server.name
         return None
 
-    def create(self, request, server_id: int, description: str) -> Created:
-        name = cache.servers_seen(self.user.pk).get(server_id, "")
-        with record(request, Action.BACKUP_CREATE, server_id=server_id, server_name=name) as event:
+    @contextmanager
+    def _change(self, request, action, **facts):
+        """An audited change: on record before the call; the user's cached lists dropped
+        after it, whatever happened (a failed call may still have changed something)."""
+        with record(request, action, **facts) as event:
             try:
-                created = self._call(self.client.create_backup, server_id, description)
+                yield event
             finally:
                 cache.forget(self.user.pk)
+
+    def create(self, request, server_id: int, description: str) -> Created:
+        name = cache.servers_seen(self.user.pk).get(server_id, "")
+        with self._change(
+            request, Action.BACKUP_CREATE, server_id=server_id, server_name=name
+        ) as event:
+            created = self._call(self.client.create_backup, server_id, description)
             event.backup_id = created.backup.id
             event.server_name = created.backup.server.name
             event.upstream_status = created.status
@@ -71,33 +81,23 @@ class Panel:
         return created
 
     def delete(self, request, backup: Backup) -> None:
-        with record(
-            request,
-            Action.BACKUP_DELETE,
-            server_id=backup.server.id,
-            server_name=backup.server.name,
-            backup_id=backup.id,
-        ) as event:
-            try:
-                event.upstream_status = self._call(self.client.delete_backup, backup.id)
-            finally:
-                cache.forget(self.user.pk)
+        with self._change(request, Action.BACKUP_DELETE, **_facts(backup)) as event:
+            event.upstream_status = self._call(self.client.delete_backup, backup.id)
 
     def restore(self, request, backup: Backup) -> tuple[str, AuditEvent]:
-        with record(
-            request,
-            Action.SERVER_RESTORE,
-            server_id=backup.server.id,
-            server_name=backup.server.name,
-            backup_id=backup.id,
-        ) as event:
-            try:
-                restored = self._call(self.client.restore_server, backup.server.id, backup.id)
-            finally:
-                cache.forget(self.user.pk)
+        with self._change(request, Action.SERVER_RESTORE, **_facts(backup)) as event:
+            restored = self._call(self.client.restore_server, backup.server.id, backup.id)
             event.upstream_status = restored.status
             event.message = restored.message
         return restored.message, event
+
+
+def _facts(backup: Backup) -> dict:
+    return {
+        "server_id": backup.server.id,
+        "server_name": backup.server.name,
+        "backup_id": backup.id,
+    }
 
 
 def panel_for(user) -> Panel:

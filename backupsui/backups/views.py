@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from backupsui.converters import positive_id
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import cache, presenters
@@ -139,7 +140,7 @@ def backup_create(request):
 @permission_required_or_403("backups.delete_backup")
 @panel_required
 def backup_delete(request, backup_id: int):
-    server_id = _int(request.GET.get("server_id") or request.POST.get("server_id"))
+    server_id = positive_id(request.GET.get("server_id") or request.POST.get("server_id"))
     try:
         backup = request.panel.find(backup_id, server_id)
     except UpstreamError as error:
@@ -175,7 +176,7 @@ def backup_delete(request, backup_id: int):
 @panel_required
 def server_restore(request, server_id: int):
     data = request.POST if request.method == "POST" else None
-    backup_id = _int((data or request.GET).get("backup_id"))
+    backup_id = positive_id((data or request.GET).get("backup_id"))
     if backup_id is None:
         raise Http404(_("Choose a backup to restore from."))
     try:
@@ -211,14 +212,6 @@ def server_restore(request, server_id: int):
 
 def _go(request, url):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def _int(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _form_status(error: UpstreamError) -> int:
