@@ -69,7 +69,17 @@ def _abilities(user) -> dict:
     return {
         "can_restore": user.has_perm("backups.restore_server"),
         "can_delete": user.has_perm("backups.delete_backup"),
-        "words": {"restore": _("Restore"), "delete": _("Delete")},
+        "words": {
+            "restore": _("Restore"),
+            "delete": _("Delete"),
+            "server": _("Server"),
+            "type": _("Type"),
+            "status": _("Status"),
+            "size": _("Size"),
+            "created": _("Created"),
+            "expires": _("Expires"),
+            "description": _("Description"),
+        },
     }
 
 
