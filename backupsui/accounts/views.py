@@ -5,13 +5,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import tokens
 from .forms import TokenForm
 
 
-def _next_url(request) -> str | None:
+def _next_url(request: HtmxHttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()
@@ -22,7 +23,7 @@ def _next_url(request) -> str | None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def token(request):
+def token(request: HtmxHttpRequest):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -60,7 +61,7 @@ def token(request):
 
 @require_POST
 @login_required
-def token_remove(request):
+def token_remove(request: HtmxHttpRequest):
     if tokens.remove(request, request.user):
         messages.success(request, _("Your API token was removed from the panel."))
     return redirect("accounts:token")

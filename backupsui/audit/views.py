@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from backupsui.http import HtmxHttpRequest
+
 from .export import csv_rows
 from .forms import AuditFilterForm
 from .models import AuditEvent
@@ -12,13 +14,13 @@ from .models import AuditEvent
 PAGE_SIZE = 50
 
 
-def _events(request, form):
+def _events(request: HtmxHttpRequest, form):
     return form.apply(AuditEvent.objects.visible_to(request.user))
 
 
 @require_GET
 @login_required
-def audit_list(request):
+def audit_list(request: HtmxHttpRequest):
     form = AuditFilterForm(request.GET)
     events = _events(request, form)
     page = Paginator(events, PAGE_SIZE).get_page(
@@ -38,7 +40,7 @@ def audit_list(request):
 
 @require_GET
 @login_required
-def audit_export(request):
+def audit_export(request: HtmxHttpRequest):
     form = AuditFilterForm(request.GET)
     events = _events(request, form)
     response = StreamingHttpResponse(csv_rows(events), content_type="text/csv; charset=utf-8")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from backupsui.converters import positive_id
+from backupsui.http import HtmxHttpRequest, PanelRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import cache, presenters
@@ -37,7 +38,7 @@ def _error(error: UpstreamError) -> dict:
 @login_required
 @permission_required_or_403("backups.view_backups")
 @panel_required
-def backup_list(request):
+def backup_list(request: PanelRequest):
     form = FilterForm(request.GET)
     form.is_valid()
     filters = form.filters()
@@ -87,7 +88,7 @@ def _abilities(user) -> dict:
 @login_required
 @permission_required_or_403("backups.view_backups")
 @panel_required
-def poll(request):
+def poll(request: PanelRequest):
     changes = poll_changes(request.panel, PollForm(request.GET).watched())
     changes["rows"] = presenters.rows(changes["changed"])
     return render(request, "backups/poll.html", {**changes, **_abilities(request.user)})
@@ -97,7 +98,7 @@ def poll(request):
 @login_required
 @permission_required_or_403("backups.create_backup")
 @panel_required
-def backup_create(request):
+def backup_create(request: PanelRequest):
     if request.method == "GET":
         form = CreateBackupForm(initial={"server_id": request.GET.get("server_id", "")})
         return render(request, "backups/create.html", {"form": form})
@@ -149,7 +150,7 @@ def backup_create(request):
 @login_required
 @permission_required_or_403("backups.delete_backup")
 @panel_required
-def backup_delete(request, backup_id: int):
+def backup_delete(request: PanelRequest, backup_id: int):
     server_id = positive_id(request.GET.get("server_id") or request.POST.get("server_id"))
     try:
         backup = request.panel.find(backup_id, server_id)
@@ -184,7 +185,7 @@ def backup_delete(request, backup_id: int):
 @login_required
 @permission_required_or_403("backups.restore_server")
 @panel_required
-def server_restore(request, server_id: int):
+def server_restore(request: PanelRequest, server_id: int):
     data = request.POST if request.method == "POST" else None
     backup_id = positive_id((data or request.GET).get("backup_id"))
     if backup_id is None:
@@ -220,7 +221,7 @@ def server_restore(request, server_id: int):
     return _go(request, reverse("backups:list") + f"?server_id={server_id}")
 
 
-def _go(request, url):
+def _go(request: HtmxHttpRequest, url):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
