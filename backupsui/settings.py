@@ -203,5 +203,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "backupsui.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+        # django-axes narrates every sign-in at INFO; its lock-outs are audit events already.
+        "axes": {"level": "WARNING"},
     },
 }
