@@ -13,7 +13,7 @@ PAGES = {
     "restore": "/servers/12345/restore/?backup_id={backup}",
     "token": "/account/token/",
     "audit": "/audit/",
-    "not-found": "/backups/?page=1&nowhere=1",
+    "not-found": "/nowhere/",
 }
 
 
