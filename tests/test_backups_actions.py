@@ -193,3 +193,10 @@ def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_c
     assert response.status_code == 400
     assert "not completed yet" in text(response)
     assert events("server_restore")[0].outcome == Outcome.FAILED
+
+
+def test_it_suggests_the_servers_already_seen_on_the_create_form(sandbox, operator_client):
+    operator_client.get("/backups/")
+    body = text(operator_client.get("/backups/new/?server_id=12346"))
+    assert '<option value="12345">web-server-01</option>' in body
+    assert 'list="known-servers"' in body and 'value="12346"' in body

@@ -45,7 +45,9 @@ class FilterForm(forms.Form):
 
 
 class CreateBackupForm(forms.Form):
-    server_id = IdField(label=_("Server id"))
+    server_id = IdField(
+        label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
+    )
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )

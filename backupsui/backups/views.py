@@ -101,10 +101,10 @@ def poll(request: PanelRequest):
 def backup_create(request: PanelRequest):
     if request.method == "GET":
         form = CreateBackupForm(initial={"server_id": request.GET.get("server_id", "")})
-        return render(request, "backups/create.html", {"form": form})
+        return _create_page(request, form)
     form = CreateBackupForm(request.POST)
     if not form.is_valid():
-        return render(request, "backups/create.html", {"form": form}, status=400)
+        return _create_page(request, form, status=400)
     server_id = form.cleaned_data["server_id"]
     description = form.cleaned_data["description"]
     digest = hashlib.sha256(description.encode()).hexdigest()[:16]
@@ -128,12 +128,7 @@ def backup_create(request: PanelRequest):
                 form.add_error(target, text)
         if not error.fields:
             form.add_error(None, error.message)
-        return render(
-            request,
-            "backups/create.html",
-            {"form": form, "error": _error(error)},
-            status=_form_status(error),
-        )
+        return _create_page(request, form, status=_form_status(error), error=_error(error))
     messages.success(
         request,
         _("Backup %(id)s of %(server)s started. %(message)s")
@@ -144,6 +139,13 @@ def backup_create(request: PanelRequest):
         },
     )
     return _go(request, reverse("backups:list") + f"?server_id={server_id}")
+
+
+def _create_page(request: PanelRequest, form, status: int = 200, **extra):
+    """The create form, with the servers the user has seen offered as suggestions."""
+    servers = sorted(cache.servers_seen(request.user.pk).items(), key=lambda s: s[1].casefold())
+    context = {"form": form, "servers": servers, **extra}
+    return render(request, "backups/create.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
