@@ -198,8 +198,10 @@ def server_restore(request: PanelRequest, server_id: int):
         return render(request, "backups/restore.html", {"error": _error(error)}, status=502)
     if backup is None or backup.server.id != server_id:
         raise Http404(_("No such backup of this server."))
-    form = RestoreForm(data, initial={"backup_id": backup.id}, server_name=backup.server.name)
-    context = {"backup": backup, "form": form}
+    # A server with no name is confirmed by typing its id.
+    expected = backup.server.name or str(backup.server.id)
+    form = RestoreForm(data, initial={"backup_id": backup.id}, server_name=expected)
+    context = {"backup": backup, "form": form, "expected": expected}
     if request.method == "GET":
         return render(request, "backups/restore.html", context)
     if not form.is_valid():
