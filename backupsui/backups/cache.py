@@ -42,11 +42,8 @@ def remember(user_id: int, server_id, backup_type, backups: list[Backup]) -> Ent
         if user_id not in _entries and len(_entries) >= MAX_USERS:
             _entries.pop(next(iter(_entries)))
         _entries.setdefault(user_id, {})[(server_id, backup_type)] = entry
-        # Parsing shares one Server object between a server's backups: few distinct ones.
-        servers = {id(backup.server): backup.server for backup in backups}
-        _servers_seen.setdefault(user_id, {}).update(
-            (server.id, server.name) for server in servers.values()
-        )
+        seen = {backup.server.id: backup.server.name for backup in backups}
+        _servers_seen.setdefault(user_id, {}).update(seen)
     return entry
 
 

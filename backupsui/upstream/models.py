@@ -12,12 +12,14 @@ IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
 
-class Server(msgspec.Struct):
+# gc=False: these hold only numbers, text and times, never cycles, so the garbage collector
+# need not walk the tens of thousands of them a large account's list is made of.
+class Server(msgspec.Struct, gc=False):
     id: int
     name: str | None = ""
 
 
-class Backup(msgspec.Struct, kw_only=True):
+class Backup(msgspec.Struct, kw_only=True, gc=False):
     id: int
     server: Server
     backup_type: str | None = ""
@@ -36,7 +38,7 @@ class _Listing(msgspec.Struct):
     results: list[Backup]
 
 
-class _Created(Backup, kw_only=True):
+class _Created(Backup, kw_only=True, gc=False):
     message: str | None = None
 
 
