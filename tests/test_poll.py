@@ -108,4 +108,4 @@ def test_it_keeps_polling_through_an_outage(operator_client):
     response = operator_client.get("/backups/poll/", {"watch": "7:70"})
     assert response.status_code == 200
     assert poll_url(response) == "/backups/poll/?watch=7:70"
-    assert "unavailable" in text(response)
+    assert "Live status paused: The backups service is unavailable" in text(response)
