@@ -33,29 +33,18 @@ class Panel:
         mark_accepted(self.token)
         return result
 
-    def backups(
-        self, server_id: int | None = None, backup_type: str | None = None, *, fresh: bool = False
-    ) -> cache.Entry:
-        if not fresh:
-            entry = cache.recall(self.user.pk, server_id, backup_type)
-            if entry is not None:
-                return entry
-        listed = self._call(self.client.list_backups, server_id, backup_type)
-        return cache.remember(self.user.pk, server_id, backup_type, listed)
+    def backups(self, server_id: int | None = None, backup_type: str | None = None):
+        """The list for this filter, from the last few seconds or fresh from upstream."""
+        entry = cache.recall(self.user.pk, server_id, backup_type)
+        if entry is None:
+            listed = self._call(self.client.list_backups, server_id, backup_type)
+            entry = cache.remember(self.user.pk, server_id, backup_type, listed)
+        return entry
 
     def find(self, backup_id: int, server_id: int | None = None) -> Backup | None:
         for backup in self.backups(server_id).backups:
             if backup.id == backup_id:
                 return backup
-        return None
-
-    def server_name(self, server_id: int) -> str | None:
-        known = cache.servers_seen(self.user.pk).get(server_id)
-        if known:
-            return known
-        for backup in self.backups(server_id).backups:
-            if backup.server.id == server_id:
-                return backup.server.name
         return None
 
     @contextmanager
