@@ -2,7 +2,9 @@
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 if TYPE_CHECKING:
@@ -16,3 +18,10 @@ class HtmxHttpRequest(HttpRequest):
 
 class PanelRequest(HtmxHttpRequest):
     panel: "Panel"
+
+
+def redirect_for(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect the browser follows whole: htmx is told to navigate, not to swap."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

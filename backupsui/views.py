@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,6 +32,4 @@ def readyz(request):
 
 def csrf_failure(request, reason=""):
     """A stale form (or a forged one) gets a plain explanation, not Django's debug page."""
-    from django.shortcuts import render
-
     return render(request, "403_csrf.html", status=403)

@@ -172,3 +172,12 @@ def test_it_shows_when_a_backup_expires(document_sandbox, operator_client, monke
     monkeypatch.setattr(timezone, "now", lambda: datetime(2025, 2, 14, 3, tzinfo=UTC))
     body = text(operator_client.get("/backups/"))
     assert 'class="soon"' in body and "in 1\xa0day" in body and "never" in body
+
+
+def test_it_tells_htmx_to_navigate_to_the_token_page(db, client, django_user_model):
+    from tests.conftest import make_user
+
+    client.force_login(make_user(django_user_model, "newbie", "Support"))
+    response = client.get("/backups/?q=x", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/account/token/?next=")

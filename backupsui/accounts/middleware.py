@@ -3,10 +3,10 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
+
+from backupsui.http import redirect_for
 
 STARTED = "backupsui_started"
 SEEN = "backupsui_seen"
@@ -33,9 +33,7 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Your session ended; sign in again."))
                 url = reverse("login") + "?next=" + request.path
-                if getattr(request, "htmx", False):
-                    return HttpResponseClientRedirect(url)
-                return redirect(url)
+                return redirect_for(request, url)
             if now - seen > SEEN_WRITE_EVERY and not request.path.startswith(PASSIVE_PATHS):
                 request.session[SEEN] = now
         return self.get_response(request)

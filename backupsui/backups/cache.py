@@ -19,6 +19,7 @@ class Entry:
     backups: list[Backup]
     fetched: float
     sorted_views: dict = field(default_factory=dict)
+    statuses: list[str] | None = None
 
 
 _lock = threading.Lock()
@@ -59,6 +60,11 @@ def forget(user_id: int, *, servers: bool = False) -> None:
 def servers_seen(user_id: int) -> dict[int, str]:
     with _lock:
         return dict(_servers_seen.get(user_id, {}))
+
+
+def servers_by_name(user_id: int) -> list[tuple[int, str]]:
+    """The servers the user has seen, as (id, name), in name order: the server pickers."""
+    return sorted(servers_seen(user_id).items(), key=lambda item: item[1].casefold())
 
 
 def clear() -> None:

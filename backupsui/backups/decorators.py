@@ -4,13 +4,14 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from backupsui.converters import positive_id
+from backupsui.http import redirect_for
 
 from .panel import NoToken, panel_for
 
@@ -48,11 +49,7 @@ def panel_required(view):
         except NoToken:
             messages.info(request, _("Store your API token first: the panel acts with it."))
             url = reverse("accounts:token") + "?" + urlencode({"next": request.get_full_path()})
-            if request.htmx:
-                response = render(request, "empty.html")
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            return redirect_for(request, url)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -66,10 +66,8 @@ def select(entry: Entry, *, status: str = "", q: str = "", sort: str = DEFAULT_S
 
 def statuses(entry: Entry) -> list[str]:
     """The statuses to filter by: the usual three and any other the list holds."""
-    found = entry.sorted_views.get("statuses")
+    found = entry.statuses
     if found is None:
         known = {"in_progress", "completed", "failed"}
-        found = entry.sorted_views["statuses"] = sorted(
-            known | {b.status for b in entry.backups if b.status}
-        )
+        found = entry.statuses = sorted(known | {b.status for b in entry.backups if b.status})
     return found

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from backupsui.converters import positive_id
-from backupsui.http import HtmxHttpRequest, PanelRequest
+from backupsui.http import PanelRequest, redirect_for
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import cache, presenters
@@ -56,9 +55,8 @@ def backup_list(request: PanelRequest):
             statuses=[(value, presenters.badge(value)[1]) for value in statuses(entry)],
             watch=watch_param(page),
         )
-    seen = cache.servers_seen(request.user.pk)
-    context["servers"] = sorted(seen.items(), key=lambda item: item[1].casefold())
-    context["server_name"] = seen.get(filters["server_id"])
+    context["servers"] = cache.servers_by_name(request.user.pk)
+    context["server_name"] = dict(context["servers"]).get(filters["server_id"])
     partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
     template = "backups/list.html#results" if partial else "backups/list.html"
     status = 502 if "error" in context and not request.htmx else 200
@@ -138,13 +136,12 @@ def backup_create(request: PanelRequest):
             "message": created.message,
         },
     )
-    return _go(request, reverse("backups:list") + f"?server_id={server_id}")
+    return redirect_for(request, reverse("backups:list") + f"?server_id={server_id}")
 
 
 def _create_page(request: PanelRequest, form, status: int = 200, **extra):
     """The create form, with the servers the user has seen offered as suggestions."""
-    servers = sorted(cache.servers_seen(request.user.pk).items(), key=lambda s: s[1].casefold())
-    context = {"form": form, "servers": servers, **extra}
+    context = {"form": form, "servers": cache.servers_by_name(request.user.pk), **extra}
     return render(request, "backups/create.html", context, status=status)
 
 
@@ -180,7 +177,7 @@ def backup_delete(request: PanelRequest, backup_id: int):
         _("Backup %(id)s of %(server)s was deleted.")
         % {"id": backup.id, "server": backup.server.name},
     )
-    return _go(request, reverse("backups:list") + f"?server_id={backup.server.id}")
+    return redirect_for(request, reverse("backups:list") + f"?server_id={backup.server.id}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -222,11 +219,7 @@ def server_restore(request: PanelRequest, server_id: int):
             _("See it in the audit trail."),
         ),
     )
-    return _go(request, reverse("backups:list") + f"?server_id={server_id}")
-
-
-def _go(request: HtmxHttpRequest, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return redirect_for(request, reverse("backups:list") + f"?server_id={server_id}")
 
 
 def _form_status(error: UpstreamError) -> int:

@@ -128,12 +128,10 @@ def error_for(response: requests.Response, *, may_have_changed: bool) -> Upstrea
         )
         return Unavailable(message, status=status)
     if status >= 500:
-        message = _("The backups service is unavailable (HTTP %(status)s).") % {"status": status}
-        if may_have_changed:
-            message += " " + _("The outcome is unknown: check the list before trying again.")
-        else:
-            message += " " + _("Nothing was changed.")
-        return Unavailable(message, status=status, outcome_unknown=may_have_changed)
+        head = _("The backups service is unavailable (HTTP %(status)s).") % {"status": status}
+        return Unavailable(
+            f"{head} {_outcome(may_have_changed)}", status=status, outcome_unknown=may_have_changed
+        )
     kind = STATUS_ERRORS.get(status, BadRequest)
     if kind is BadRequest:
         fields = _fields(body)
@@ -276,11 +274,13 @@ def _transport_failure(unknown: bool, timed_out: bool = False) -> Unavailable:
         head = _("The backups service did not answer in time.")
     else:
         head = _("The backups service could not be reached.")
+    return Unavailable(f"{head} {_outcome(unknown)}", outcome_unknown=unknown)
+
+
+def _outcome(unknown: bool) -> str:
     if unknown:
-        tail = _("The outcome is unknown: check the list before trying again.")
-    else:
-        tail = _("Nothing was changed.")
-    return Unavailable(f"{head} {tail}", outcome_unknown=unknown)
+        return _("The outcome is unknown: check the list before trying again.")
+    return _("Nothing was changed.")
 
 
 def ping() -> bool:
