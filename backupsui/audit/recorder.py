@@ -39,9 +39,9 @@ def _request_facts(request) -> dict:
 def start(request, action, **facts) -> AuditEvent:
     values = _request_facts(request)
     values.update(facts)
+    # What users typed or upstream sent is cut to the columns' sizes.
     values["server_name"] = (values.get("server_name") or "")[:255]
-    if "actor_username" in facts:
-        values["actor_username"] = facts["actor_username"][:150]
+    values["actor_username"] = values["actor_username"][:150]
     event = AuditEvent.objects.create(action=action, **values)
     log_event(event)
     return event
