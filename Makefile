@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/bench.py
 
 screenshots: $(STAMP) browser
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_screenshots.py
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

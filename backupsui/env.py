@@ -2,6 +2,7 @@
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE = {"1", "true", "yes", "on"}
@@ -50,3 +51,17 @@ def env_url(name: str, default: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ImproperlyConfigured(f"{name} must be an http(s) URL, not {value!r}.")
     return value.rstrip("/")
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """Fernet keys, comma-separated: each must be one (32 url-safe base64-encoded bytes)."""
+    keys = env_list(name)
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name} must hold Fernet keys (32 url-safe base64-encoded bytes each); "
+                f"key {number} is not one."
+            ) from None
+    return keys

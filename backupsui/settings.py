@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from backupsui.env import env_bool, env_list, env_number, env_str, env_url
+from backupsui.env import env_bool, env_fernet_keys, env_list, env_number, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,11 +25,15 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 BACKUPS_API_URL = env_url("BACKUPS_API_URL", "http://127.0.0.1:8001/api/v1")
 BACKUPS_API_TIMEOUT = env_number("BACKUPS_API_TIMEOUT", 10.0, minimum=0.1)
 BACKUPS_API_CONNECT_TIMEOUT = min(3.05, BACKUPS_API_TIMEOUT)
+# An answer larger than this (decompressed, every page together) is abandoned.
+BACKUPS_API_MAX_MB = env_number("BACKUPS_API_MAX_MB", 64, minimum=1)
 # Seconds a user's list stays cached for paging and polling; their own changes drop it at once.
 BACKUPS_CACHE_SECONDS = env_number("BACKUPS_CACHE_SECONDS", 5.0, minimum=0)
+# What each worker may keep of fetched lists, least recently used first out.
+BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 
 # Fernet keys for the stored API tokens: the first encrypts, all decrypt.
-BACKUPSUI_TOKEN_KEYS = env_list("BACKUPSUI_TOKEN_KEYS")
+BACKUPSUI_TOKEN_KEYS = env_fernet_keys("BACKUPSUI_TOKEN_KEYS")
 if not BACKUPSUI_TOKEN_KEYS and not DEBUG:
     raise ImproperlyConfigured("BACKUPSUI_TOKEN_KEYS is required when DJANGO_DEBUG is off.")
 

@@ -20,3 +20,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]
+
+handler403 = "backupsui.views.permission_denied"

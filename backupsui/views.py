@@ -1,4 +1,4 @@
-"""Liveness and readiness, for load balancers and orchestrators."""
+"""The project's own pages: health checks, and the refusals every app shares."""
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -6,28 +6,45 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from backupsui.upstream.client import ping
+from backupsui.audit.models import Action, Outcome
+from backupsui.audit.recorder import note
+from backupsui.ids import parse_id
 
 
 @require_GET
 @never_cache
 def healthz(request):
+    """The process is alive."""
     return HttpResponse("ok\n", content_type="text/plain")
 
 
 @require_GET
 @never_cache
 def readyz(request):
-    checks = {}
+    """The database answers. Never the upstream: its trouble is shown where people work, and
+    an upstream outage must not take every replica out of the load balancer at once."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        checks["database"] = "ok"
     except Exception:  # noqa: BLE001 - any failure means not ready
-        checks["database"] = "failed"
-    checks["upstream"] = "ok" if ping() else "failed"
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(checks, status=200 if ready else 503)
+        return JsonResponse({"database": "failed"}, status=503)
+    return JsonResponse({"database": "ok"})
+
+
+def permission_denied(request, exception=None):
+    """A 403 page, and the refusal on record when a signed-in person was refused."""
+    if request.user.is_authenticated:
+        match = request.resolver_match
+        kwargs = match.kwargs if match else {}
+        note(
+            request,
+            Action.PERMISSION_DENIED,
+            Outcome.FAILED,
+            message=f"{request.method} {request.path}"[:500],
+            server_id=parse_id(kwargs.get("server_id")),
+            backup_id=parse_id(kwargs.get("backup_id")),
+        )
+    return render(request, "403.html", status=403)
 
 
 def csrf_failure(request, reason=""):

@@ -8,9 +8,10 @@ from django.utils import timezone
 from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
 from backupsui.accounts.roles import OPERATORS, SUPPORT
-from backupsui.backups import cache as backups_cache
+from backupsui.backups.lists import memory
 from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
+from backupsui.upstream import breaker
 
 OPERATOR_TOKEN = "sbx_operator_token_for_tests_0001"
 SUPPORT_TOKEN = "sbx_support_token_for_tests_0002"
@@ -21,10 +22,11 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    backups_cache.clear()
+    memory.clear()
+    breaker.reset()
     django_cache.clear()
     yield
-    backups_cache.clear()
+    memory.clear()
 
 
 def start_sandbox(**config) -> SandboxServer:

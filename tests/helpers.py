@@ -23,6 +23,21 @@ def text(response) -> str:
     return response.content.decode()
 
 
+def body_of(response) -> str:
+    """The whole body, streamed (the CSV export) or not."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace")
+
+
+def completed_backup(sandbox, server_id=12345):
+    """A completed automatic backup of this server (web-server-01 by default) in a sandbox."""
+    return next(
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == server_id and b.backup_type == "automatic"
+    )
+
+
 def row_ids(response) -> list[int]:
     return [int(i) for i in re.findall(r'<tr id="backup-(\d+)"', text(response))]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import events, text
+from tests.helpers import completed_backup, events, text
 
 ROUTES = [
     ("get", "/backups/"),
@@ -69,11 +69,7 @@ def test_it_refuses_every_backups_action_to_a_user_without_a_role(
 
 def test_it_lets_support_create_and_restore(sandbox, support_client):
     assert support_client.post("/backups/new/", {"server_id": 12345}).status_code == 302
-    backup = next(
-        b
-        for b in sandbox.state.backups.values()
-        if b.server.id == 12345 and b.backup_type == "automatic"
-    )
+    backup = completed_backup(sandbox)
     response = support_client.post(
         "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
     )

@@ -14,22 +14,14 @@ from backupsui.audit.models import AppendOnlyError, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
 from backupsui.upstream import BackupsClient
 from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN
-from tests.helpers import events, text
+from tests.helpers import body_of, completed_backup, events, text
 
 API = "http://backups.test/api/v1"
 BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (audit test)", "REMOTE_ADDR": "203.0.113.9"}
 
 
-def completed(sandbox, server_id=12345):
-    return next(
-        b
-        for b in sandbox.state.backups.values()
-        if b.server.id == server_id and b.backup_type == "automatic"
-    )
-
-
 def test_it_records_a_restore_with_every_field(sandbox, operator_client):
-    backup = completed(sandbox)
+    backup = completed_backup(sandbox)
     operator_client.post(
         "/servers/12345/restore/",
         {"backup_id": backup.id, "confirm": "web-server-01"},
@@ -61,7 +53,7 @@ def test_it_records_create_and_delete_once_each(sandbox, operator_client):
         201,
     )
     assert created.backup_id == max(sandbox.state.backups)
-    backup = completed(sandbox)
+    backup = completed_backup(sandbox)
     operator_client.post(f"/backups/{backup.id}/delete/", {"server_id": 12345}, **BROWSER)
     [deleted] = events("backup_delete")
     assert (deleted.backup_id, deleted.upstream_status, deleted.outcome) == (
@@ -196,7 +188,7 @@ def test_it_never_writes_the_token_in_events_logs_or_csv(sandbox, operator_clien
     operator_client.post("/account/token/", {"token": "wrong-token-xyz1"})
     operator_client.post("/backups/new/", {"server_id": 12345})
     operator_client.post("/backups/new/", {"server_id": 999})
-    export = b"".join(operator_client.get("/audit/export.csv").streaming_content).decode()
+    export = body_of(operator_client.get("/audit/export.csv"))
     rows = json.dumps(list(AuditEvent.objects.values()), default=str)
     captured = capsys.readouterr()
     for secret in (OPERATOR_TOKEN, SUPPORT_TOKEN, "wrong-token-xyz1"):
@@ -212,7 +204,7 @@ def trail(sandbox, operator, support):
     as_operator, as_support = Client(), Client()
     as_operator.force_login(operator)
     as_support.force_login(support)
-    backup = completed(sandbox)
+    backup = completed_backup(sandbox)
     as_operator.post("/backups/new/", {"server_id": 12345})
     as_support.post("/backups/new/", {"server_id": 12346})
     as_support.post("/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"})
@@ -257,18 +249,14 @@ def test_it_exports_the_filtered_trail_as_streamed_csv(trail):
     as_operator, as_support = trail
     response = as_operator.get("/audit/export.csv", {"action": "backup_create"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(body_of(response))))
     assert len(rows) == 3 and {r["action"] for r in rows} == {"backup_create"}
     assert {r["user"] for r in rows} == {"olivia", "sam"}
-    own = list(
-        csv.DictReader(
-            io.StringIO(b"".join(as_support.get("/audit/export.csv").streaming_content).decode())
-        )
-    )
+    own = list(csv.DictReader(io.StringIO(body_of(as_support.get("/audit/export.csv")))))
     assert {r["user"] for r in own} == {"sam"}
 
 
 def test_it_defuses_spreadsheet_formulas_in_the_export(sandbox, operator_client):
     Client().post("/accounts/login/", {"username": "=HYPERLINK(1)", "password": "x"})
-    body = b"".join(operator_client.get("/audit/export.csv").streaming_content).decode()
+    body = body_of(operator_client.get("/audit/export.csv"))
     assert "'=HYPERLINK(1)" in body

@@ -8,17 +8,9 @@ import responses
 from django.test import override_settings
 
 from backupsui.audit.models import Outcome
-from tests.helpers import events, row_ids, text
+from tests.helpers import completed_backup, events, row_ids, text
 
 API = "http://backups.test/api/v1"
-
-
-def completed_backup(sandbox, server_id=12345):
-    return next(
-        b
-        for b in sandbox.state.backups.values()
-        if b.server.id == server_id and b.backup_type == "automatic"
-    )
 
 
 # Create ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from backupsui.audit.models import AuditEvent
 from tests.conftest import OPERATOR_TOKEN
+from tests.helpers import body_of, completed_backup
 
 LOGGERS = [
     "",
@@ -35,11 +36,6 @@ def everything_logged(caplog):
         logging.getLogger(name).setLevel(level)
 
 
-def body(response) -> str:
-    raw = b"".join(response.streaming_content) if response.streaming else response.content
-    return raw.decode()
-
-
 def test_it_never_writes_the_token_anywhere(
     sandbox, operator_client, everything_logged, capfd, settings
 ):
@@ -48,11 +44,7 @@ def test_it_never_writes_the_token_anywhere(
     pages.append(operator_client.post("/account/token/", {"token": OPERATOR_TOKEN}, follow=True))
     pages.append(operator_client.get("/backups/"))
     pages.append(operator_client.post("/backups/new/", {"server_id": 12345}, follow=True))
-    backup = next(
-        b
-        for b in sandbox.state.backups.values()
-        if b.server.id == 12345 and b.backup_type == "automatic"
-    )
+    backup = completed_backup(sandbox)
     pages.append(
         operator_client.post(
             "/servers/12345/restore/",
@@ -68,7 +60,7 @@ def test_it_never_writes_the_token_anywhere(
     pages.append(operator_client.get("/audit/export.csv"))
     pages.append(operator_client.post("/account/token/", {"token": OPERATOR_TOKEN + "x"}))
     with (
-        override_settings(BACKUPS_API_URL="http://backups.test/api/v1"),
+        override_settings(BACKUPS_API_URL="http://backups.test/api/v1", BACKUPS_CACHE_SECONDS=0),
         responses.RequestsMock() as mock,
     ):
         mock.get("http://backups.test/api/v1/backups/", status=401)
@@ -91,7 +83,7 @@ def test_it_never_writes_the_token_anywhere(
     for where, content in {
         "logs": everything_logged.text,
         "output": captured.out + captured.err,
-        "pages": "".join(body(page) + str(page.headers) for page in pages),
+        "pages": "".join(body_of(page) + str(page.headers) for page in pages),
         "audit": rows,
     }.items():
         assert OPERATOR_TOKEN not in content, where

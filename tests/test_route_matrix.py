@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.helpers import completed_backup
+
 ANON, SUPPORT, OPERATOR = "anonymous", "support", "operator"
 
 # name: (method, path, {role: expected status})
@@ -83,18 +85,10 @@ def clients(operator, support):
     return {ANON: Client(), SUPPORT: as_support, OPERATOR: as_operator}
 
 
-def a_backup(sandbox):
-    return next(
-        b.id
-        for b in sandbox.state.backups.values()
-        if b.server.id == 12345 and b.backup_type == "automatic"
-    )
-
-
 @pytest.mark.parametrize("name", list(MATRIX))
 def test_it_answers_each_role_as_expected(sandbox, clients, name):
     method, path, expected = MATRIX[name]
-    path = path.format(backup=a_backup(sandbox))
+    path = path.format(backup=completed_backup(sandbox).id)
     got = {role: getattr(client, method)(path).status_code for role, client in clients.items()}
     assert got == expected
 
@@ -103,7 +97,7 @@ def test_it_answers_each_role_as_expected(sandbox, clients, name):
 def test_it_lets_each_role_change_only_what_it_may(sandbox, clients, method, path, data, expected):
     got = {}
     for role in (ANON, SUPPORT, OPERATOR):
-        backup = a_backup(sandbox)
+        backup = completed_backup(sandbox).id
         filled = {k: v.format(backup=backup) if isinstance(v, str) else v for k, v in data.items()}
         got[role] = getattr(clients[role], method)(path.format(backup=backup), filled).status_code
     assert got == expected

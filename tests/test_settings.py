@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from backupsui.env import env_bool, env_list, env_number, env_url
+from backupsui.env import env_bool, env_fernet_keys, env_list, env_number, env_url
 
 
 def test_it_reads_booleans_lists_numbers_and_urls(monkeypatch):
@@ -35,6 +35,17 @@ def test_it_names_the_variable_with_a_bad_value(monkeypatch, reader, value):
     monkeypatch.setenv("X_BAD", value)
     with pytest.raises(ImproperlyConfigured, match="X_BAD"):
         reader()
+
+
+def test_it_refuses_token_keys_that_are_not_fernet_keys(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    good = Fernet.generate_key().decode()
+    monkeypatch.setenv("X_KEYS", f"{good}, {good}")
+    assert env_fernet_keys("X_KEYS") == [good, good]
+    monkeypatch.setenv("X_KEYS", f"{good},not-a-key")
+    with pytest.raises(ImproperlyConfigured, match="X_KEYS.*key 2 is not one"):
+        env_fernet_keys("X_KEYS")
 
 
 def run_check(**env):
@@ -77,3 +88,13 @@ def test_it_passes_the_deploy_check_in_production_configuration():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_it_refuses_to_start_with_a_malformed_token_key():
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings",
+        DJANGO_SECRET_KEY="x" * 50,
+        BACKUPSUI_TOKEN_KEYS="not-a-fernet-key",
+    )
+    assert result.returncode != 0
+    assert "BACKUPSUI_TOKEN_KEYS" in result.stderr and "Traceback" not in result.stdout

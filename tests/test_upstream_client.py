@@ -9,7 +9,6 @@ import pytest
 import requests
 import responses
 from responses import matchers
-from urllib3 import HTTPResponse
 
 from backupsui.upstream import (
     BackupsClient,
@@ -19,7 +18,8 @@ from backupsui.upstream import (
     Unauthorized,
     Unavailable,
 )
-from backupsui.upstream.client import RETRY_AFTER_CAP, USER_AGENT, _retry
+from backupsui.upstream import client as client_module
+from backupsui.upstream.client import RETRY_AFTER_CAP, USER_AGENT
 from tests.conftest import OPERATOR_TOKEN
 from tests.helpers import DOCUMENT_ITEM
 
@@ -221,9 +221,14 @@ def test_it_retries_a_get_after_429():
 
 
 @pytest.mark.parametrize(("header", "wait"), [("2", 2.0), ("3600", RETRY_AFTER_CAP)])
-def test_it_honours_retry_after_but_never_waits_long(header, wait):
-    answer = HTTPResponse(status=503, headers={"Retry-After": header})
-    assert _retry().get_retry_after(answer) == wait
+@responses.activate
+def test_it_honours_retry_after_but_never_waits_long(monkeypatch, header, wait):
+    waits = []
+    monkeypatch.setattr(client_module.time, "sleep", waits.append)
+    responses.get(URL + "/backups/", status=503, headers={"Retry-After": header})
+    responses.get(URL + "/backups/", json=listing())
+    BackupsClient("secret-token-abcd", base_url=URL, timeout=(0.5, 30)).list_backups()
+    assert waits == [wait]
 
 
 @responses.activate

@@ -75,12 +75,20 @@ def test_it_survives_a_token_revoked_mid_session(operator_client, upstream, faul
     assert event.outcome == Outcome.FAILED and event.upstream_status == 401
 
 
-def test_it_retries_a_rate_limited_list_honouring_retry_after(operator_client, upstream, faults):
+def test_it_retries_a_rate_limited_list_honouring_retry_after(
+    operator_client, upstream, faults, settings, monkeypatch
+):
+    from backupsui.upstream import client
+
+    waits = []
+    monkeypatch.setattr(client.time, "sleep", waits.append)
     upstream("rate-limited")
+    settings.BACKUPS_API_TIMEOUT = 10  # room for three waits of Retry-After: 1
     before = len([s for s in faults.seen if s[0] == "rate-limited" and s[1] == "GET"])
     operator_client.get("/backups/")
     after = len([s for s in faults.seen if s[0] == "rate-limited" and s[1] == "GET"])
     assert after - before == 4  # the first try and three retries
+    assert waits == [1.0, 1.0, 1.0]
 
 
 def test_it_never_retries_a_failing_create(operator_client, upstream, faults):

@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,7 +33,7 @@ class SessionTimeoutMiddleware:
             ):
                 logout(request)
                 messages.info(request, _("Your session ended; sign in again."))
-                url = reverse("login") + "?next=" + request.path
+                url = reverse("login") + "?" + urlencode({"next": request.path})
                 return redirect_for(request, url)
             if now - seen > SEEN_WRITE_EVERY and not request.path.startswith(PASSIVE_PATHS):
                 request.session[SEEN] = now

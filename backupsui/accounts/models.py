@@ -15,6 +15,9 @@ class ApiToken(models.Model):
     last4 = models.CharField(max_length=4)
     saved_at = models.DateTimeField()
     last_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Changed (to a new random value) whenever this person's list may have changed: the
+    # key under which every process remembers the list, so none serves a stale one.
+    lists_version = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("API token")

@@ -1,12 +1,13 @@
-"""Saving, reading and removing a user's API token. The token page and the commands use this."""
+"""Saving, reading and removing a person's API token, and the freshness version of their
+list. The token page, the commands and the backups panel use this."""
 
+import secrets
 from datetime import timedelta
 
 from django.utils import timezone
 
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note, record
-from backupsui.backups.cache import forget, remember
 from backupsui.upstream import BackupsClient
 
 from .crypto import encrypt
@@ -15,11 +16,15 @@ from .models import ApiToken
 ACCEPTED_WRITE_EVERY = timedelta(minutes=1)
 
 
+def new_version() -> int:
+    return secrets.randbits(62)
+
+
 def verify_and_save(request, user, token: str) -> ApiToken:
     """Checks the token with one list call, then stores it encrypted. Raises UpstreamError."""
     token = token.strip()
     with record(request, Action.TOKEN_SET, actor=user, actor_username=user.get_username()):
-        backups = BackupsClient(token).list_backups()
+        BackupsClient(token).list_backups()
         now = timezone.now()
         stored, _ = ApiToken.objects.update_or_create(
             user=user,
@@ -28,11 +33,10 @@ def verify_and_save(request, user, token: str) -> ApiToken:
                 "last4": token[-4:],
                 "saved_at": now,
                 "last_accepted_at": now,
+                # Lists remembered under the old token are never read again, in any process.
+                "lists_version": new_version(),
             },
         )
-    forget(user.pk, servers=True)
-    # The verifying list is as good as any: the first page needs no second call.
-    remember(user.pk, None, None, backups)
     return stored
 
 
@@ -46,12 +50,18 @@ def remove(request, user) -> bool:
             actor=user,
             actor_username=user.get_username(),
         )
-    forget(user.pk, servers=True)
     return bool(deleted)
 
 
 def stored_token(user) -> ApiToken | None:
     return ApiToken.objects.filter(user=user).first()
+
+
+def lists_changed(token: ApiToken) -> None:
+    """Something may have changed upstream through this token: every process's remembered
+    list of it is stale from the next request on."""
+    token.lists_version = new_version()
+    ApiToken.objects.filter(pk=token.pk).update(lists_version=token.lists_version)
 
 
 def mark_accepted(token: ApiToken) -> None:

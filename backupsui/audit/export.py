@@ -2,24 +2,8 @@
 
 import csv
 
-from django.utils.translation import gettext_lazy as _
+from .models import FIELD_NAMES, FIELDS
 
-COLUMNS = [
-    ("id", _("id")),
-    ("created_at", _("time (UTC)")),
-    ("finished_at", _("finished (UTC)")),
-    ("actor_username", _("user")),
-    ("remote_addr", _("address")),
-    ("action", _("action")),
-    ("server_id", _("server id")),
-    ("server_name", _("server")),
-    ("backup_id", _("backup id")),
-    ("outcome", _("outcome")),
-    ("upstream_status", _("upstream status")),
-    ("message", _("message")),
-    ("request_id", _("request id")),
-    ("user_agent", _("user agent")),
-]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,7 +24,6 @@ def _cell(value) -> str:
 
 def csv_rows(events):
     writer = csv.writer(_Echo())
-    yield writer.writerow([str(label) for _name, label in COLUMNS])
-    names = [name for name, _label in COLUMNS]
+    yield writer.writerow([heading for _name, heading in FIELDS])
     for event in events.iterator(chunk_size=1000):
-        yield writer.writerow([_cell(getattr(event, name)) for name in names])
+        yield writer.writerow([_cell(getattr(event, name)) for name in FIELD_NAMES])

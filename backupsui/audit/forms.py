@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backupsui.ids import IdField
+
 from .models import Action, Outcome
 
 
@@ -15,18 +17,14 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices]
     )
-    server_id = forms.IntegerField(
-        label=_("Server id"), required=False, min_value=1, max_value=2**63 - 1
-    )
+    server_id = IdField(label=_("Server id"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    event = forms.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
-    )
+    event = IdField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
 
     def apply(self, events):

@@ -22,6 +22,27 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+# What an event says, in this order, with its CSV heading (English and stable: spreadsheets and
+# scripts read it). The admin, the JSON log line and the CSV export all follow this list.
+FIELDS = (
+    ("id", "id"),
+    ("created_at", "time (UTC)"),
+    ("finished_at", "finished (UTC)"),
+    ("actor_username", "user"),
+    ("remote_addr", "address"),
+    ("action", "action"),
+    ("server_id", "server id"),
+    ("server_name", "server"),
+    ("backup_id", "backup id"),
+    ("outcome", "outcome"),
+    ("upstream_status", "upstream status"),
+    ("message", "message"),
+    ("request_id", "request id"),
+    ("user_agent", "user agent"),
+)
+FIELD_NAMES = tuple(name for name, _heading in FIELDS)
+
+
 class AppendOnlyError(Exception):
     """Audit events are never changed once final, and never deleted."""
 

@@ -4,16 +4,33 @@ An UpstreamError finishes the event as failed (or unknown, where a change may ha
 any other exception leaves it pending: on record, never missing.
 """
 
+import json
+import logging
 from contextlib import contextmanager
 
 from django.utils import timezone
 
 from backupsui.upstream import UpstreamError
 
-from .log import log_event
-from .models import AuditEvent, Outcome
+from .models import FIELD_NAMES, AuditEvent, Outcome
 
 MESSAGE_MAX = 2000
+logger = logging.getLogger("backupsui.audit")
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return value.replace("\r", " ").replace("\n", " ")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def log_line(event: AuditEvent) -> str:
+    """The event as one JSON line, for whatever collects the logs."""
+    return json.dumps(
+        {name: _clean(getattr(event, name)) for name in FIELD_NAMES}, ensure_ascii=False
+    )
 
 
 def _request_facts(request) -> dict:
@@ -43,19 +60,17 @@ def start(request, action, **facts) -> AuditEvent:
     values["server_name"] = (values.get("server_name") or "")[:255]
     values["actor_username"] = values["actor_username"][:150]
     event = AuditEvent.objects.create(action=action, **values)
-    log_event(event)
+    logger.info(log_line(event))
     return event
 
 
-def finish(event: AuditEvent, outcome: str, *, status=None, message="", **facts) -> AuditEvent:
+def finish(event: AuditEvent, outcome: str, *, status=None, message="") -> AuditEvent:
     event.outcome = outcome
     event.upstream_status = status
     event.message = str(message)[:MESSAGE_MAX]
     event.finished_at = timezone.now()
-    for name, value in facts.items():
-        setattr(event, name, value)
     event.save()
-    log_event(event)
+    logger.info(log_line(event))
     return event
 
 

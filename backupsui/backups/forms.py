@@ -1,39 +1,83 @@
+from html import escape
+
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .listing import DEFAULT_SORT, SORTS
+from backupsui.ids import IdField, parse_id
+from backupsui.upstream import UpstreamError
 
-ID_MAX = 2**63 - 1
+from .lists import DEFAULT_SORT, SORTS
+from .panel import MAX_WATCHED
+from .presenters import badge
+
 DESCRIPTION_MAX = 255
 
 
-class IdField(forms.IntegerField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        super().__init__(**kwargs)
-        self.validators.append(MaxValueValidator(ID_MAX))
+class UpstreamErrorsForm(forms.Form):
+    def add_upstream_errors(self, error: UpstreamError) -> None:
+        """The API's field errors beside their fields (or above the form), else its message."""
+        for field, errors in error.fields.items():
+            target = field if field in self.fields else None
+            for text in errors:
+                self.add_error(target, text)
+        if not error.fields:
+            self.add_error(None, error.message)
+
+
+class ServerSelect(forms.Select):
+    """The server picker, written in one pass: an account may have hundreds of servers, and
+    Django's per-option templates would cost milliseconds on every list page."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.servers: list[tuple[int, str]] = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = parse_id(value) if value not in (None, "") else None
+        known = False
+        options = [f'<option value="">{escape(str(_("All servers")))}</option>']
+        for sid, label in self.servers:
+            mark = ""
+            if sid == selected:
+                mark, known = " selected", True
+            options.append(f'<option value="{sid:d}"{mark}>{escape(label)} (#{sid:d})</option>')
+        if selected is not None and not known:
+            options.append(f'<option value="{selected:d}" selected>#{selected:d}</option>')
+        built = self.build_attrs(self.attrs, attrs)
+        attributes = "".join(f' {k}="{escape(str(v))}"' for k, v in built.items())
+        return mark_safe(  # noqa: S308 - ids are ints, every text is escaped
+            f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>'
+        )
 
 
 class FilterForm(forms.Form):
-    server_id = IdField(label=_("Server id"), required=False)
+    server_id = IdField(label=_("Server"), required=False, widget=ServerSelect)
     backup_type = forms.ChoiceField(
         label=_("Type"),
         required=False,
         choices=[("", _("Any type")), ("manual", _("Manual")), ("automatic", _("Automatic"))],
     )
-    status = forms.CharField(label=_("Status"), required=False, max_length=40)
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.CharField(label=_("Status"), required=False, max_length=40, widget=forms.Select)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": _("Description or server name")}),
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
         choices=[(key, label) for key, (label, *_rest) in SORTS.items()],
     )
-    page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
+    )
 
     def filters(self) -> dict:
         """The valid filters; an invalid one is dropped (its error shows beside it)."""
-        data = self.cleaned_data if self.is_bound else {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         return {
             "server_id": data.get("server_id"),
             "backup_type": data.get("backup_type") or None,
@@ -43,8 +87,25 @@ class FilterForm(forms.Form):
             "page": data.get("page") or 1,
         }
 
+    def offer(self, servers: list[tuple[int, str]], statuses: list[str]) -> None:
+        """The choices the list itself holds: its servers and its statuses."""
+        self.fields["server_id"].widget.servers = servers
+        self.fields["status"].widget.choices = [("", _("Any status"))] + [
+            (value, badge(value)[1]) for value in statuses
+        ]
 
-class CreateBackupForm(forms.Form):
+
+class OpenServerForm(forms.Form):
+    """The list's second form: open a server by its id, seen in the list or not."""
+
+    server_id = IdField(
+        label=_("Server id"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class CreateBackupForm(UpstreamErrorsForm):
     server_id = IdField(
         label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
     )
@@ -53,7 +114,7 @@ class CreateBackupForm(forms.Form):
     )
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(UpstreamErrorsForm):
     backup_id = IdField(widget=forms.HiddenInput)
     confirm = forms.CharField(
         label=_("Type the server's name to confirm"), max_length=255, strip=True
@@ -75,15 +136,23 @@ class RestoreForm(forms.Form):
 
 
 class PollForm(forms.Form):
-    watch = forms.CharField(required=False, max_length=4000)
+    """The live status's watch list: 'server:backup' id pairs separated by commas."""
 
-    def watched(self) -> dict[int, int]:
-        """backup id → server id, from 'server:backup' pairs separated by commas."""
+    watch = forms.CharField(required=False, max_length=MAX_WATCHED * 40)
+
+    def clean_watch(self) -> dict[int, int]:
+        """backup id → server id; a pair that is not two ids is ignored."""
         pairs = {}
-        if not self.is_valid():
-            return pairs
-        for item in self.cleaned_data["watch"].split(",")[:200]:
+        items = [item for item in self.cleaned_data["watch"].split(",") if item]
+        if len(items) > MAX_WATCHED:
+            raise forms.ValidationError(
+                _("At most %(count)d backups can be watched at once."),
+                params={"count": MAX_WATCHED},
+                code="too_many",
+            )
+        for item in items:
             server, _sep, backup = item.partition(":")
-            if server.isdigit() and backup.isdigit() and len(server) < 19 and len(backup) < 19:
-                pairs[int(backup)] = int(server)
+            server_id, backup_id = parse_id(server), parse_id(backup)
+            if server_id is not None and backup_id is not None:
+                pairs[backup_id] = server_id
         return pairs

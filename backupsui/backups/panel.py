@@ -1,21 +1,33 @@
-"""One user's dealings with the Backups API: their token, their cached lists, their changes,
-each change audited. Views call this and stay thin."""
+"""One person's dealings with the Backups API: their token, their list, their changes, each
+change audited. Views call this and stay thin."""
 
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from backupsui.accounts import tokens
 from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import ApiToken
-from backupsui.accounts.tokens import mark_accepted, stored_token
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.audit.recorder import record
-from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized
+from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, UpstreamError
 
-from . import cache
+from .lists import BackupList, memory
+
+MAX_WATCHED = 50
 
 
 class NoToken(Exception):
-    """The user has no usable API token stored."""
+    """The person has no usable API token stored."""
+
+
+@dataclass
+class PollResult:
+    """What changed among the watched backups since the page was drawn."""
+
+    changed: list[Backup]
+    gone: list[int]
+    watch: str
+    error: str | None = None
 
 
 @dataclass
@@ -24,45 +36,69 @@ class Panel:
     token: ApiToken
     client: BackupsClient
 
-    def _call(self, method, *args):
+    @property
+    def key(self) -> tuple:
+        return (self.user.pk, self.token.lists_version)
+
+    @contextmanager
+    def _upstream(self):
+        """Around each client call: a refused token is noted, an accepted one too."""
         try:
-            result = method(*args)
+            yield
         except Unauthorized:
-            cache.forget(self.user.pk)
+            memory.forget(self.user.pk)
             raise
-        mark_accepted(self.token)
-        return result
+        tokens.mark_accepted(self.token)
 
-    def backups(self, server_id: int | None = None, backup_type: str | None = None):
-        """The list for this filter, from the last few seconds or fresh from upstream."""
-        entry = cache.recall(self.user.pk, server_id, backup_type)
-        if entry is None:
-            listed = self._call(self.client.list_backups, server_id, backup_type)
-            entry = cache.remember(self.user.pk, server_id, backup_type, listed)
-        return entry
+    def backups(self) -> BackupList:
+        """The person's whole list: remembered from the last few seconds, or fetched."""
+        found = memory.recall(self.key)
+        if found is None:
+            with self._upstream():
+                listed = self.client.list_backups()
+            found = memory.remember(self.key, listed)
+        return found
 
-    def find(self, backup_id: int, server_id: int | None = None) -> Backup | None:
-        for backup in self.backups(server_id).backups:
-            if backup.id == backup_id:
-                return backup
-        return None
+    def find(self, backup_id: int) -> Backup | None:
+        return self.backups().find(backup_id)
+
+    def poll(self, watched: dict[int, int]) -> PollResult:
+        """Answers from the one list, however many backups are watched (backup id → server
+        id, for backups that were in progress)."""
+        try:
+            listed = self.backups()
+        except UpstreamError as error:
+            # Keep watching what we watched; stop only when the token itself is refused.
+            keep = {} if error.token_refused else watched
+            return PollResult([], [], watch_param(keep), error.message)
+        changed, gone, running = [], [], {}
+        for backup_id, server_id in watched.items():
+            backup = listed.find(backup_id)
+            if backup is None or backup.server.id != server_id:
+                gone.append(backup_id)
+            elif backup.in_progress:
+                running[backup.id] = server_id
+            else:
+                changed.append(backup)
+        return PollResult(changed, gone, watch_param(running))
 
     @contextmanager
     def _change(self, request, action, **facts):
-        """An audited change: on record before the call; the user's cached lists dropped
-        after it, whatever happened (a failed call may still have changed something)."""
+        """An audited change: on record before the call; everyone's view of this person's
+        list is made stale after it, whatever happened (a failed call may have changed
+        something)."""
         with record(request, action, **facts) as event:
             try:
-                yield event
+                with self._upstream():
+                    yield event
             finally:
-                cache.forget(self.user.pk)
+                tokens.lists_changed(self.token)
 
     def create(self, request, server_id: int, description: str) -> Created:
-        name = cache.servers_seen(self.user.pk).get(server_id, "")
-        with self._change(
-            request, Action.BACKUP_CREATE, server_id=server_id, server_name=name
-        ) as event:
-            created = self._call(self.client.create_backup, server_id, description)
+        name = dict(self.known_servers()).get(server_id, "")
+        facts = {"server_id": server_id, "server_name": name}
+        with self._change(request, Action.BACKUP_CREATE, **facts) as event:
+            created = self.client.create_backup(server_id, description)
             event.backup_id = created.backup.id
             event.server_name = created.backup.server.name
             event.upstream_status = created.status
@@ -71,14 +107,19 @@ class Panel:
 
     def delete(self, request, backup: Backup) -> None:
         with self._change(request, Action.BACKUP_DELETE, **_facts(backup)) as event:
-            event.upstream_status = self._call(self.client.delete_backup, backup.id)
+            event.upstream_status = self.client.delete_backup(backup.id)
 
     def restore(self, request, backup: Backup) -> tuple[str, AuditEvent]:
         with self._change(request, Action.SERVER_RESTORE, **_facts(backup)) as event:
-            restored = self._call(self.client.restore_server, backup.server.id, backup.id)
+            restored = self.client.restore_server(backup.server.id, backup.id)
             event.upstream_status = restored.status
             event.message = restored.message
         return restored.message, event
+
+    def known_servers(self) -> list[tuple[int, str]]:
+        """The servers of the remembered list, without asking the API for them."""
+        found = memory.recall(self.key)
+        return found.servers() if found is not None else []
 
 
 def _facts(backup: Backup) -> dict:
@@ -89,8 +130,16 @@ def _facts(backup: Backup) -> dict:
     }
 
 
+def watch_param(watched) -> str:
+    """The poller's query value: 'server:backup' pairs, from backups (those in progress) or
+    from a dict of backup id → server id; empty when nothing runs."""
+    if not isinstance(watched, dict):
+        watched = {b.id: b.server.id for b in watched if b.in_progress}
+    return ",".join(f"{server}:{backup}" for backup, server in sorted(watched.items()))
+
+
 def panel_for(user) -> Panel:
-    token = stored_token(user)
+    token = tokens.stored_token(user)
     if token is None:
         raise NoToken
     try:

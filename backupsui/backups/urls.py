@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backupsui import converters  # noqa: F401  (registers <id:...>)
+from backupsui import ids  # noqa: F401  (registers <id:...>)
 
 from . import views
 

@@ -1,7 +1,8 @@
 import hashlib
+from contextlib import suppress
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache as shared_cache
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -11,90 +12,87 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backupsui.converters import positive_id
-from backupsui.http import PanelRequest, redirect_for
-from backupsui.upstream import Unauthorized, UpstreamError
+from backupsui.http import HtmxHttpRequest, redirect_for
+from backupsui.ids import parse_id
+from backupsui.upstream import UpstreamError
 
-from . import cache, presenters
-from .decorators import panel_required, permission_required_or_403
-from .forms import CreateBackupForm, FilterForm, PollForm, RestoreForm
-from .listing import select, statuses
-from .polling import poll_changes, watch_param
+from . import presenters
+from .decorators import panel_required
+from .forms import CreateBackupForm, FilterForm, OpenServerForm, PollForm, RestoreForm
+from .panel import Panel, watch_param
 
 PAGE_SIZE = 50
 DOUBLE_SUBMIT_SECONDS = 10
 
 
-def _error(error: UpstreamError) -> dict:
-    return {
-        "message": error.message,
-        "token_refused": isinstance(error, Unauthorized),
-        "status": error.status,
-    }
+class PanelRequest(HtmxHttpRequest):
+    """A request of a view that acts with the person's token (see `panel_required`)."""
+
+    panel: Panel
 
 
 @require_GET
 @login_required
-@permission_required_or_403("backups.view_backups")
+@permission_required("backups.view_backups", raise_exception=True)
 @panel_required
 def backup_list(request: PanelRequest):
     form = FilterForm(request.GET)
-    form.is_valid()
     filters = form.filters()
-    context = {"form": form, "filters": filters, **_abilities(request.user)}
+    context = {"form": form, "filters": filters, **presenters.table(request.user)}
+    context["open_form"] = OpenServerForm(
+        initial={"server_id": filters["server_id"]}, auto_id="open_%s"
+    )
     try:
-        entry = request.panel.backups(filters["server_id"], filters["backup_type"])
+        listed = request.panel.backups()
     except UpstreamError as error:
-        context["error"] = _error(error)
+        context["error"] = error
+        form.offer([], [])
     else:
-        shown = select(entry, status=filters["status"], q=filters["q"], sort=filters["sort"])
+        shown = listed.select(
+            server_id=filters["server_id"],
+            backup_type=filters["backup_type"],
+            status=filters["status"],
+            q=filters["q"],
+            sort=filters["sort"],
+        )
         page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
+        form.offer(listed.servers(), listed.statuses())
         context.update(
             page=page,
             rows=presenters.rows(page),
-            statuses=[(value, presenters.badge(value)[1]) for value in statuses(entry)],
             watch=watch_param(page),
+            server_name=dict(listed.servers()).get(filters["server_id"]),
+            short=listed.short and (len(listed.backups), listed.counted),
         )
-    context["servers"] = cache.servers_by_name(request.user.pk)
-    context["server_name"] = dict(context["servers"]).get(filters["server_id"])
     partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
     template = "backups/list.html#results" if partial else "backups/list.html"
     status = 502 if "error" in context and not request.htmx else 200
     return render(request, template, context, status=status)
 
 
-def _abilities(user) -> dict:
-    """What the rows may offer, and the words for it (worked out once, not once a row)."""
-    return {
-        "can_restore": user.has_perm("backups.restore_server"),
-        "can_delete": user.has_perm("backups.delete_backup"),
-        "words": {
-            "restore": _("Restore"),
-            "delete": _("Delete"),
-            "server": _("Server"),
-            "type": _("Type"),
-            "status": _("Status"),
-            "size": _("Size"),
-            "created": _("Created"),
-            "expires": _("Expires"),
-            "description": _("Description"),
-        },
-    }
-
-
 @require_GET
 @login_required
-@permission_required_or_403("backups.view_backups")
+@permission_required("backups.view_backups", raise_exception=True)
 @panel_required
 def poll(request: PanelRequest):
-    changes = poll_changes(request.panel, PollForm(request.GET).watched())
-    changes["rows"] = presenters.rows(changes["changed"])
-    return render(request, "backups/poll.html", {**changes, **_abilities(request.user)})
+    form = PollForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    result = request.panel.poll(form.cleaned_data["watch"])
+    context = {
+        "changed": result.changed,
+        "gone": result.gone,
+        "watch": result.watch,
+        "error": result.error,
+        "rows": presenters.rows(result.changed),
+        **presenters.table(request.user),
+    }
+    return render(request, "backups/poll.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required_or_403("backups.create_backup")
+@permission_required("backups.create_backup", raise_exception=True)
 @panel_required
 def backup_create(request: PanelRequest):
     if request.method == "GET":
@@ -120,13 +118,8 @@ def backup_create(request: PanelRequest):
         created = request.panel.create(request, server_id, description)
     except UpstreamError as error:
         shared_cache.delete(once_key)
-        for field, errors in error.fields.items():
-            target = field if field in form.fields else None
-            for text in errors:
-                form.add_error(target, text)
-        if not error.fields:
-            form.add_error(None, error.message)
-        return _create_page(request, form, status=_form_status(error), error=_error(error))
+        form.add_upstream_errors(error)
+        return _create_page(request, form, status=_form_status(error), error=error)
     messages.success(
         request,
         _("Backup %(id)s of %(server)s started. %(message)s")
@@ -140,21 +133,25 @@ def backup_create(request: PanelRequest):
 
 
 def _create_page(request: PanelRequest, form, status: int = 200, **extra):
-    """The create form, with the servers the user has seen offered as suggestions."""
-    context = {"form": form, "servers": cache.servers_by_name(request.user.pk), **extra}
+    """The create form, with the servers of the person's list offered as suggestions (fetched
+    for a new form; after a failed request, only what is remembered)."""
+    servers = request.panel.known_servers()
+    if request.method == "GET" and not servers:
+        with suppress(UpstreamError):  # suggestions only: the form works without them
+            servers = request.panel.backups().servers()
+    context = {"form": form, "servers": servers, **extra}
     return render(request, "backups/create.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required_or_403("backups.delete_backup")
+@permission_required("backups.delete_backup", raise_exception=True)
 @panel_required
 def backup_delete(request: PanelRequest, backup_id: int):
-    server_id = positive_id(request.GET.get("server_id") or request.POST.get("server_id"))
     try:
-        backup = request.panel.find(backup_id, server_id)
+        backup = request.panel.find(backup_id)
     except UpstreamError as error:
-        return render(request, "backups/delete.html", {"error": _error(error)}, status=502)
+        return render(request, "backups/delete.html", {"error": error}, status=502)
     if backup is None:
         raise Http404(_("No such backup."))
     context = {"backup": backup}
@@ -170,7 +167,7 @@ def backup_delete(request: PanelRequest, backup_id: int):
     try:
         request.panel.delete(request, backup)
     except UpstreamError as error:
-        context["error"] = _error(error)
+        context["error"] = error
         return render(request, "backups/delete.html", context, status=_form_status(error))
     messages.success(
         request,
@@ -182,17 +179,17 @@ def backup_delete(request: PanelRequest, backup_id: int):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required_or_403("backups.restore_server")
+@permission_required("backups.restore_server", raise_exception=True)
 @panel_required
 def server_restore(request: PanelRequest, server_id: int):
     data = request.POST if request.method == "POST" else None
-    backup_id = positive_id((data or request.GET).get("backup_id"))
+    backup_id = parse_id((data or request.GET).get("backup_id"))
     if backup_id is None:
         raise Http404(_("Choose a backup to restore from."))
     try:
-        backup = request.panel.find(backup_id, server_id)
+        backup = request.panel.find(backup_id)
     except UpstreamError as error:
-        return render(request, "backups/restore.html", {"error": _error(error)}, status=502)
+        return render(request, "backups/restore.html", {"error": error}, status=502)
     if backup is None or backup.server.id != server_id:
         raise Http404(_("No such backup of this server."))
     # A server with no name is confirmed by typing its id.
@@ -206,7 +203,7 @@ def server_restore(request: PanelRequest, server_id: int):
     try:
         message, event = request.panel.restore(request, backup)
     except UpstreamError as error:
-        context["error"] = _error(error)
+        context["error"] = error
         return render(request, "backups/restore.html", context, status=_form_status(error))
     messages.success(
         request,

@@ -5,6 +5,8 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
+from backupsui.ids import parse_id
+
 from .state import AUTOMATIC, DESCRIPTION_MAX, MANUAL, SandboxState
 
 REASONS = {
@@ -110,10 +112,8 @@ class SandboxApp:
         server_id = backup_type = None
         errors = {}
         if "server_id" in query:
-            raw = query["server_id"][-1]
-            if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
-                server_id = int(raw)
-            else:
+            server_id = parse_id(query["server_id"][-1])
+            if server_id is None:
                 errors["server_id"] = ["A valid integer is required."]
         if "backup_type" in query:
             backup_type = query["backup_type"][-1]

@@ -2,16 +2,16 @@
 
 from .client import BackupsClient, Created, Restored
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .models import COMPLETED, IN_PROGRESS, Backup, Server
+from .models import IN_PROGRESS, Backup, Listing, Server
 
 __all__ = [
-    "COMPLETED",
     "IN_PROGRESS",
     "Backup",
     "BackupsClient",
     "BadRequest",
     "BadResponse",
     "Created",
+    "Listing",
     "NotFound",
     "Restored",
     "Server",

@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class UpstreamError(Exception):
-    """The upstream call did not succeed. `message` is safe to show to the user."""
+    """The upstream call did not succeed. `message` is safe to show to the user;
+    `token_refused` tells a page to offer the token page."""
 
+    token_refused = False
     default_message = _("The backups service answered unexpectedly.")
 
     def __init__(
@@ -19,6 +21,7 @@ class UpstreamError(Exception):
 
 
 class Unauthorized(UpstreamError):
+    token_refused = True
     default_message = _("Your API token was refused by the backups service.")
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.e2e.conftest import sign_in
+from tests.helpers import completed_backup
 
 PAGES = {
     "sign-in": "/accounts/login/",
@@ -23,11 +24,7 @@ def test_it_has_no_serious_accessibility_violation_on_any_page(
 ):
     page = watched
     page.emulate_media(color_scheme=scheme)
-    backup = next(
-        b.id
-        for b in world.state.backups.values()
-        if b.server.id == 12345 and b.backup_type == "automatic"
-    )
+    backup = completed_backup(world).id
     page.goto(f"{live_server.url}/accounts/login/")
     found = {"sign-in": axe(page)}
     sign_in(page, live_server.url, "olivia")

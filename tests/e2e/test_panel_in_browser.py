@@ -7,14 +7,7 @@ from playwright.sync_api import expect
 from backupsui.audit.models import AuditEvent
 from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN
 from tests.e2e.conftest import sign_in
-
-
-def completed_backup(world, server_id=12345):
-    return next(
-        b
-        for b in world.state.backups.values()
-        if b.server.id == server_id and b.backup_type == "automatic"
-    )
+from tests.helpers import completed_backup
 
 
 def test_it_signs_in_and_sets_a_token_that_is_never_shown(watched, live_server, people, axe):

@@ -5,34 +5,6 @@ from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
 
 
-def add_world_arguments(parser) -> None:
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--servers", type=int, default=3, help="servers per account")
-    parser.add_argument(
-        "--backups",
-        type=int,
-        default=0,
-        help="about this many backups per account (overrides --servers)",
-    )
-    parser.add_argument(
-        "--delay", type=float, default=5.0, help="seconds a new backup stays in_progress"
-    )
-    parser.add_argument("--restore-delay", type=float, default=5.0)
-
-
-def world_config(options, accounts: dict[str, str]) -> SandboxConfig:
-    servers = options["servers"]
-    if options["backups"]:
-        servers = SandboxConfig.servers_for(options["backups"])
-    return SandboxConfig(
-        accounts=accounts,
-        seed=options["seed"],
-        servers=servers,
-        completion_delay=options["delay"],
-        restore_delay=options["restore_delay"],
-    )
-
-
 class Command(BaseCommand):
     help = (
         "Serves the local stand-in of the Backups API on loopback. Accounts come from "
@@ -43,7 +15,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--verbose-requests", action="store_true")
-        add_world_arguments(parser)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--servers", type=int, default=3, help="servers per account")
+        parser.add_argument(
+            "--backups",
+            type=int,
+            default=0,
+            help="about this many backups per account (overrides --servers)",
+        )
+        parser.add_argument(
+            "--delay", type=float, default=5.0, help="seconds a new backup stays in_progress"
+        )
+        parser.add_argument("--restore-delay", type=float, default=5.0)
 
     def handle(self, *args, **options):
         accounts = accounts_from_env()
@@ -51,9 +34,19 @@ class Command(BaseCommand):
             token = new_token()
             accounts = {token: "demo"}
             self.stdout.write(f"No SANDBOX_TOKENS set; sandbox token for account 'demo': {token}")
+        servers = options["servers"]
+        if options["backups"]:
+            servers = SandboxConfig.servers_for(options["backups"])
+        config = SandboxConfig(
+            accounts=accounts,
+            seed=options["seed"],
+            servers=servers,
+            completion_delay=options["delay"],
+            restore_delay=options["restore_delay"],
+        )
         try:
             server = SandboxServer(
-                world_config(options, accounts),
+                config,
                 host=options["host"],
                 port=options["port"],
                 verbose=options["verbose_requests"],

@@ -1,0 +1,181 @@
+"""A person's list of backups as the API gave it, and this worker's memory of such lists.
+
+The panel asks the API for the whole list (every server, every type) and filters, sorts and
+pages on its side: one list serves the list page, the live status, the confirmations and the
+servers page. A list is remembered for `BACKUPS_CACHE_SECONDS` under the person's freshness
+version (kept in the database and changed by every change anyone makes through the panel, in
+any process), so a change is seen on the very next request everywhere, and within a byte
+budget (`BACKUPS_CACHE_MB`), least recently used first out. Losing this memory is always
+correct: it is only a speed-up.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from operator import attrgetter
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from backupsui.upstream import Backup, Listing
+
+KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
+# What one decoded backup costs in memory, measured with tracemalloc at 10,000 (about 520
+# bytes before its texts), plus a pointer in each of the six orders a list may be sorted in.
+BYTES_PER_BACKUP = 480 + 6 * 8
+
+# Each order is a few stable sorts, least significant key first: keys that allocate nothing
+# beat one sort on tuples at 10,000 (2 ms instead of 5 to 27 with the garbage collector).
+_ID = attrgetter("id")
+_CREATED = attrgetter("created_at")
+
+
+def _size(backup: Backup) -> int:
+    return -1 if backup.size_mb is None else backup.size_mb
+
+
+def _server_id(backup: Backup) -> int:
+    return backup.server.id
+
+
+def _server_name(backup: Backup) -> str:
+    return backup.server.name.casefold()
+
+
+SORTS = {
+    "-created": (_("Newest first"), [(_ID, True), (_CREATED, True)]),
+    "created": (_("Oldest first"), [(_ID, False), (_CREATED, False)]),
+    "-size": (_("Largest first"), [(_ID, True), (_size, True)]),
+    "size": (_("Smallest first"), [(_ID, False), (_size, False)]),
+    "server": (_("Server A–Z"), [(_CREATED, True), (_server_id, False), (_server_name, False)]),
+    "-server": (_("Server Z–A"), [(_CREATED, True), (_server_id, True), (_server_name, True)]),
+}
+DEFAULT_SORT = "-created"
+
+
+class BackupList:
+    """One fetched list, with what is worked out from it once and kept beside it."""
+
+    def __init__(self, backups: Listing, fetched: float | None = None):
+        self.backups = backups
+        self.counted = getattr(backups, "counted", None)
+        self.fetched = time.monotonic() if fetched is None else fetched
+        self._orders: dict[str, list[Backup]] = {}
+        self._statuses: list[str] | None = None
+        self._servers: list[tuple[int, str]] | None = None
+        self._by_id: dict[int, Backup] | None = None
+        self.size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
+
+    @property
+    def short(self) -> bool:
+        """The API counted more backups than it sent (and gave no further page)."""
+        return self.counted is not None and self.counted > len(self.backups)
+
+    def ordered(self, sort: str) -> list[Backup]:
+        if sort not in SORTS:
+            sort = DEFAULT_SORT
+        found = self._orders.get(sort)
+        if found is None:
+            found = list(self.backups)
+            for key, reverse in SORTS[sort][1]:
+                found.sort(key=key, reverse=reverse)
+            self._orders[sort] = found
+        return found
+
+    def select(
+        self,
+        *,
+        server_id: int | None = None,
+        backup_type: str | None = None,
+        status: str = "",
+        q: str = "",
+        sort: str = DEFAULT_SORT,
+    ) -> list[Backup]:
+        backups = self.ordered(sort)
+        if server_id is not None:
+            backups = [b for b in backups if b.server.id == server_id]
+        if backup_type:
+            backups = [b for b in backups if b.backup_type == backup_type]
+        if status:
+            backups = [b for b in backups if b.status == status]
+        if q:
+            needle = q.casefold()
+            backups = [
+                b
+                for b in backups
+                if needle in b.description.casefold() or needle in b.server.name.casefold()
+            ]
+        return backups
+
+    def statuses(self) -> list[str]:
+        """The statuses to filter by: the usual three and any other the list holds."""
+        if self._statuses is None:
+            self._statuses = sorted(KNOWN_STATUSES | {b.status for b in self.backups if b.status})
+        return self._statuses
+
+    def servers(self) -> list[tuple[int, str]]:
+        """The servers in the list as (id, name), in name order: the server pickers."""
+        if self._servers is None:
+            names = {b.server.id: b.server.name for b in self.backups}
+            self._servers = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
+        return self._servers
+
+    def find(self, backup_id: int) -> Backup | None:
+        if self._by_id is None:
+            self._by_id = {b.id: b for b in self.backups}
+        return self._by_id.get(backup_id)
+
+
+class Memory:
+    """This worker's remembered lists: fresh for a few seconds, within a byte budget."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lists: OrderedDict[tuple, BackupList] = OrderedDict()
+        self._bytes = 0
+
+    def recall(self, key: tuple) -> BackupList | None:
+        with self._lock:
+            found = self._lists.get(key)
+            if found is None:
+                return None
+            if time.monotonic() - found.fetched >= settings.BACKUPS_CACHE_SECONDS:
+                self._drop(key)
+                return None
+            self._lists.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple, backups: Listing) -> BackupList:
+        """The list, kept if it fits the budget; the person's older lists are dropped."""
+        made = BackupList(backups)
+        budget = settings.BACKUPS_CACHE_MB * 2**20
+        with self._lock:
+            for stale in [k for k in self._lists if k[0] == key[0]]:
+                self._drop(stale)
+            if made.size > budget or settings.BACKUPS_CACHE_SECONDS <= 0:
+                return made  # used for this request, not kept
+            while self._lists and self._bytes + made.size > budget:
+                self._drop(next(iter(self._lists)))
+            self._lists[key] = made
+            self._bytes += made.size
+        return made
+
+    def forget(self, user_id: int) -> None:
+        with self._lock:
+            for key in [k for k in self._lists if k[0] == user_id]:
+                self._drop(key)
+
+    def _drop(self, key: tuple) -> None:
+        self._bytes -= self._lists.pop(key).size
+
+    def held_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lists.clear()
+            self._bytes = 0
+
+
+memory = Memory()
