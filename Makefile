@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The panel's port and the sandbox's: `make run PORT=8010 SANDBOX_PORT=8011`.
+PORT ?= 8000
+SANDBOX_PORT ?= 8001
+
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py demo
+	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 \
+	  $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 # Debian's chromium for the browser tests, installed when missing and we are root.
 browser:

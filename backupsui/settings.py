@@ -56,6 +56,7 @@ MIDDLEWARE = [
     # Outermost, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "backupsui.http.RefuseUploadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "backupsui.audit.middleware.RequestIdMiddleware",
+    "backupsui.accounts.middleware.HtmxSignInMiddleware",
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

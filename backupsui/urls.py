@@ -4,14 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .accounts.views import SignInView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backups:list", permanent=False)),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("backupsui.accounts.urls")),
     path("", include("backupsui.backups.urls")),

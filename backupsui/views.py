@@ -39,7 +39,7 @@ def permission_denied(request, exception=None):
         note(
             request,
             Action.PERMISSION_DENIED,
-            Outcome.FAILED,
+            Outcome.REFUSED,
             message=f"{request.method} {request.path}"[:500],
             server_id=parse_id(kwargs.get("server_id")),
             backup_id=parse_id(kwargs.get("backup_id")),

@@ -7,17 +7,24 @@ from django.utils import timezone
 
 from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
-from backupsui.accounts.roles import OPERATORS, SUPPORT
+from backupsui.accounts.roles import AUDITORS, OPERATORS, SUPPORT
 from backupsui.backups.lists import memory
 from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
 from backupsui.upstream import breaker
+from tests.helpers import FormClient
 
 OPERATOR_TOKEN = "sbx_operator_token_for_tests_0001"
 SUPPORT_TOKEN = "sbx_support_token_for_tests_0002"
 OTHER_TOKEN = "sbx_other_account_token_0003"
 TOKENS = {OPERATOR_TOKEN: "acme", SUPPORT_TOKEN: "acme", OTHER_TOKEN: "globex"}
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def client():
+    """A test client that posts forms as browsers do."""
+    return FormClient()
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +60,15 @@ def document_sandbox(settings):
 
 
 def ensure_roles() -> None:
-    """The roles as migration 0002 makes them; a transactional test's flush removes them."""
-    roles = importlib.import_module("backupsui.accounts.migrations.0002_roles")
-    for name, perms in roles.ROLE_PERMISSIONS.items():
+    """The roles as migrations 0002 and 0004 make them; a transactional test's flush removes
+    them."""
+    roles = dict(
+        importlib.import_module("backupsui.accounts.migrations.0002_roles").ROLE_PERMISSIONS
+    )
+    roles["Auditors"] = importlib.import_module(
+        "backupsui.accounts.migrations.0004_auditors"
+    ).PERMISSIONS
+    for name, perms in roles.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:
             for perm in perms:
@@ -85,6 +98,12 @@ def operator(db, django_user_model):
 @pytest.fixture
 def support(db, django_user_model):
     return make_user(django_user_model, "sam", SUPPORT, SUPPORT_TOKEN)
+
+
+@pytest.fixture
+def auditor(db, django_user_model):
+    """Views everything, changes nothing."""
+    return make_user(django_user_model, "ada", AUDITORS, SUPPORT_TOKEN)
 
 
 @pytest.fixture

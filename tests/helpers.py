@@ -2,7 +2,9 @@
 
 import re
 from html import unescape
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
+
+from django.test import Client
 
 from backupsui.audit.models import AuditEvent
 
@@ -17,6 +19,19 @@ DOCUMENT_ITEM = {
     "expires_at": "2025-02-16T03:00:00Z",
     "description": "Automatic daily backup",
 }
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+class FormClient(Client):
+    """Django's test client posting forms as browsers do (urlencoded): the panel refuses
+    multipart bodies, and the test client would send every POST as one."""
+
+    def post(self, path, data=None, content_type=FORM, **extra):
+        if content_type == FORM and not isinstance(data, str | bytes):
+            data = urlencode(data or {}, doseq=True)
+        return super().post(path, data, content_type=content_type, **extra)
 
 
 def text(response) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import completed_backup, events, text
+from tests.helpers import FormClient, completed_backup, events, text
 
 ROUTES = [
     ("get", "/backups/"),
@@ -78,10 +78,9 @@ def test_it_lets_support_create_and_restore(sandbox, support_client):
 
 def test_it_never_shows_one_accounts_backups_to_another(sandbox, outsider, operator):
     from django.contrib.auth.models import Group
-    from django.test import Client
 
     outsider.groups.add(Group.objects.get(name="Support"))
-    them, us = Client(), Client()
+    them, us = FormClient(), FormClient()
     them.force_login(outsider)
     us.force_login(operator)
     theirs = text(them.get("/backups/"))

@@ -8,13 +8,13 @@ import logging
 import pytest
 import requests
 import responses
-from django.test import Client, override_settings
+from django.test import override_settings
 
-from backupsui.audit.models import AppendOnlyError, AuditEvent, Outcome
+from backupsui.audit.models import SIGN_INS, AppendOnlyError, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
 from backupsui.upstream import BackupsClient
 from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN
-from tests.helpers import body_of, completed_backup, events, text
+from tests.helpers import FormClient, body_of, completed_backup, events, text
 
 API = "http://backups.test/api/v1"
 BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (audit test)", "REMOTE_ADDR": "203.0.113.9"}
@@ -28,17 +28,18 @@ def test_it_records_a_restore_with_every_field(sandbox, operator_client):
         headers={"X-Request-ID": "req-restore-0001"},
         **BROWSER,
     )
-    [event] = events("server_restore")
+    [event] = events("restore_requested")
     assert event.actor.username == "olivia" and event.actor_username == "olivia"
     assert event.remote_addr == "203.0.113.9"
     assert event.user_agent == "Mozilla/5.0 (audit test)"
-    assert event.request_id == "req-restore-0001"
+    # The panel's own request id, never the client's, and the same one the response carried.
+    assert event.request_id != "req-restore-0001" and len(event.request_id) == 32
     assert (event.server_id, event.server_name, event.backup_id) == (
         12345,
         "web-server-01",
         backup.id,
     )
-    assert event.outcome == Outcome.SUCCEEDED and event.upstream_status == 202
+    assert event.outcome == Outcome.ACCEPTED and event.upstream_status == 202
     assert "being restored" in event.message
     assert event.created_at.utcoffset().total_seconds() == 0
     assert event.finished_at >= event.created_at
@@ -46,7 +47,7 @@ def test_it_records_a_restore_with_every_field(sandbox, operator_client):
 
 def test_it_records_create_and_delete_once_each(sandbox, operator_client):
     operator_client.post("/backups/new/", {"server_id": 12346, "description": "d"}, **BROWSER)
-    [created] = events("backup_create")
+    [created] = events("backup_requested")
     assert (created.server_id, created.server_name, created.upstream_status) == (
         12346,
         "db-server-02",
@@ -55,19 +56,19 @@ def test_it_records_create_and_delete_once_each(sandbox, operator_client):
     assert created.backup_id == max(sandbox.state.backups)
     backup = completed_backup(sandbox)
     operator_client.post(f"/backups/{backup.id}/delete/", {"server_id": 12345}, **BROWSER)
-    [deleted] = events("backup_delete")
+    [deleted] = events("backup_deleted")
     assert (deleted.backup_id, deleted.upstream_status, deleted.outcome) == (
         backup.id,
         204,
-        Outcome.SUCCEEDED,
+        Outcome.ACCEPTED,
     )
     assert AuditEvent.objects.exclude(action="sign_in").count() == 2
 
 
 FAILURES = [
-    (401, b"", "refused", Outcome.FAILED),
-    (404, b'{"detail": "Server not found."}', "not found", Outcome.FAILED),
-    (400, b'{"backup_id": ["Not restorable."]}', "Not restorable", Outcome.FAILED),
+    (401, b"", "refused", Outcome.REFUSED),
+    (404, b'{"detail": "Server not found."}', "not found", Outcome.REFUSED),
+    (400, b'{"backup_id": ["Not restorable."]}', "Not restorable", Outcome.REFUSED),
     (500, b"<html>oops</html>", "unavailable", Outcome.UNKNOWN),
 ]
 
@@ -97,7 +98,11 @@ def test_it_records_each_failure_of_each_action(
     operator_client.post("/backups/9/delete/", {"server_id": 12345})
     operator_client.post("/servers/12345/restore/", {"backup_id": 9, "confirm": "web-server-01"})
     changes = [e for e in events() if e.action != "sign_in"]
-    assert [e.action for e in changes] == ["backup_create", "backup_delete", "server_restore"]
+    assert [e.action for e in changes] == [
+        "backup_requested",
+        "backup_deleted",
+        "restore_requested",
+    ]
     for event in changes:
         assert event.outcome == outcome and event.upstream_status == status
         assert says.lower() in event.message.lower()
@@ -109,7 +114,7 @@ def test_it_records_each_failure_of_each_action(
 def test_it_records_a_timeout_as_unknown_for_a_change(operator_client):
     responses.post(API + "/backups/", body=requests.exceptions.ReadTimeout("slow"))
     operator_client.post("/backups/new/", {"server_id": 12345})
-    [event] = events("backup_create")
+    [event] = events("backup_requested")
     assert event.outcome == Outcome.UNKNOWN and event.upstream_status is None
     assert "in time" in event.message
 
@@ -124,12 +129,12 @@ def test_it_leaves_an_event_pending_when_the_process_fails_mid_call(
     operator_client.raise_request_exception = False
     response = operator_client.post("/backups/new/", {"server_id": 12345})
     assert response.status_code == 500
-    [event] = events("backup_create")
+    [event] = events("backup_requested")
     assert event.outcome == Outcome.PENDING and event.finished_at is None
 
 
 def test_it_never_changes_a_finished_event_nor_deletes_any(operator):
-    with pytest.raises(ZeroDivisionError), record(None, "backup_create", server_id=1) as pending:
+    with pytest.raises(ZeroDivisionError), record(None, "backup_requested", server_id=1) as pending:
         raise ZeroDivisionError
     pending.refresh_from_db()
     assert pending.outcome == Outcome.PENDING
@@ -156,7 +161,7 @@ def test_it_logs_each_event_as_one_json_line_without_line_breaks(sandbox, operat
     lines = [r.getMessage() for r in caplog.records if r.name == "backupsui.audit"]
     assert len(lines) == 2  # written, then finished
     final = json.loads(lines[-1])
-    assert final["action"] == "backup_create" and final["outcome"] == "succeeded"
+    assert final["action"] == "backup_requested" and final["outcome"] == "accepted"
     assert final["server_name"] == "web-server-01" and final["actor_username"] == "olivia"
     assert all("\n" not in line and "\r" not in line for line in lines)
     assert final["user_agent"] == "evil agent"
@@ -165,7 +170,7 @@ def test_it_logs_each_event_as_one_json_line_without_line_breaks(sandbox, operat
 def test_it_keeps_the_username_when_the_user_is_deleted(sandbox, operator_client, operator):
     operator_client.post("/backups/new/", {"server_id": 12345})
     operator.delete()
-    [event] = events("backup_create")
+    [event] = events("backup_requested")
     assert event.actor is None and event.actor_username == "olivia"
 
 
@@ -177,7 +182,7 @@ def test_it_records_sign_in_and_failed_sign_in(client, operator):
         **BROWSER,
     )
     failed, signed_in = events("sign_in_failed"), events("sign_in")
-    assert failed[0].actor_username == "olivia" and failed[0].outcome == Outcome.FAILED
+    assert failed[0].actor_username == "olivia" and failed[0].outcome == Outcome.REFUSED
     assert failed[0].remote_addr == "203.0.113.9"
     assert signed_in[0].actor == operator
 
@@ -201,7 +206,7 @@ def test_it_never_writes_the_token_in_events_logs_or_csv(sandbox, operator_clien
 
 @pytest.fixture
 def trail(sandbox, operator, support):
-    as_operator, as_support = Client(), Client()
+    as_operator, as_support = FormClient(), FormClient()
     as_operator.force_login(operator)
     as_support.force_login(support)
     backup = completed_backup(sandbox)
@@ -218,28 +223,31 @@ def audit_rows(response):
 
 def test_it_shows_operators_everything_and_support_their_own(trail):
     as_operator, as_support = trail
-    all_events = AuditEvent.objects.count()
-    assert audit_rows(as_operator.get("/audit/")) == all_events
-    own = AuditEvent.objects.filter(actor_username="sam").count()
+    changes = AuditEvent.objects.exclude(action__in=SIGN_INS)
+    assert audit_rows(as_operator.get("/audit/")) == changes.count() == 4
+    assert audit_rows(as_operator.get("/audit/", {"signins": "on"})) == AuditEvent.objects.count()
+    own = changes.filter(actor_username="sam").count()
     assert audit_rows(as_support.get("/audit/")) == own
     assert "olivia" not in text(as_support.get("/audit/")).split("</form>", 1)[1]
 
 
 def test_it_filters_by_user_action_outcome_server_and_date(trail):
     as_operator, _ = trail
-    assert audit_rows(as_operator.get("/audit/", {"user": "sam", "action": "backup_create"})) == 2
-    assert audit_rows(as_operator.get("/audit/", {"outcome": "failed"})) == 1
     assert (
-        audit_rows(as_operator.get("/audit/", {"server_id": 12345, "action": "server_restore"}))
+        audit_rows(as_operator.get("/audit/", {"user": "sam", "action": "backup_requested"})) == 2
+    )
+    assert audit_rows(as_operator.get("/audit/", {"outcome": "refused"})) == 1
+    assert (
+        audit_rows(as_operator.get("/audit/", {"server_id": 12345, "action": "restore_requested"}))
         == 1
     )
     today = AuditEvent.objects.first().created_at.date()
     assert (
-        audit_rows(as_operator.get("/audit/", {"since": today, "until": today}))
+        audit_rows(as_operator.get("/audit/", {"since": today, "until": today, "signins": "on"}))
         == AuditEvent.objects.count()
     )
     assert audit_rows(as_operator.get("/audit/", {"until": "2000-01-01"})) == 0
-    restore = AuditEvent.objects.get(action="server_restore")
+    restore = AuditEvent.objects.get(action="restore_requested")
     page = text(as_operator.get("/audit/", {"event": restore.pk}))
     assert audit_rows(as_operator.get("/audit/", {"event": restore.pk})) == 1
     assert 'href="/backups/?server_id=12345"' in page
@@ -247,16 +255,16 @@ def test_it_filters_by_user_action_outcome_server_and_date(trail):
 
 def test_it_exports_the_filtered_trail_as_streamed_csv(trail):
     as_operator, as_support = trail
-    response = as_operator.get("/audit/export.csv", {"action": "backup_create"})
+    response = as_operator.get("/audit/export.csv", {"action": "backup_requested"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(body_of(response))))
-    assert len(rows) == 3 and {r["action"] for r in rows} == {"backup_create"}
+    assert len(rows) == 3 and {r["action"] for r in rows} == {"backup_requested"}
     assert {r["user"] for r in rows} == {"olivia", "sam"}
     own = list(csv.DictReader(io.StringIO(body_of(as_support.get("/audit/export.csv")))))
     assert {r["user"] for r in own} == {"sam"}
 
 
 def test_it_defuses_spreadsheet_formulas_in_the_export(sandbox, operator_client):
-    Client().post("/accounts/login/", {"username": "=HYPERLINK(1)", "password": "x"})
-    body = body_of(operator_client.get("/audit/export.csv"))
+    FormClient().post("/accounts/login/", {"username": "=HYPERLINK(1)", "password": "x"})
+    body = body_of(operator_client.get("/audit/export.csv", {"signins": "on"}))
     assert "'=HYPERLINK(1)" in body

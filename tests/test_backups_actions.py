@@ -39,7 +39,7 @@ def test_it_refuses_an_identical_create_within_seconds(sandbox, operator_client)
         assert response.status_code == 302
     assert len(sandbox.state.backups) == before + 1
     assert "not asked for twice" in text(operator_client.get(response["Location"]))
-    assert len(events("backup_create")) == 1
+    assert len(events("backup_requested")) == 1
 
 
 @pytest.mark.parametrize(
@@ -55,14 +55,14 @@ def test_it_checks_the_form_before_asking_upstream(sandbox, operator_client, dat
     before = len(sandbox.state.backups)
     response = operator_client.post("/backups/new/", data)
     assert response.status_code == 400 and message in text(response)
-    assert len(sandbox.state.backups) == before and not events("backup_create")
+    assert len(sandbox.state.backups) == before and not events("backup_requested")
 
 
 def test_it_shows_a_404_for_an_unknown_server_beside_the_form(sandbox, operator_client):
     response = operator_client.post("/backups/new/", {"server_id": 424242})
     assert response.status_code == 404
     assert "Server not found" in text(response)
-    assert events("backup_create")[0].outcome == Outcome.FAILED
+    assert events("backup_requested")[0].outcome == Outcome.REFUSED
 
 
 @override_settings(BACKUPS_API_URL=API)
@@ -82,7 +82,7 @@ def test_it_says_the_outcome_is_unknown_when_a_create_may_have_happened(operator
     response = operator_client.post("/backups/new/", {"server_id": 1})
     assert response.status_code == 502
     assert "outcome is unknown" in text(response)
-    assert events("backup_create")[0].outcome == Outcome.UNKNOWN
+    assert events("backup_requested")[0].outcome == Outcome.UNKNOWN
 
 
 @override_settings(BACKUPS_API_URL=API)
@@ -118,7 +118,7 @@ def test_it_refuses_to_delete_a_backup_in_progress(sandbox, operator_client):
     response = operator_client.post(f"/backups/{created['id']}/delete/", {"server_id": 12345})
     assert response.status_code == 409 and "still in progress" in text(response)
     assert created["id"] in sandbox.state.backups
-    assert not events("backup_delete")
+    assert not events("backup_deleted")
 
 
 def test_it_answers_404_for_a_backup_it_cannot_see(sandbox, operator_client):
@@ -135,7 +135,7 @@ def test_it_reports_a_backup_deleted_meanwhile(sandbox, operator_client):
     response = operator_client.post(f"/backups/{backup.id}/delete/", {"server_id": 12345})
     assert response.status_code == 404
     assert "Backup not found" in text(response)
-    assert events("backup_delete")[0].outcome == Outcome.FAILED
+    assert events("backup_deleted")[0].outcome == Outcome.REFUSED
 
 
 # Restore -----------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
     )
     assert response.status_code == 302
     assert sandbox.state.servers[12345].status == "restoring"
-    event = events("server_restore")[0]
+    event = events("restore_requested")[0]
     followed = text(operator_client.get(response["Location"]))
     assert "was accepted" in followed and f'href="/audit/?event={event.pk}"' in followed
 
@@ -165,7 +165,7 @@ def test_it_refuses_a_wrong_name(sandbox, operator_client, typed):
     )
     assert response.status_code == 400
     assert sandbox.state.servers[12345].status == "active"
-    assert not events("server_restore")
+    assert not events("restore_requested")
 
 
 def test_it_answers_404_for_a_backup_of_another_server(sandbox, operator_client):
@@ -184,7 +184,7 @@ def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_c
     )
     assert response.status_code == 400
     assert "not completed yet" in text(response)
-    assert events("server_restore")[0].outcome == Outcome.FAILED
+    assert events("restore_requested")[0].outcome == Outcome.REFUSED
 
 
 def test_it_suggests_the_servers_already_seen_on_the_create_form(sandbox, operator_client):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from backupsui.sandbox.app import page_url
 from backupsui.sandbox.server import SandboxServer, require_loopback
 from backupsui.sandbox.state import SandboxConfig, SandboxState, add_month
 from tests.conftest import OPERATOR_TOKEN, OTHER_TOKEN, TOKENS, start_sandbox
@@ -226,3 +227,166 @@ def test_it_seeds_only_finished_backups_taken_in_the_past():
     backups = state.list_backups("a", None, None)
     assert {b["status"] for b in backups} == {"completed"}
     assert max(b["created_at"] for b in backups) <= "2026-05-01T04:00:00Z"
+
+
+# Failed backups ----------------------------------------------------------------------------
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+def world(clock=lambda: NOW, **config):
+    config.setdefault("accounts", {"t": "a"})
+    return SandboxState(SandboxConfig(**config), clock=clock)
+
+
+def test_it_fails_a_seeded_share_of_automatic_backups_the_same_way_every_time():
+    first = world(servers=10, failure_rate=0.2, seed=3).list_backups("a", None, None)
+    again = world(servers=10, failure_rate=0.2, seed=3).list_backups("a", None, None)
+    assert first == again
+    failed = [b for b in first if b["status"] == "failed"]
+    automatic = [b for b in first if b["backup_type"] == "automatic"]
+    assert 0.1 * len(automatic) < len(failed) < 0.3 * len(automatic)
+    for backup in failed:
+        assert backup["backup_type"] == "automatic" and backup["size_mb"] is None
+        assert datetime.fromisoformat(backup["expires_at"]) == add_month(
+            datetime.fromisoformat(backup["created_at"])
+        )
+    assert all(b["status"] == "completed" for b in world(servers=10).list_backups("a", None, None))
+
+
+def test_it_refuses_a_failure_rate_outside_zero_to_one():
+    for rate in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="failure rate"):
+            SandboxConfig(accounts={"t": "a"}, failure_rate=rate)
+
+
+def test_it_fails_a_running_backup_at_once_and_never_completes_it_later():
+    moment = [NOW]
+    state = world(clock=lambda: moment[0], servers=1, completion_delay=60)
+    created = state.create_backup("a", 12345, "before the upgrade")
+    assert created["status"] == "in_progress"
+    assert state.fail_backup(created["id"]) is True
+    moment[0] += timedelta(hours=2)
+    listed = {b["id"]: b for b in state.list_backups("a", 12345, None)}
+    assert listed[created["id"]]["status"] == "failed"
+    assert listed[created["id"]]["size_mb"] is None
+    assert state.fail_backup(10**9) is False
+    status, body = state.restore_server("a", 12345, created["id"])
+    assert status == 400 and "failed" in body["backup_id"][0]
+
+
+def test_it_fails_the_daily_backups_it_takes_later_at_the_same_rate():
+    moment = [NOW]
+    state = world(clock=lambda: moment[0], servers=1, manual_per_server=0, failure_rate=1.0)
+    before = {b["id"] for b in state.list_backups("a", None, None)}
+    moment[0] += timedelta(days=2)
+    taken = [b for b in state.list_backups("a", None, None) if b["id"] not in before]
+    assert [b["created_at"] for b in taken] == ["2026-05-02T03:00:00Z", "2026-05-03T03:00:00Z"]
+    assert {b["status"] for b in taken} == {"failed"}
+
+
+def test_it_builds_the_worlds_a_health_check_needs():
+    moment = [NOW]
+    state = world(clock=lambda: moment[0], servers=0, empty_servers=3, completion_delay=5)
+    assert state.list_backups("a", None, None) == []
+    stale = state.add_backup(12345, status="completed", created_at=NOW - timedelta(hours=30))
+    broken = state.add_backup(12345, status="failed", created_at=NOW - timedelta(hours=9))
+    running = state.add_backup(12346, status="in_progress", backup_type="manual")
+    status = {b["id"]: b["status"] for b in state.list_backups("a", None, None)}
+    assert status == {stale.id: "completed", broken.id: "failed", running.id: "in_progress"}
+    listed = state.list_backups("a", 12345, None)
+    assert [b["created_at"] for b in listed] == ["2026-04-30T06:00:00Z", "2026-05-01T03:00:00Z"]
+    assert [b["size_mb"] is None for b in listed] == [False, True]
+    moment[0] += timedelta(days=1)  # a server without backups gets no daily one either
+    assert state.list_backups("a", 12347, None) == []
+    with pytest.raises(ValueError):
+        state.add_backup(999, status="completed")
+
+
+def test_it_keeps_an_added_backup_running_until_it_is_due():
+    moment = [NOW]
+    state = world(clock=lambda: moment[0], servers=1)
+    running = state.add_backup(12345, status="in_progress", completes_at=NOW + timedelta(hours=1))
+    status = {b["id"]: b["status"] for b in state.list_backups("a", 12345, None)}
+    assert status[running.id] == "in_progress"
+    moment[0] += timedelta(hours=1)
+    status = {b["id"]: b["status"] for b in state.list_backups("a", 12345, None)}
+    assert status[running.id] == "completed"
+
+
+# Paging ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paged():
+    server = start_sandbox(servers=2, page_size=25)
+    yield server
+    server.stop()
+
+
+def follow(api, url):
+    """Every page from `url` on, by its next links."""
+    pages = []
+    while url:
+        response = requests.get(url, headers=AUTH, timeout=5)
+        assert response.status_code == 200
+        pages.append(response.json())
+        url = pages[-1]["next"]
+    return pages
+
+
+def test_it_pages_by_next_links_that_cover_the_list_once(paged):
+    everything = paged.state.list_backups("acme", None, None)
+    pages = follow(paged, paged.url + "/backups/")
+    assert [len(p["results"]) for p in pages] == [25, 25, len(everything) - 50]
+    assert {p["count"] for p in pages} == {len(everything)}
+    ids = [b["id"] for p in pages for b in p["results"]]
+    assert len(ids) == len(set(ids)) and set(ids) == {b["id"] for b in everything}
+    assert pages[0]["next"] == paged.url + "/backups/?page=2"
+    assert [p["previous"] for p in pages] == [
+        None,
+        paged.url + "/backups/",
+        paged.url + "/backups/?page=2",
+    ]
+    created = [b["created_at"] for b in pages[0]["results"]]
+    assert created != sorted(created) and created != sorted(created, reverse=True)
+
+
+def test_it_keeps_the_filters_in_its_page_links(paged):
+    paged.state.config.page_size = 10
+    first = get(paged, "/backups/", params={"server_id": 12345, "backup_type": "automatic"})
+    pages = follow(paged, first.url)
+    assert [len(p["results"]) for p in pages] == [10, 10, 10]
+    for page in pages[1:]:
+        assert "server_id=12345" in page["previous"] and "backup_type=automatic" in page["previous"]
+    for page in pages[:-1]:
+        assert "server_id=12345" in page["next"] and "backup_type=automatic" in page["next"]
+    backups = [b for p in pages for b in p["results"]]
+    assert {(b["server"]["id"], b["backup_type"]) for b in backups} == {(12345, "automatic")}
+
+
+def test_it_answers_404_for_a_page_that_is_not_there(paged):
+    for page in ("0", "-1", "abc", "1.5", "4"):
+        response = get(paged, "/backups/", params={"page": page})
+        assert response.status_code == 404, page
+        assert response.json() == {"detail": "Invalid page."}
+    assert get(paged, "/backups/", params={"page": "3"}).json()["next"] is None
+    empty = get(paged, "/backups/", params={"server_id": 999}).json()
+    assert empty == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_it_answers_one_page_without_links_when_paging_is_off(api):
+    body = get(api, "/backups/", params={"page": "7"}).json()
+    assert set(body) == {"count", "results"} and body["count"] == len(body["results"])
+
+
+def test_it_builds_page_links_from_the_server_name_without_a_host_header():
+    environ = {
+        "wsgi.url_scheme": "http",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8001",
+        "PATH_INFO": "/api/v1/backups/",
+        "QUERY_STRING": "backup_type=manual&page=3",
+    }
+    assert page_url(environ, 4) == "http://127.0.0.1:8001/api/v1/backups/?backup_type=manual&page=4"
+    assert page_url(environ, 1) == "http://127.0.0.1:8001/api/v1/backups/?backup_type=manual"

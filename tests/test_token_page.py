@@ -17,7 +17,7 @@ def test_it_checks_and_saves_a_token_then_shows_only_its_last_four(
     page = text(client.get("/account/token/"))
     assert SUPPORT_TOKEN not in page and f"…{SUPPORT_TOKEN[-4:]}" in page
     assert "Last accepted" in page
-    assert events("token_set")[0].outcome == "succeeded"
+    assert events("token_set")[0].outcome == "accepted"
 
 
 def test_it_does_not_save_a_refused_token_and_says_why(sandbox, client, django_user_model):
@@ -28,7 +28,7 @@ def test_it_does_not_save_a_refused_token_and_says_why(sandbox, client, django_u
     assert "refused this token" in text(response)
     assert "definitely-wrong-token" not in text(response)
     assert not ApiToken.objects.filter(user=user).exists()
-    assert events("token_set")[0].outcome == "failed"
+    assert events("token_set")[0].outcome == "refused"
 
 
 def test_it_rejects_something_that_is_not_a_token(sandbox, client, django_user_model):
@@ -48,12 +48,15 @@ def test_it_follows_next_only_within_the_panel(sandbox, client, django_user_mode
     assert evil["Location"] == "/backups/"
 
 
-def test_it_removes_a_token(operator_client, operator):
+def test_it_removes_a_token_after_asking(operator_client, operator):
+    asked = operator_client.get("/account/token/remove/")
+    assert asked.status_code == 200 and "Remove your API token" in text(asked)
+    assert ApiToken.objects.filter(user=operator).exists()
     response = operator_client.post("/account/token/remove/")
     assert response.status_code == 302
     assert not ApiToken.objects.filter(user=operator).exists()
     assert events("token_removed")[0].actor_username == "olivia"
-    assert operator_client.get("/account/token/remove/").status_code == 405
+    assert operator_client.get("/account/token/remove/")["Location"] == "/account/token/"
 
 
 def test_it_never_puts_the_token_in_any_page(sandbox, operator_client):

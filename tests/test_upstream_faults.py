@@ -57,7 +57,7 @@ def test_it_records_the_fault_of_a_create(operator_client, upstream, scenario):
     response = operator_client.post("/backups/new/", {"server_id": 12345})
     assert response.status_code == 502
     assert says.lower() in text(response).lower()
-    [event] = events("backup_create")
+    [event] = events("backup_requested")
     assert event.outcome == outcome and event.finished_at is not None
 
 
@@ -71,8 +71,8 @@ def test_it_survives_a_token_revoked_mid_session(operator_client, upstream, faul
     assert response.status_code == 502
     assert "Your API token was refused" in text(response)
     assert 'href="/account/token/"' in text(response)
-    [event] = events("server_restore")
-    assert event.outcome == Outcome.FAILED and event.upstream_status == 401
+    [event] = events("restore_requested")
+    assert event.outcome == Outcome.REFUSED and event.upstream_status == 401
 
 
 def test_it_retries_a_rate_limited_list_honouring_retry_after(

@@ -1,18 +1,28 @@
+"""Sessions that end on time, pages that never outlive a sign-in in a cache, and htmx
+requests that send the whole page to sign-in (back to the page the person was on)."""
+
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.urls import reverse
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-
-from backupsui.http import redirect_for
+from django_htmx.http import HttpResponseClientRedirect
 
 STARTED = "backupsui_started"
 SEEN = "backupsui_seen"
 SEEN_WRITE_EVERY = 60  # seconds: note activity without writing the session on every request
-PASSIVE_PATHS = ("/backups/poll/",)  # a polling tab is not a person at work
+# Fragments that pages poll by themselves: not a person at work, and never a page to come
+# back to after signing in.
+FRAGMENT_PATHS = ("/backups/poll/",)
+
+
+def is_fragment(path: str) -> bool:
+    return path.startswith(FRAGMENT_PATHS)
 
 
 class SessionTimeoutMiddleware:
@@ -33,8 +43,32 @@ class SessionTimeoutMiddleware:
             ):
                 logout(request)
                 messages.info(request, _("Your session ended; sign in again."))
-                url = reverse("login") + "?" + urlencode({"next": request.path})
-                return redirect_for(request, url)
-            if now - seen > SEEN_WRITE_EVERY and not request.path.startswith(PASSIVE_PATHS):
+                return redirect_to_login(request.get_full_path())
+            if now - seen > SEEN_WRITE_EVERY and not is_fragment(request.path):
                 request.session[SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            # What a signed-in person sees stays out of every cache, the browser's included.
+            add_never_cache_headers(response)
+        return response
+
+
+class HtmxSignInMiddleware:
+    """An htmx request that must sign in first (no session, or one that just ended) would
+    swap the sign-in page into a table. The whole page goes to sign-in instead, with `next`
+    set to the page the person was on, never to the fragment."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code != 302:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        page = request.htmx.current_url_abs_path or ""
+        if not page or is_fragment(page):
+            page = resolve_url(settings.LOGIN_REDIRECT_URL)
+        return HttpResponseClientRedirect(f"{login}?{urlencode({'next': page})}")

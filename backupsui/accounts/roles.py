@@ -1,4 +1,5 @@
-"""The roles are Django groups made by migration 0002_roles; these are their names."""
+"""The roles are Django groups made by migrations 0002_roles and 0004_auditors."""
 
 SUPPORT = "Support"
 OPERATORS = "Operators"
+AUDITORS = "Auditors"

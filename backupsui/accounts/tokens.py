@@ -46,7 +46,7 @@ def remove(request, user) -> bool:
         note(
             request,
             Action.TOKEN_REMOVED,
-            Outcome.SUCCEEDED,
+            Outcome.ACCEPTED,
             actor=user,
             actor_username=user.get_username(),
         )

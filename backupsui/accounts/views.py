@@ -1,15 +1,34 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import tokens
 from .forms import TokenForm
+from .middleware import is_fragment
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, which never sends anyone on to a polled fragment or back to the
+    sign-in page itself (Django would loop, or show a bare fragment)."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        target = super().get_redirect_url()
+        path = urlsplit(target).path
+        if is_fragment(path) or path == resolve_url(settings.LOGIN_URL):
+            return ""
+        return target
 
 
 def _next_url(request: HtmxHttpRequest) -> str | None:
@@ -59,9 +78,15 @@ def token(request: HtmxHttpRequest):
     return render(request, "accounts/token.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def token_remove(request: HtmxHttpRequest):
+    """GET asks for confirmation; POST removes the token."""
+    stored = tokens.stored_token(request.user)
+    if request.method == "GET":
+        if stored is None:
+            return redirect("accounts:token")
+        return render(request, "accounts/token_remove.html", {"stored": stored})
     if tokens.remove(request, request.user):
         messages.success(request, _("Your API token was removed from the panel."))
     return redirect("accounts:token")

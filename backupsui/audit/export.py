@@ -1,10 +1,11 @@
 """The audit trail as CSV, streamed row by row so a large export never sits in memory."""
 
 import csv
+import unicodedata
 
 from .models import FIELD_NAMES, FIELDS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SIGNS = frozenset("=+-@")
 
 
 class _Echo:
@@ -18,8 +19,16 @@ def _cell(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     text = str(value)
-    # A spreadsheet must not run what a user typed as a formula.
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if _formula_like(text) else text
+
+
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet might run the cell: its first character that is not a space
+    (tab, line break and full-width ones included) is a formula sign, full-width ＝ too."""
+    if text[:1] in ("\t", "\r", "\n"):
+        return True
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first) in FORMULA_SIGNS
 
 
 def csv_rows(events):

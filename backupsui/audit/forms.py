@@ -1,12 +1,24 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import IdField
 
-from .models import Action, Outcome
+from .models import SIGN_INS, Action, Outcome
+
+# Dates outside these years mean nothing here and overflow date arithmetic at the edges.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
+class DayField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators += [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 class AuditFilterForm(forms.Form):
@@ -18,23 +30,23 @@ class AuditFilterForm(forms.Form):
         label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices]
     )
     server_id = IdField(label=_("Server id"), required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("Until"), required=False)
+    signins = forms.BooleanField(label=_("Show sign-ins"), required=False)
     event = IdField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
 
     def apply(self, events):
-        """The events narrowed by every valid filter; an invalid one is ignored."""
+        """The events narrowed by every valid filter; an invalid one is ignored. Sign-ins
+        are many and rarely wanted: shown when asked for (or when one event is asked for)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("user"):
             events = events.filter(actor_username__iexact=data["user"])
         if data.get("action"):
             events = events.filter(action=data["action"])
+        elif not data.get("signins") and not data.get("event"):
+            events = events.exclude(action__in=SIGN_INS)
         if data.get("outcome"):
             events = events.filter(outcome=data["outcome"])
         if data.get("server_id"):

@@ -5,19 +5,30 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.TextChoices):
-    BACKUP_CREATE = "backup_create", _("Backup created")
-    BACKUP_DELETE = "backup_delete", _("Backup deleted")
-    SERVER_RESTORE = "server_restore", _("Server restored")
+    """What the panel did, named for what it did (it requests; the API carries out)."""
+
+    BACKUP_REQUESTED = "backup_requested", _("Backup requested")
+    BACKUP_DELETED = "backup_deleted", _("Backup deleted")
+    RESTORE_REQUESTED = "restore_requested", _("Restore requested")
     TOKEN_SET = "token_set", _("API token set")
     TOKEN_REMOVED = "token_removed", _("API token removed")
     SIGN_IN = "sign_in", _("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    ROLES_CHANGED = "roles_changed", _("Roles changed")
+    USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+
+
+SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)
 
 
 class Outcome(models.TextChoices):
+    """How it ended, in the API's terms: it accepted, it refused (it answered no), the call
+    failed without reaching it, or nobody can tell yet."""
+
     PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Succeeded")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
     FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Unknown")
 
@@ -34,9 +45,17 @@ FIELDS = (
     ("server_id", "server id"),
     ("server_name", "server"),
     ("backup_id", "backup id"),
+    ("backup_created_at", "backup taken (UTC)"),
+    ("backup_type", "backup type"),
+    ("backup_size_mb", "backup size (MB)"),
+    ("backup_status", "backup status"),
+    ("backup_description", "backup description"),
     ("outcome", "outcome"),
     ("upstream_status", "upstream status"),
     ("message", "message"),
+    ("first_outcome", "first outcome"),
+    ("settled_at", "settled (UTC)"),
+    ("settled_by", "settled by"),
     ("request_id", "request id"),
     ("user_agent", "user agent"),
 )
@@ -52,7 +71,14 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events are changed only by finishing a pending one.")
+        raise AppendOnlyError("Audit events change only from pending or unknown, by the recorder.")
+
+    def move(self, pk: int, was: str, **values) -> bool:
+        """Changes one event only if its outcome is still `was` (finishing a pending event,
+        settling an unknown one): of two processes racing, exactly one wins."""
+        if was not in (Outcome.PENDING, Outcome.UNKNOWN):
+            raise AppendOnlyError("A finished audit event cannot be changed.")
+        return bool(models.QuerySet.update(self.filter(pk=pk, outcome=was), **values))
 
     def visible_to(self, user):
         if user.has_perm("audit.view_all_events"):
@@ -74,9 +100,22 @@ class AuditEvent(models.Model):
     server_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     server_name = models.CharField(max_length=255, blank=True)
     backup_id = models.BigIntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    # The backup as the person saw it when they acted (what a restore or delete was about,
+    # or, for a requested backup, the description they typed).
+    backup_created_at = models.DateTimeField(null=True, blank=True)
+    backup_type = models.CharField(max_length=40, blank=True)
+    backup_size_mb = models.FloatField(null=True, blank=True)
+    backup_status = models.CharField(max_length=40, blank=True)
+    backup_description = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+    )
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # A pending or unknown event settled later keeps what it said first and what settled it.
+    first_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.CharField(max_length=300, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -90,11 +129,14 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and self._state.adding is False:
-            stored = type(self).objects.filter(pk=self.pk).values_list("outcome", flat=True).first()
-            if stored != Outcome.PENDING:
-                raise AppendOnlyError("A finished audit event cannot be changed.")
+        if not self._state.adding:
+            raise AppendOnlyError("An audit event is written once; it changes only by moving on.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+    @property
+    def open(self) -> bool:
+        """Still waiting to be told how it ended (pending), or told that nobody knows."""
+        return self.outcome in (Outcome.PENDING, Outcome.UNKNOWN)

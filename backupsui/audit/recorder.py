@@ -1,7 +1,9 @@
 """record(): an audit event written before the upstream call and finished after it.
 
-An UpstreamError finishes the event as failed (or unknown, where a change may have happened);
-any other exception leaves it pending: on record, never missing.
+An UpstreamError finishes the event as refused (the API said no), failed (it was never
+reached) or unknown (a change may have happened); any other exception leaves it pending, on
+record, never missing, until `settle` says it was interrupted. Every write also goes out as
+one JSON line on the `backupsui.audit` logger.
 """
 
 import json
@@ -16,6 +18,8 @@ from .models import FIELD_NAMES, AuditEvent, Outcome
 
 MESSAGE_MAX = 2000
 logger = logging.getLogger("backupsui.audit")
+# Characters that some log collectors take for the end of a line; JSON may escape them.
+LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def _clean(value):
@@ -28,13 +32,16 @@ def _clean(value):
 
 def log_line(event: AuditEvent) -> str:
     """The event as one JSON line, for whatever collects the logs."""
-    return json.dumps(
+    line = json.dumps(
         {name: _clean(getattr(event, name)) for name in FIELD_NAMES}, ensure_ascii=False
     )
+    for char, escaped in LINE_BREAKS.items():
+        line = line.replace(char, escaped)
+    return line
 
 
 def _request_facts(request) -> dict:
-    if request is None:  # a management command
+    if request is None:  # a management command or a background job
         return {
             "actor": None,
             "actor_username": "",
@@ -56,8 +63,11 @@ def _request_facts(request) -> dict:
 def start(request, action, **facts) -> AuditEvent:
     values = _request_facts(request)
     values.update(facts)
-    # What users typed or upstream sent is cut to the columns' sizes.
-    values["server_name"] = (values.get("server_name") or "")[:255]
+    # What people typed or the API sent is cut to the columns' sizes.
+    for name in ("server_name", "backup_description"):
+        values[name] = (values.get(name) or "")[:255]
+    values["backup_type"] = (values.get("backup_type") or "")[:40]
+    values["backup_status"] = (values.get("backup_status") or "")[:40]
     values["actor_username"] = values["actor_username"][:150]
     event = AuditEvent.objects.create(action=action, **values)
     logger.info(log_line(event))
@@ -65,19 +75,55 @@ def start(request, action, **facts) -> AuditEvent:
 
 
 def finish(event: AuditEvent, outcome: str, *, status=None, message="") -> AuditEvent:
-    event.outcome = outcome
-    event.upstream_status = status
-    event.message = str(message)[:MESSAGE_MAX]
-    event.finished_at = timezone.now()
-    event.save()
+    """Ends a pending event. If it was meanwhile settled as interrupted (the answer came
+    later than any call may take), the real answer settles it now."""
+    now = timezone.now()
+    values = {
+        "outcome": outcome,
+        "upstream_status": status,
+        "message": str(message)[:MESSAGE_MAX],
+        "finished_at": now,
+        "backup_id": event.backup_id,
+        "server_name": (event.server_name or "")[:255],
+    }
+    if not AuditEvent.objects.move(event.pk, Outcome.PENDING, **values):
+        values.update(settled_at=now, settled_by="its own answer arrived late")
+        values.pop("finished_at")
+        AuditEvent.objects.move(event.pk, Outcome.UNKNOWN, **values)
+    event.refresh_from_db()
     logger.info(log_line(event))
     return event
 
 
-def note(request, action, outcome=Outcome.SUCCEEDED, *, message="", **facts) -> AuditEvent:
+def settle(event: AuditEvent, outcome: str, why: str, **values) -> bool:
+    """Moves an open (pending or unknown) event on, keeping what it said first."""
+    moved = AuditEvent.objects.move(
+        event.pk,
+        event.outcome,
+        outcome=outcome,
+        first_outcome=event.first_outcome or event.outcome,
+        settled_at=timezone.now(),
+        settled_by=why[:300],
+        **values,
+    )
+    if moved:
+        event.refresh_from_db()
+        logger.info(log_line(event))
+    return moved
+
+
+def note(request, action, outcome=Outcome.ACCEPTED, *, message="", **facts) -> AuditEvent:
     """An event that is complete as soon as it is written (sign-in, token removed, a 403)."""
     event = start(request, action, **facts)
     return finish(event, outcome, message=message)
+
+
+def outcome_of(error: UpstreamError) -> str:
+    if error.outcome_unknown:
+        return Outcome.UNKNOWN
+    if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+        return Outcome.REFUSED
+    return Outcome.FAILED
 
 
 @contextmanager
@@ -86,8 +132,7 @@ def record(request, action, **facts):
     try:
         yield event
     except UpstreamError as error:
-        outcome = Outcome.UNKNOWN if error.outcome_unknown else Outcome.FAILED
-        finish(event, outcome, status=error.status, message=error.message)
+        finish(event, outcome_of(error), status=error.status, message=error.message)
         raise
     if event.outcome == Outcome.PENDING:
-        finish(event, Outcome.SUCCEEDED, status=event.upstream_status, message=event.message)
+        finish(event, Outcome.ACCEPTED, status=event.upstream_status, message=event.message)

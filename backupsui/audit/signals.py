@@ -16,7 +16,7 @@ def on_sign_in(sender, request, user, **kwargs):
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     if request is not None:
         username = str(credentials.get("username", ""))[:150]
-        note(request, Action.SIGN_IN_FAILED, Outcome.FAILED, actor_username=username)
+        note(request, Action.SIGN_IN_FAILED, Outcome.REFUSED, actor_username=username)
 
 
 @receiver(user_locked_out)
@@ -25,7 +25,7 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         note(
             request,
             Action.SIGN_IN_FAILED,
-            Outcome.FAILED,
+            Outcome.REFUSED,
             actor_username=str(username or "")[:150],
             message="Locked out after repeated failures.",
         )

@@ -9,9 +9,10 @@ from backupsui.http import HtmxHttpRequest
 
 from .export import csv_rows
 from .forms import AuditFilterForm
-from .models import AuditEvent
+from .models import AuditEvent, Outcome
 
 PAGE_SIZE = 50
+OPEN_SHOWN = 20
 
 
 def _events(request: HtmxHttpRequest, form):
@@ -23,17 +24,14 @@ def _events(request: HtmxHttpRequest, form):
 def audit_list(request: HtmxHttpRequest):
     form = AuditFilterForm(request.GET)
     events = _events(request, form)
-    page = Paginator(events, PAGE_SIZE).get_page(
-        form.cleaned_data.get("page") or 1 if form.is_valid() else 1
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
-        "sees_all": request.user.has_perm("audit.view_all_events"),
-    }
+    page = Paginator(events, PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+    sees_all = request.user.has_perm("audit.view_all_events")
+    context = {"form": form, "page": page, "sees_all": sees_all}
+    if sees_all:
+        # What nobody can say yet how it ended comes first, for someone to look at.
+        context["open_events"] = AuditEvent.objects.filter(
+            outcome__in=(Outcome.PENDING, Outcome.UNKNOWN)
+        )[:OPEN_SHOWN]
     partial = request.htmx and request.htmx.target == "audit-results"
     return render(request, "audit/list.html#results" if partial else "audit/list.html", context)
 

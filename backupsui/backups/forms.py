@@ -1,3 +1,4 @@
+import unicodedata
 from html import escape
 
 from django import forms
@@ -114,6 +115,16 @@ class CreateBackupForm(UpstreamErrorsForm):
     )
 
 
+# Apostrophes people type for the ones in names: ' ’ ‘ ʻ (the Samoan ʻokina) ʼ `.
+APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʻʼ`", "'"))
+
+
+def as_typed(name: str) -> str:
+    """A name as people can type it: Unicode NFC, apostrophe-like marks alike, no outer
+    spaces. The typed confirmation compares these."""
+    return unicodedata.normalize("NFC", name).translate(APOSTROPHES).strip()
+
+
 class RestoreForm(UpstreamErrorsForm):
     backup_id = IdField(widget=forms.HiddenInput)
     confirm = forms.CharField(
@@ -126,7 +137,7 @@ class RestoreForm(UpstreamErrorsForm):
 
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"]
-        if typed != self.server_name:
+        if as_typed(typed) != as_typed(self.server_name):
             raise forms.ValidationError(
                 _("That is not the server's name. Type %(name)s exactly."),
                 params={"name": self.server_name},

@@ -96,8 +96,13 @@ class Panel:
 
     def create(self, request, server_id: int, description: str) -> Created:
         name = dict(self.known_servers()).get(server_id, "")
-        facts = {"server_id": server_id, "server_name": name}
-        with self._change(request, Action.BACKUP_CREATE, **facts) as event:
+        facts = {
+            "server_id": server_id,
+            "server_name": name,
+            "backup_type": "manual",
+            "backup_description": description,
+        }
+        with self._change(request, Action.BACKUP_REQUESTED, **facts) as event:
             created = self.client.create_backup(server_id, description)
             event.backup_id = created.backup.id
             event.server_name = created.backup.server.name
@@ -106,11 +111,11 @@ class Panel:
         return created
 
     def delete(self, request, backup: Backup) -> None:
-        with self._change(request, Action.BACKUP_DELETE, **_facts(backup)) as event:
+        with self._change(request, Action.BACKUP_DELETED, **_facts(backup)) as event:
             event.upstream_status = self.client.delete_backup(backup.id)
 
     def restore(self, request, backup: Backup) -> tuple[str, AuditEvent]:
-        with self._change(request, Action.SERVER_RESTORE, **_facts(backup)) as event:
+        with self._change(request, Action.RESTORE_REQUESTED, **_facts(backup)) as event:
             restored = self.client.restore_server(backup.server.id, backup.id)
             event.upstream_status = restored.status
             event.message = restored.message
@@ -123,10 +128,16 @@ class Panel:
 
 
 def _facts(backup: Backup) -> dict:
+    """The backup as the person was shown it, for the audit trail."""
     return {
         "server_id": backup.server.id,
         "server_name": backup.server.name,
         "backup_id": backup.id,
+        "backup_created_at": backup.created_at,
+        "backup_type": backup.backup_type,
+        "backup_size_mb": backup.size_mb,
+        "backup_status": backup.status,
+        "backup_description": backup.description,
     }
 
 

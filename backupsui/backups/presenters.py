@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backupsui.upstream import Backup
 
 EXPIRY_WARNING = timedelta(days=3)
+
 _PLACEHOLDER = 987654321
 
 
@@ -56,10 +58,36 @@ def size_text(mb: int | None) -> str:
     return _("%(size)d MB") % {"size": mb}
 
 
+def until(moment: datetime, now: datetime) -> tuple[str, bool]:
+    """When something ends, in words, and whether those words say it is near: days up to
+    two months ("in 12 days"), hours and minutes within the last day; near is what reads as
+    at most EXPIRY_WARNING ("in 3 days" is near, "in 4 days" is not)."""
+    left = moment - now
+    seconds = left.total_seconds()
+    if seconds <= 0:
+        return _("expired"), False
+    if left < timedelta(hours=1):
+        count = max(1, int(seconds // 60))
+        return ngettext("in %(n)d\xa0minute", "in %(n)d\xa0minutes", count) % {"n": count}, True
+    if left < timedelta(days=1):
+        count = int(seconds // 3600)
+        return ngettext("in %(n)d\xa0hour", "in %(n)d\xa0hours", count) % {"n": count}, True
+    if left.days <= 60:
+        count = left.days
+        text = ngettext("in %(n)d\xa0day", "in %(n)d\xa0days", count) % {"n": count}
+        return text, count <= EXPIRY_WARNING.days
+    return _("in %(time)s") % {"time": timeuntil(moment, now, depth=1)}, False
+
+
 def ago(moment: datetime, now: datetime) -> str:
     if (now - moment).total_seconds() < 60:
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+
+
+def facts(backup: Backup) -> dict:
+    """What a confirmation page shows of the backup it is about."""
+    return {"backup": backup, "badge": badge(backup.status), "size": size_text(backup.size_mb)}
 
 
 def table(user) -> dict:
@@ -105,8 +133,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
     restore_url = _url_maker("backups:restore", "server_id")
     delete_url = _url_maker("backups:delete", "backup_id")
     types = {"manual": _("Manual"), "automatic": _("Automatic")}
-    never, expired = _("never"), _("expired")
-    in_time, status_is = _("in %(time)s"), _("Status: %(status)s")
+    never, status_is = _("never"), _("Status: %(status)s")
 
     def local(moment: datetime, layout: str) -> str:
         return moment.astimezone(zone).strftime(layout)
@@ -120,20 +147,15 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
         if expires is None:
             expires_text, expires_title, soon = never, "", False
         else:
-            left = expires - now
-            soon = left <= EXPIRY_WARNING
             expires_title = once("title", expires, lambda m: local(m, "%Y-%m-%d %H:%M %Z"))
-            if left.total_seconds() <= 0:
-                expires_text = expired
-            else:
-                expires_text = once(
-                    "until", expires, lambda m: in_time % {"time": timeuntil(m, now, depth=1)}
-                )
+            expires_text, soon = once("until", expires, lambda m: until(m, now))
         made.append(
             Row(
                 backup=backup,
                 server_url=f"{list_url}?server_id={server.id}",
-                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}",
+                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}"
+                if backup.completed
+                else "",
                 delete_url=delete_url(backup.id),
                 type_label=types.get(backup.backup_type, backup.backup_type),
                 badge_kind=kind,
@@ -142,7 +164,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
                 size=size_text(backup.size_mb),
                 created_iso=once("iso", created, datetime.isoformat),
                 created_title=once("full", created, lambda m: local(m, "%Y-%m-%d %H:%M:%S %Z")),
-                created_text=once("short", created, lambda m: local(m, "%Y-%m-%d %H:%M")),
+                created_text=once("short", created, lambda m: local(m, "%Y-%m-%d %H:%M %Z")),
                 created_ago=once("ago", created, lambda m: ago(m, now)),
                 expires_text=expires_text,
                 expires_title=expires_title,

@@ -65,6 +65,7 @@ def backup_list(request: PanelRequest):
             short=listed.short and (len(listed.backups), listed.counted),
         )
     partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
+    context["partial"] = partial  # the heading and the title come along, out of band
     template = "backups/list.html#results" if partial else "backups/list.html"
     status = 502 if "error" in context and not request.htmx else 200
     return render(request, template, context, status=status)
@@ -154,7 +155,7 @@ def backup_delete(request: PanelRequest, backup_id: int):
         return render(request, "backups/delete.html", {"error": error}, status=502)
     if backup is None:
         raise Http404(_("No such backup."))
-    context = {"backup": backup}
+    context = presenters.facts(backup)
     if backup.in_progress:
         context["refusal"] = _(
             "This backup is still in progress; it can be deleted once it has finished."
@@ -193,9 +194,15 @@ def server_restore(request: PanelRequest, server_id: int):
     if backup is None or backup.server.id != server_id:
         raise Http404(_("No such backup of this server."))
     # A server with no name is confirmed by typing its id.
-    expected = backup.server.name or str(backup.server.id)
+    expected = backup.server.name if backup.server.name.strip() else str(backup.server.id)
     form = RestoreForm(data, initial={"backup_id": backup.id}, server_name=expected)
-    context = {"backup": backup, "form": form, "expected": expected}
+    context = {**presenters.facts(backup), "form": form, "expected": expected}
+    if not backup.completed:
+        context["refusal"] = _(
+            "Only a completed backup can restore a server; this one is %(status)s."
+        ) % {"status": presenters.badge(backup.status)[1]}
+        status = 409 if request.method == "POST" else 200
+        return render(request, "backups/restore.html", context, status=status)
     if request.method == "GET":
         return render(request, "backups/restore.html", context)
     if not form.is_valid():

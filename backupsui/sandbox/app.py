@@ -3,7 +3,7 @@
 import json
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode
 
 from backupsui.ids import parse_id
 
@@ -38,6 +38,26 @@ def _integer(value) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
+
+
+def page_url(environ: dict, page: int) -> str:
+    """This request's absolute URL on another page, its filters kept. Like Django REST
+    framework, the first page's link carries no `page` at all."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host, port = environ["SERVER_NAME"], environ["SERVER_PORT"]
+        if (scheme, port) not in (("http", "80"), ("https", "443")):
+            host = f"{host}:{port}"
+    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+    query = [
+        (name, value)
+        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if name != "page"
+    ]
+    if page > 1:
+        query.append(("page", str(page)))
+    return f"{scheme}://{host}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
 class SandboxApp:
@@ -122,7 +142,21 @@ class SandboxApp:
         if errors:
             raise Reply(400, errors)
         results = self.state.list_backups(account, server_id, backup_type)
-        return 200, {"count": len(results), "results": results}
+        size = self.state.config.page_size
+        if not size:
+            return 200, {"count": len(results), "results": results}
+        # Pages slice the stable (shuffled) insertion order, so together they hold each backup
+        # once; page 1 exists even when the list is empty, as in Django REST framework.
+        page = parse_id(query["page"][-1]) if "page" in query else 1
+        pages = max(1, -(-len(results) // size))
+        if page is None or page > pages:
+            raise Reply(404, {"detail": "Invalid page."})
+        return 200, {
+            "count": len(results),
+            "next": page_url(environ, page + 1) if page < pages else None,
+            "previous": page_url(environ, page - 1) if page > 1 else None,
+            "results": results[(page - 1) * size : page * size],
+        }
 
     def create_backup(self, account: str, environ: dict) -> tuple[int, dict]:
         body = self.json_body(environ)

@@ -1,7 +1,8 @@
 """The sandbox's in-memory world: accounts, servers and backups, seeded deterministically.
 
-It follows backups-api.md and nothing more. All access goes through one lock, and time comes
-from an injectable clock so tests can move it.
+It follows backups-api.md, plus what a real API of that shape also does: backups that fail,
+and (when asked) pages with next/previous links. All access goes through one lock, and time
+comes from an injectable clock so tests can move it.
 """
 
 import calendar
@@ -15,6 +16,8 @@ AUTOMATIC = "automatic"
 MANUAL = "manual"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
+# Not in backups-api.md, but real backups fail; the panel must show it.
+FAILED = "failed"
 DESCRIPTION_MAX = 255
 AUTOMATIC_DESCRIPTION = "Automatic daily backup"
 
@@ -49,18 +52,22 @@ class Backup:
     size_mb: int
     expires_at: datetime | None
     completes_at: datetime
+    # Wins over completes_at: a failed backup never turns completed later.
+    failed: bool = False
 
     def status(self, now: datetime) -> str:
+        if self.failed:
+            return FAILED
         return COMPLETED if now >= self.completes_at else IN_PROGRESS
 
     def as_json(self, now: datetime) -> dict:
-        done = now >= self.completes_at
+        status = self.status(now)
         return {
             "id": self.id,
             "server": {"id": self.server.id, "name": self.server.name},
             "backup_type": self.backup_type,
-            "status": COMPLETED if done else IN_PROGRESS,
-            "size_mb": self.size_mb if done else None,
+            "status": status,
+            "size_mb": self.size_mb if status == COMPLETED else None,
             "created_at": iso(self.created_at),
             "expires_at": iso(self.expires_at),
             "description": self.description,
@@ -79,6 +86,18 @@ class SandboxConfig:
     completion_delay: float = 5.0
     restore_delay: float = 5.0
     document_example: bool = False
+    # The fraction of automatic backups, seeded or taken later, that fail.
+    failure_rate: float = 0.0
+    # Extra servers per account whose backups were never enabled: no backups at all.
+    empty_servers: int = 0
+    # Backups per page of the list; 0 answers one page, as backups-api.md shows.
+    page_size: int = 0
+
+    def __post_init__(self):
+        if not 0 <= self.failure_rate <= 1:
+            raise ValueError(f"The failure rate is from 0 to 1, not {self.failure_rate}.")
+        if self.page_size < 0 or self.empty_servers < 0:
+            raise ValueError("The page size and the number of empty servers cannot be negative.")
 
     @staticmethod
     def servers_for(backups: int, days: int = 30, manual_per_server: int = 2) -> int:
@@ -107,16 +126,20 @@ class SandboxState:
 
     def _seed(self, now: datetime) -> None:
         server_id = 12345
+        backed_up: list[Server] = []
         for account in sorted(set(self.config.accounts.values())):
-            for number in range(1, self.config.servers + 1):
+            total = self.config.servers + self.config.empty_servers
+            for number in range(1, total + 1):
                 kind = ("web-server", "db-server", "cache-server")[(number - 1) % 3]
                 server = Server(server_id, f"{kind}-{number:02d}", account)
                 self.servers[server_id] = server
+                if number <= self.config.servers:
+                    backed_up.append(server)
                 server_id += 1
         pending: list[Backup] = []
         today_3am = now.replace(hour=3, minute=0, second=0, microsecond=0)
         latest = today_3am if now >= today_3am else today_3am - timedelta(days=1)
-        for server in self.servers.values():
+        for server in backed_up:
             for day in range(self.config.days - 1, -1, -1):
                 taken = latest - timedelta(days=day)
                 pending.append(self._automatic(server, taken))
@@ -172,7 +195,13 @@ class SandboxState:
             self._size(),
             add_month(taken),
             taken,
+            failed=self._fails(),
         )
+
+    def _fails(self) -> bool:
+        # Draws only when failures are on, so a seed's world without them stays as it was.
+        rate = self.config.failure_rate
+        return rate > 0 and self.random.random() < rate
 
     def _size(self) -> int:
         return self.random.randint(800, 9000)
@@ -262,7 +291,10 @@ class SandboxState:
                 return 404, {"detail": "Backup not found."}
             if backup.server.id != server_id:
                 return 400, {"backup_id": ["This backup belongs to another server."]}
-            if backup.status(now) != COMPLETED:
+            status = backup.status(now)
+            if status == FAILED:
+                return 400, {"backup_id": ["This backup failed; it cannot restore a server."]}
+            if status != COMPLETED:
                 return 400, {"backup_id": ["This backup is not completed yet."]}
             server.status = "restoring"
             server.active_at = now + timedelta(seconds=self.config.restore_delay)
@@ -271,3 +303,58 @@ class SandboxState:
                 "backup_id": backup.id,
                 "message": f"Server {server.name} is being restored from backup {backup.id}.",
             }
+
+    # Building worlds for tests ----------------------------------------------------------------
+
+    def add_backup(
+        self,
+        server_id: int,
+        *,
+        status: str = COMPLETED,
+        created_at: datetime | None = None,
+        backup_type: str = AUTOMATIC,
+        description: str | None = None,
+        size_mb: int | None = None,
+        completes_at: datetime | None = None,
+    ) -> Backup:
+        """One backup of a seeded server, as it is now: completed, failed, or in progress until
+        `completes_at` (by default the configured delay from now)."""
+        if status not in (COMPLETED, FAILED, IN_PROGRESS):
+            raise ValueError(f"A backup cannot be added as {status!r}.")
+        if backup_type not in (AUTOMATIC, MANUAL):
+            raise ValueError(f"No backup type {backup_type!r}.")
+        with self.lock:
+            now = self.clock()
+            self._tick(now)
+            server = self.servers.get(server_id)
+            if server is None:
+                raise ValueError(f"No server {server_id} in the sandbox.")
+            created = (created_at or now).replace(microsecond=0)
+            if status != IN_PROGRESS:
+                completes_at = created
+            elif completes_at is None:
+                completes_at = now + timedelta(seconds=self.config.completion_delay)
+            if description is None:
+                description = AUTOMATIC_DESCRIPTION if backup_type == AUTOMATIC else ""
+            return self._add(
+                Backup(
+                    0,
+                    server,
+                    backup_type,
+                    created,
+                    description,
+                    self._size() if size_mb is None else size_mb,
+                    add_month(created) if backup_type == AUTOMATIC else None,
+                    completes_at,
+                    failed=status == FAILED,
+                )
+            )
+
+    def fail_backup(self, backup_id: int) -> bool:
+        """The backup fails at once (a nightly run going wrong); False for an unknown id."""
+        with self.lock:
+            backup = self.backups.get(backup_id)
+            if backup is None:
+                return False
+            backup.failed = True
+            return True

@@ -12,6 +12,7 @@ from backupsui.ids import UpstreamId
 from .errors import BadResponse
 
 IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
 
 
 # gc=False: these hold only numbers, text and times, never cycles, so the garbage collector
@@ -34,6 +35,11 @@ class Backup(msgspec.Struct, kw_only=True, gc=False):
     @property
     def in_progress(self) -> bool:
         return self.status == IN_PROGRESS
+
+    @property
+    def completed(self) -> bool:
+        """Only a completed backup can restore a server (failed, pending, deleting… cannot)."""
+        return self.status == COMPLETED
 
 
 class Listing(list):

@@ -94,10 +94,10 @@ def test_it_restores_only_with_the_servers_name_typed(watched, live_server, peop
     page.get_by_role("link", name="See it in the audit trail.").click()
     row = page.locator("table.audit tbody tr")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("Server restored")
-    expect(row).to_contain_text("Succeeded")
+    expect(row).to_contain_text("Restore requested")
+    expect(row).to_contain_text("Accepted")
     assert axe(page) == []
-    assert AuditEvent.objects.get(action="server_restore").backup_id == backup.id
+    assert AuditEvent.objects.get(action="restore_requested").backup_id == backup.id
 
 
 def test_it_does_not_offer_delete_to_support(watched, live_server, people):

@@ -1,8 +1,13 @@
-"""`make run`: the sandbox on 127.0.0.1:8001, two demo users with sandbox tokens, the panel on
-127.0.0.1:8000, all stopped by one Ctrl-C. Running it again keeps the database."""
+"""`make run`: the sandbox on 127.0.0.1:SANDBOX_PORT (8001), two demo users with sandbox
+tokens, the panel on 127.0.0.1:PORT (8000), all stopped by one Ctrl-C. Running it again keeps
+the database and the passwords that still work."""
 
+import errno
 import json
+import os
 import secrets
+import socket
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -20,27 +25,80 @@ from backupsui.upstream import UpstreamError
 
 DEMO_USERS = {"operator": OPERATORS, "support": SUPPORT}
 CREDENTIALS = Path(settings.BASE_DIR) / "var" / "demo-credentials.json"
+HOST = "127.0.0.1"
+FAILURE_RATE = 0.05  # a few failed nightly backups, so the panel shows them
 
 
 def _passwords() -> dict[str, str]:
     try:
-        return json.loads(CREDENTIALS.read_text())
+        stored = json.loads(CREDENTIALS.read_text())
     except (OSError, ValueError):
         return {}
+    return stored if isinstance(stored, dict) else {}
 
 
 def _save_passwords(passwords: dict[str, str]) -> None:
+    """Written whole or not at all, readable by its owner only: a run stopped half-way never
+    leaves a file that disagrees with the database."""
     CREDENTIALS.parent.mkdir(exist_ok=True)
-    CREDENTIALS.touch(mode=0o600)
-    CREDENTIALS.write_text(json.dumps(passwords, indent=2))
+    fd, temporary = tempfile.mkstemp(dir=CREDENTIALS.parent, prefix=".demo-credentials.")
+    try:
+        with os.fdopen(fd, "w") as file:
+            json.dump(passwords, file, indent=2)
+        os.replace(temporary, CREDENTIALS)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As runserver binds: a connection of an earlier run still closing does not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def _another_port(port: int, avoid: int) -> int:
+    """A port to suggest: near this one if one is free there, else any free one."""
+    for candidate in range(port + 10, min(port + 20, 65536)):
+        try:
+            if candidate != avoid and _port_free(candidate):
+                return candidate
+        except OSError:
+            continue
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _in_use(port: int, what: str, variable: str, avoid: int) -> CommandError:
+    return CommandError(
+        f"Port {port} is in use ({what}). "
+        f"Pick another: make run {variable}={_another_port(port, avoid)}"
+    )
+
+
+def tcp_port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(value)
+    return number
 
 
 class Command(BaseCommand):
     help = "Runs the panel with its local sandbox and two demo users (development only)."
+    # runserver checks the project when it starts; before that, a busy port is one line.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--sandbox-port", type=int, default=8001)
+        parser.add_argument("--port", type=tcp_port, default=8000)
+        parser.add_argument("--sandbox-port", type=tcp_port, default=8001)
         parser.add_argument(
             "--delay",
             type=float,
@@ -51,51 +109,79 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("The demo runs with DJANGO_DEBUG=1 only.")
-        account_tokens = {name: new_token() for name in DEMO_USERS}
-        accounts = {token: "acme" for token in account_tokens.values()}
-        accounts[new_token()] = "globex"  # another customer, never visible to the demo users
+        port, sandbox_port = options["port"], options["sandbox_port"]
+        if port == sandbox_port:
+            raise CommandError(f"The panel and the sandbox cannot share port {port}.")
+        # Checked before anything starts, so a busy port leaves nothing half-running.
         try:
-            sandbox = SandboxServer(
-                SandboxConfig(accounts=accounts, servers=4, completion_delay=options["delay"]),
-                port=options["sandbox_port"],
-            ).start()
+            if not _port_free(port):
+                raise _in_use(port, "the panel", "PORT", sandbox_port)
         except OSError as error:
+            raise CommandError(f"The panel cannot listen on port {port}: {error}") from None
+        sandbox_url = f"http://{HOST}:{sandbox_port}/api/v1"
+        if sandbox_url != settings.BACKUPS_API_URL:
             raise CommandError(
-                f"The sandbox cannot listen on port {options['sandbox_port']}: {error}"
-            ) from None
-        if sandbox.url != settings.BACKUPS_API_URL:
-            self.stderr.write(
-                f"Note: BACKUPS_API_URL is {settings.BACKUPS_API_URL}, "
-                f"the sandbox is at {sandbox.url}."
+                f"BACKUPS_API_URL is {settings.BACKUPS_API_URL}, but the sandbox will be at "
+                f"{sandbox_url}: start the demo with `make run`, or set BACKUPS_API_URL to it."
             )
+
+        account_tokens = {name: new_token() for name in DEMO_USERS}
+        spare_token = new_token()  # for trying the API token page
+        accounts = {token: "acme" for token in [*account_tokens.values(), spare_token]}
+        accounts[new_token()] = "globex"  # another customer, never visible to the demo users
+        config = SandboxConfig(
+            accounts=accounts,
+            servers=4,
+            completion_delay=options["delay"],
+            failure_rate=FAILURE_RATE,
+        )
+        try:
+            sandbox = SandboxServer(config, host=HOST, port=sandbox_port).start()
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise _in_use(sandbox_port, "the sandbox API", "SANDBOX_PORT", port) from None
+            raise CommandError(
+                f"The sandbox cannot listen on port {sandbox_port}: {error}"
+            ) from None
+        try:
+            passwords = self.demo_users(account_tokens)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nbackupsui: http://{HOST}:{port}/   (sandbox API: {sandbox.url})"
+                )
+            )
+            for username, role in DEMO_USERS.items():
+                self.stdout.write(
+                    f"  sign in as {username:<9} password {passwords[username]:<18} ({role})"
+                )
+            self.stdout.write(
+                f"  a second sandbox token, to try on the API token page: {spare_token}\n"
+                f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})"
+                "\nCtrl-C stops both.\n"
+            )
+            call_command("runserver", f"{HOST}:{port}", use_reloader=False)
+        finally:
+            sandbox.stop()
+
+    def demo_users(self, account_tokens: dict[str, str]) -> dict[str, str]:
+        """Each demo user with its role, its sandbox token, and a password known to work."""
         passwords = _passwords()
         User = get_user_model()
         for username, role in DEMO_USERS.items():
-            user, created = User.objects.get_or_create(username=username)
-            if created or username not in passwords:
+            user, _ = User.objects.get_or_create(username=username)
+            stored = passwords.get(username)
+            # A file left by another database, or by a run stopped half-way, may disagree.
+            if not isinstance(stored, str) or not user.check_password(stored):
                 passwords[username] = secrets.token_urlsafe(12)
                 user.set_password(passwords[username])
                 user.save()
+                _save_passwords(passwords)
             user.groups.add(Group.objects.get(name=role))
             try:
                 tokens.verify_and_save(None, user, account_tokens[username])
             except UpstreamError as error:
                 raise CommandError(f"Could not store the sandbox token: {error.message}") from None
-        _save_passwords(passwords)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\nbackupsui: http://127.0.0.1:{options['port']}/   (sandbox API: {sandbox.url})"
-            )
-        )
-        for username, role in DEMO_USERS.items():
-            self.stdout.write(
-                f"  sign in as {username:<9} password {passwords[username]:<18} ({role})"
-            )
-        self.stdout.write(
-            f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})"
-            "\nCtrl-C stops both.\n"
-        )
-        try:
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
-        finally:
-            sandbox.stop()
+        for username in DEMO_USERS:
+            if not User.objects.get(username=username).check_password(passwords[username]):
+                raise CommandError(f"The demo user {username}'s password did not save.")
+        return passwords

@@ -27,6 +27,18 @@ class Command(BaseCommand):
             "--delay", type=float, default=5.0, help="seconds a new backup stays in_progress"
         )
         parser.add_argument("--restore-delay", type=float, default=5.0)
+        parser.add_argument(
+            "--failure-rate",
+            type=float,
+            default=0.0,
+            help="fraction of automatic backups that fail (0 to 1)",
+        )
+        parser.add_argument(
+            "--page-size",
+            type=int,
+            default=0,
+            help="backups per page of the list, with next/previous links (0: one page)",
+        )
 
     def handle(self, *args, **options):
         accounts = accounts_from_env()
@@ -37,14 +49,16 @@ class Command(BaseCommand):
         servers = options["servers"]
         if options["backups"]:
             servers = SandboxConfig.servers_for(options["backups"])
-        config = SandboxConfig(
-            accounts=accounts,
-            seed=options["seed"],
-            servers=servers,
-            completion_delay=options["delay"],
-            restore_delay=options["restore_delay"],
-        )
         try:
+            config = SandboxConfig(
+                accounts=accounts,
+                seed=options["seed"],
+                servers=servers,
+                completion_delay=options["delay"],
+                restore_delay=options["restore_delay"],
+                failure_rate=options["failure_rate"],
+                page_size=options["page_size"],
+            )
             server = SandboxServer(
                 config,
                 host=options["host"],
