@@ -27,6 +27,14 @@ def client():
     return FormClient()
 
 
+@pytest.fixture
+def admin_client(db, admin_user):
+    """A superuser in the admin, posting forms as browsers do."""
+    client = FormClient()
+    client.force_login(admin_user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     memory.clear()

@@ -268,3 +268,134 @@ def test_it_defuses_spreadsheet_formulas_in_the_export(sandbox, operator_client)
     FormClient().post("/accounts/login/", {"username": "=HYPERLINK(1)", "password": "x"})
     body = body_of(operator_client.get("/audit/export.csv", {"signins": "on"}))
     assert "'=HYPERLINK(1)" in body
+
+
+# The audit tells the story on its own --------------------------------------------------------
+
+
+def test_it_names_what_the_panel_did_and_what_the_api_said_everywhere(
+    sandbox, operator_client, caplog
+):
+    caplog.set_level(logging.INFO, logger="backupsui.audit")
+    backup = completed_backup(sandbox)
+    operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
+    operator_client.post("/backups/new/", {"server_id": 424242})  # no such server: refused
+    page = text(operator_client.get("/audit/"))
+    assert "Restore requested" in page and "Accepted" in page
+    assert "Backup requested" in page and "Refused" in page
+    assert "Server restored" not in page and "Succeeded" not in page
+    rows = list(csv.DictReader(io.StringIO(body_of(operator_client.get("/audit/export.csv")))))
+    assert {(r["action"], r["outcome"]) for r in rows} == {
+        ("restore_requested", "accepted"),
+        ("backup_requested", "refused"),
+    }
+    finals = [json.loads(r.getMessage()) for r in caplog.records if r.name == "backupsui.audit"]
+    assert ("restore_requested", "accepted") in {(f["action"], f["outcome"]) for f in finals}
+
+
+def test_it_records_the_backup_as_it_was_shown(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
+    operator_client.post("/backups/new/", {"server_id": 12345, "description": "before the upgrade"})
+    [restore] = events("restore_requested")
+    assert restore.backup_created_at == backup.created_at
+    assert (restore.backup_type, restore.backup_status) == ("automatic", "completed")
+    assert restore.backup_size_mb == backup.size_mb
+    assert restore.backup_description == "Automatic daily backup"
+    [create] = events("backup_requested")
+    assert (create.backup_type, create.backup_description) == ("manual", "before the upgrade")
+    page = text(operator_client.get("/audit/"))
+    assert f"taken {backup.created_at:%Y-%m-%d %H:%M} UTC" in page and "before the upgrade" in page
+    rows = list(csv.DictReader(io.StringIO(body_of(operator_client.get("/audit/export.csv")))))
+    shown = next(r for r in rows if r["action"] == "restore_requested")
+    assert shown["backup status"] == "completed" and shown["backup type"] == "automatic"
+    assert float(shown["backup size (MB)"]) == backup.size_mb
+
+
+def test_it_hides_sign_ins_until_asked_for(operator_client):
+    FormClient().post("/accounts/login/", {"username": "olivia", "password": "wrong"})
+    def results(response):
+        return text(response).split('id="audit-results"', 1)[1]
+
+    assert "Sign-in failed" not in results(operator_client.get("/audit/"))
+    assert "Sign-in failed" in results(operator_client.get("/audit/", {"signins": "on"}))
+    assert "Sign-in failed" in text(operator_client.get("/audit/", {"action": "sign_in_failed"}))
+
+
+def test_it_lets_auditors_read_everything_and_change_nothing(sandbox, support, auditor):
+    as_support, as_auditor = FormClient(), FormClient()
+    as_support.force_login(support)
+    as_auditor.force_login(auditor)
+    as_support.post("/backups/new/", {"server_id": 12345, "description": "by sam"})
+    assert "by sam" in text(as_auditor.get("/audit/"))
+    assert "sam" in body_of(as_auditor.get("/audit/export.csv"))
+    listed = as_auditor.get("/backups/")
+    assert listed.status_code == 200
+    assert "New backup" not in text(listed) and ">Restore</a>" not in text(listed)
+    backup = completed_backup(sandbox)
+    before = len(sandbox.state.backups)
+    assert as_auditor.post("/backups/new/", {"server_id": 12345}).status_code == 403
+    assert as_auditor.post(f"/backups/{backup.id}/delete/").status_code == 403
+    restore = {"backup_id": backup.id, "confirm": "web-server-01"}
+    assert as_auditor.post("/servers/12345/restore/", restore).status_code == 403
+    assert len(sandbox.state.backups) == before
+
+
+def test_it_records_changes_made_in_the_admin(admin_client, operator, support):
+    from django.contrib.auth.models import Group
+
+    auditors = Group.objects.get(name="Auditors")
+    form = admin_client.get(f"/admin/auth/user/{support.pk}/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(
+        groups=[auditors.pk],
+        user_permissions=[],
+        is_active="",
+        last_login_0="",
+        last_login_1="",
+        date_joined_0=support.date_joined.strftime("%Y-%m-%d"),
+        date_joined_1=support.date_joined.strftime("%H:%M:%S"),
+    )
+    response = admin_client.post(f"/admin/auth/user/{support.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    [roles] = events("roles_changed")
+    assert "sam" in roles.message and "Support → Auditors" in roles.message
+    assert roles.actor_username == "admin"
+    [deactivated] = events("user_deactivated")
+    assert "sam" in deactivated.message
+    token = operator.api_token
+    admin_client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
+    removed = events("token_removed")
+    assert len(removed) == 1 and "olivia" in removed[0].message
+
+
+@pytest.mark.parametrize("breaker", ["\u2028", "\u2029", "\u0085"])
+def test_it_escapes_what_log_collectors_take_for_line_ends(
+    sandbox, operator_client, caplog, breaker
+):
+    caplog.set_level(logging.INFO, logger="backupsui.audit")
+    operator_client.post("/backups/new/", {"server_id": 12345, "description": f"one{breaker}two"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "backupsui.audit"]
+    assert lines and all(breaker not in line for line in lines)
+    assert all(len(line.splitlines()) == 1 for line in lines)
+    assert json.loads(lines[-1])["backup_description"] == f"one{breaker}two"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["=1+1", " =1+1", "\n=1+1", "\t=1", "\r=1", "＝1+1", "+1", "-1", "@SUM(A1)", "　=1"],
+)
+def test_it_defuses_every_formula_like_cell(typed):
+    from backupsui.audit.export import _cell
+
+    assert _cell(typed).startswith("'")
+
+
+def test_it_leaves_plain_cells_alone():
+    from backupsui.audit.export import _cell
+
+    assert _cell("web-server-01") == "web-server-01" and _cell("a=b") == "a=b"

@@ -192,3 +192,60 @@ def test_it_suggests_the_servers_already_seen_on_the_create_form(sandbox, operat
     body = text(operator_client.get("/backups/new/?server_id=12346"))
     assert '<option value="12345">web-server-01</option>' in body
     assert 'list="known-servers"' in body and 'value="12346"' in body
+
+
+# Only a completed backup restores a server ------------------------------------------------
+
+
+def test_it_neither_offers_nor_accepts_a_restore_from_a_failed_backup(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    sandbox.state.fail_backup(backup.id)
+    listed = text(operator_client.get("/backups/?server_id=12345"))
+    row = listed.split(f'id="backup-{backup.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Restore" not in row and ">Delete</a>" in row
+    url = f"/servers/12345/restore/?backup_id={backup.id}"
+    confirm = text(operator_client.get(url))
+    assert "Failed" in confirm and "Only a completed backup can restore a server" in confirm
+    assert 'name="confirm"' not in confirm
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
+    assert response.status_code == 409
+    assert sandbox.state.servers[12345].status == "active"
+    assert not events("restore_requested")
+    # A failed backup can still be deleted.
+    assert operator_client.post(f"/backups/{backup.id}/delete/").status_code == 302
+    assert backup.id not in sandbox.state.backups
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Fale ʻUpolu", "Fale 'Upolu"),
+        ("Fale ʻUpolu", "Fale ’Upolu"),
+        ("Fale ʻUpolu", "  Fale ʻUpolu  "),
+        ("  padded name ", "padded name"),
+        ("café", "cafe\u0301"),  # the same letter, typed decomposed
+        ("o`brien", "o'brien"),
+    ],
+)
+def test_it_accepts_the_name_as_people_can_type_it(sandbox, operator_client, name, typed):
+    sandbox.state.servers[12345].name = name
+    backup = completed_backup(sandbox)
+    page = text(operator_client.get(f"/servers/12345/restore/?backup_id={backup.id}"))
+    assert '<code class="copy">' in page
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": typed}
+    )
+    assert response.status_code == 302
+    assert sandbox.state.servers[12345].status == "restoring"
+
+
+def test_it_still_refuses_a_name_that_differs_in_more_than_marks(sandbox, operator_client):
+    sandbox.state.servers[12345].name = "Fale ʻUpolu"
+    backup = completed_backup(sandbox)
+    response = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "Fale Upolu"}
+    )
+    assert response.status_code == 400
+    assert sandbox.state.servers[12345].status == "active"

@@ -1,7 +1,8 @@
 """The list: sorted on our side, filtered, paged, over real HTTP to the sandbox."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import responses
 from django.test import override_settings
 
@@ -181,3 +182,31 @@ def test_it_tells_htmx_to_navigate_to_the_token_page(db, client, django_user_mod
     response = client.get("/backups/?q=x", headers={"HX-Request": "true", "HX-Target": "results"})
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith("/account/token/?next=")
+
+
+@pytest.mark.parametrize(
+    ("left", "words", "near"),
+    [
+        (timedelta(days=12, hours=5), "in 12\xa0days", False),
+        (timedelta(days=29, hours=1), "in 29\xa0days", False),
+        (timedelta(days=60, hours=1), "in 60\xa0days", False),
+        (timedelta(days=4, hours=1), "in 4\xa0days", False),
+        (timedelta(days=3, hours=23), "in 3\xa0days", True),
+        (timedelta(days=1, minutes=1), "in 1\xa0day", True),
+        (timedelta(hours=5, minutes=2), "in 5\xa0hours", True),
+        (timedelta(minutes=7, seconds=3), "in 7\xa0minutes", True),
+        (timedelta(days=75), "in 2\xa0months", False),
+        (timedelta(seconds=-1), "expired", False),
+    ],
+)
+def test_it_words_an_expiry_in_days_and_highlights_what_it_calls_near(left, words, near):
+    from backupsui.backups.presenters import until
+
+    now = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    assert until(now + left, now) == (words, near)
+
+
+def test_it_names_the_time_zone_of_list_dates(document_sandbox, operator_client, settings):
+    settings.TIME_ZONE = "Pacific/Apia"
+    body = text(operator_client.get("/backups/"))
+    assert "2025-01-16 16:00 +13" in body  # 03:00 UTC in Apia, zone named

@@ -117,3 +117,18 @@ def test_it_records_the_largest_id_refused_to_a_role_without_the_permission(
     assert response.status_code == 403
     assert AuditEvent.objects.get(action="permission_denied").backup_id == 2**63 - 1
     assert support_client.post(f"/backups/{2**63}/delete/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/audit/?until=9999-12-31",
+        "/audit/export.csv?until=9999-12-31",
+        "/audit/?since=0001-01-01",
+        "/backups/poll/?watch=%C2%B2:1",  # a superscript two is a digit, but not an id
+        "/backups/poll/?watch=1:%D9%A3",  # an Arabic-Indic three
+        "/accounts/login/?next=/accounts/login/",
+    ],
+)
+def test_it_answers_the_inputs_that_once_gave_500s(sandbox, operator_client, url):
+    check(operator_client.get(url))

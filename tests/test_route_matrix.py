@@ -1,60 +1,49 @@
-"""Every URL pattern, walked as anonymous, support and operator, with the expected status."""
+"""Every URL pattern, walked as anonymous, support, operator and auditor, with the expected
+status."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.helpers import FormClient, completed_backup
 
-ANON, SUPPORT, OPERATOR = "anonymous", "support", "operator"
+ROLES = ANON, SUPPORT, OPERATOR, AUDITOR = ("anonymous", "support", "operator", "auditor")
 
-# name: (method, path, {role: expected status})
+
+def expect(anonymous, support, operator, auditor) -> dict:
+    return dict(zip(ROLES, (anonymous, support, operator, auditor), strict=True))
+
+
+# name: (method, path, what each role gets)
 MATRIX = {
-    "login": ("get", "/accounts/login/", {ANON: 200, SUPPORT: 302, OPERATOR: 302}),
-    "logout": ("get", "/accounts/logout/", {ANON: 405, SUPPORT: 405, OPERATOR: 405}),
-    "accounts:token": ("get", "/account/token/", {ANON: 302, SUPPORT: 200, OPERATOR: 200}),
-    "accounts:token_remove": (
-        "get",
-        "/account/token/remove/",
-        {ANON: 302, SUPPORT: 200, OPERATOR: 200},
-    ),
-    "backups:list": ("get", "/backups/", {ANON: 302, SUPPORT: 200, OPERATOR: 200}),
-    "backups:poll": (
-        "get",
-        "/backups/poll/?watch=12345:1",
-        {ANON: 302, SUPPORT: 200, OPERATOR: 200},
-    ),
-    "backups:create": ("get", "/backups/new/", {ANON: 302, SUPPORT: 200, OPERATOR: 200}),
-    "backups:delete": (
-        "get",
-        "/backups/{backup}/delete/?server_id=12345",
-        {ANON: 302, SUPPORT: 403, OPERATOR: 200},
-    ),
+    "login": ("get", "/accounts/login/", expect(200, 302, 302, 302)),
+    "logout": ("get", "/accounts/logout/", expect(405, 405, 405, 405)),
+    "accounts:token": ("get", "/account/token/", expect(302, 200, 200, 200)),
+    "accounts:token_remove": ("get", "/account/token/remove/", expect(302, 200, 200, 200)),
+    "backups:list": ("get", "/backups/", expect(302, 200, 200, 200)),
+    "backups:poll": ("get", "/backups/poll/?watch=12345:1", expect(302, 200, 200, 200)),
+    "backups:create": ("get", "/backups/new/", expect(302, 200, 200, 403)),
+    "backups:delete": ("get", "/backups/{backup}/delete/", expect(302, 403, 200, 403)),
     "backups:restore": (
         "get",
         "/servers/12345/restore/?backup_id={backup}",
-        {ANON: 302, SUPPORT: 200, OPERATOR: 200},
+        expect(302, 200, 200, 403),
     ),
-    "audit:list": ("get", "/audit/", {ANON: 302, SUPPORT: 200, OPERATOR: 200}),
-    "audit:export": ("get", "/audit/export.csv", {ANON: 302, SUPPORT: 200, OPERATOR: 200}),
-    "healthz": ("get", "/healthz", {ANON: 200, SUPPORT: 200, OPERATOR: 200}),
-    "readyz": ("get", "/readyz", {ANON: 200, SUPPORT: 200, OPERATOR: 200}),
-    "": ("get", "/", {ANON: 302, SUPPORT: 302, OPERATOR: 302}),
-    "admin": ("get", "/admin/", {ANON: 302, SUPPORT: 302, OPERATOR: 302}),
+    "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
+    "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
+    "healthz": ("get", "/healthz", expect(200, 200, 200, 200)),
+    "readyz": ("get", "/readyz", expect(200, 200, 200, 200)),
+    "": ("get", "/", expect(302, 302, 302, 302)),
+    "admin": ("get", "/admin/", expect(302, 302, 302, 302)),
 }
 # Changes, by POST: what each role may do.
 CHANGES = [
-    ("post", "/backups/new/", {"server_id": 12345}, {ANON: 302, SUPPORT: 302, OPERATOR: 302}),
-    (
-        "post",
-        "/backups/{backup}/delete/",
-        {"server_id": 12345},
-        {ANON: 302, SUPPORT: 403, OPERATOR: 302},
-    ),
+    ("post", "/backups/new/", {"server_id": 12345}, expect(302, 302, 302, 403)),
+    ("post", "/backups/{backup}/delete/", {}, expect(302, 403, 302, 403)),
     (
         "post",
         "/servers/12345/restore/",
         {"backup_id": "{backup}", "confirm": "web-server-01"},
-        {ANON: 302, SUPPORT: 302, OPERATOR: 302},
+        expect(302, 302, 302, 403),
     ),
 ]
 
@@ -77,11 +66,13 @@ def test_it_has_a_rule_for_every_url_pattern():
 
 
 @pytest.fixture
-def clients(operator, support):
-    as_support, as_operator = FormClient(), FormClient()
-    as_support.force_login(support)
-    as_operator.force_login(operator)
-    return {ANON: FormClient(), SUPPORT: as_support, OPERATOR: as_operator}
+def clients(operator, support, auditor):
+    signed_in = {SUPPORT: support, OPERATOR: operator, AUDITOR: auditor}
+    clients = {ANON: FormClient()}
+    for role, user in signed_in.items():
+        clients[role] = FormClient()
+        clients[role].force_login(user)
+    return clients
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
@@ -95,7 +86,7 @@ def test_it_answers_each_role_as_expected(sandbox, clients, name):
 @pytest.mark.parametrize(("method", "path", "data", "expected"), CHANGES)
 def test_it_lets_each_role_change_only_what_it_may(sandbox, clients, method, path, data, expected):
     got = {}
-    for role in (ANON, SUPPORT, OPERATOR):
+    for role in ROLES:
         backup = completed_backup(sandbox).id
         filled = {k: v.format(backup=backup) if isinstance(v, str) else v for k, v in data.items()}
         got[role] = getattr(clients[role], method)(path.format(backup=backup), filled).status_code

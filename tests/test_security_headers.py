@@ -1,6 +1,8 @@
 """Strict headers and cookies on every response."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import MULTIPART_CONTENT
 
 CSP = {
     "default-src": "'self'",
@@ -65,3 +67,17 @@ def test_it_answers_a_stale_form_with_an_explanation(client, operator):
     response = client.post("/backups/new/", {"server_id": 1})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+def test_it_refuses_an_upload_before_anything_parses_it(client, monkeypatch):
+    from django.core.files import uploadhandler
+
+    written = []
+    monkeypatch.setattr(
+        uploadhandler.TemporaryFileUploadHandler, "new_file", lambda *a, **k: written.append(a)
+    )
+    big = SimpleUploadedFile("x.bin", b"x" * (3 * 2**20))
+    for url in ("/accounts/login/", "/backups/new/", "/nowhere/"):
+        response = client.post(url, {"file": big}, content_type=MULTIPART_CONTENT)
+        assert response.status_code == 415, url
+    assert written == []

@@ -1,6 +1,7 @@
 """Sessions: a new key at sign-in, idle and absolute time-outs, real sign-out, deactivation."""
 
 import time
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -11,8 +12,11 @@ from tests.conftest import PASSWORD
 from tests.helpers import events, text
 
 
-def sign_in(client, username="olivia", password=PASSWORD, **extra):
-    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+def sign_in(client, username="olivia", password=PASSWORD, next=None, **extra):
+    data = {"username": username, "password": password}
+    if next:
+        data["next"] = next
+    return client.post("/accounts/login/", data, **extra)
 
 
 def session_key(client):
@@ -83,3 +87,53 @@ def test_it_locks_out_repeated_failures_and_audits_them(client, operator, settin
     assert not AuditEvent.objects.filter(action="sign_in").exists()
     # Another address is not locked out.
     assert sign_in(client, REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
+# An htmx request whose sign-in has ended ----------------------------------------------------
+
+PAGE = "/backups/?backup_type=manual&q=Pre"
+
+
+def htmx_from(page: str, target: str = "results") -> dict:
+    return {
+        "HX-Request": "true",
+        "HX-Target": target,
+        "HX-Current-URL": f"http://testserver{page}",
+    }
+
+
+@pytest.mark.parametrize("url", ["/backups/poll/?watch=12345:1", "/backups/?backup_type=manual"])
+def test_it_sends_the_whole_page_to_sign_in_and_back_when_the_session_is_gone(
+    sandbox, client, operator, url
+):
+    sign_in(client)
+    client.cookies.clear()  # the session ended elsewhere (signed out in another tab, say)
+    response = client.get(url, headers=htmx_from(PAGE))
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?" + urlencode({"next": PAGE})
+    assert "<form" not in text(response)
+    landed = sign_in(client, next=PAGE)
+    assert landed["Location"] == PAGE
+
+
+def test_it_sends_an_idle_polling_page_to_sign_in_and_back(sandbox, client, operator):
+    sign_in(client)
+    session = client.session
+    session[SEEN] = time.time() - 31 * 60
+    session.save()
+    response = client.get("/backups/poll/?watch=12345:1", headers=htmx_from(PAGE, "poller"))
+    assert response["HX-Redirect"] == "/accounts/login/?" + urlencode({"next": PAGE})
+
+
+def test_it_never_comes_back_to_a_fragment_or_to_sign_in_itself(client, operator):
+    landed = sign_in(client, next="/backups/poll/?watch=12345:1")
+    assert landed["Location"] == "/backups/"
+    # Signed in already, and sent to sign in again: Django would loop (a 500).
+    again = client.get("/accounts/login/?next=/accounts/login/")
+    assert again.status_code == 302 and again["Location"] == "/backups/"
+
+
+def test_it_keeps_signed_in_pages_and_exports_out_of_every_cache(sandbox, client, operator):
+    sign_in(client)
+    for url in ("/backups/", "/audit/", "/audit/export.csv", "/account/token/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url

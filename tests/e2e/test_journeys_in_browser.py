@@ -1,0 +1,79 @@
+"""Journeys in a real browser: a sign-in that ends while the page polls, a failed backup that
+offers no restore, the audit trail on a phone."""
+
+import re
+
+from django.contrib.sessions.models import Session
+from playwright.sync_api import expect
+
+from backupsui.audit.models import Action
+from backupsui.audit.recorder import note
+from tests.e2e.conftest import sign_in
+from tests.helpers import completed_backup
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_it_comes_back_to_the_same_filtered_list_after_the_session_ends_mid_poll(
+    watched, live_server, people, world
+):
+    page = watched
+    world.state.config.completion_delay = 3600
+    world.state.create_backup("acme", 12345, "still running")
+    sign_in(page, live_server.url, "olivia")
+    filtered = f"{live_server.url}/backups/?server_id=12345&backup_type=manual&q=running"
+    page.goto(filtered)
+    expect(page.get_by_text("1–1 of 1")).to_be_visible()
+    expect(page.locator("[data-poll]")).to_have_count(1)
+    Session.objects.all().delete()  # signed out elsewhere, or timed out
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
+    expect(page.locator("#results")).to_have_count(0)  # the whole page, not a swapped table
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(filtered)
+    expect(page.get_by_text("1–1 of 1")).to_be_visible()
+
+
+def test_it_offers_no_restore_from_a_failed_backup(watched, live_server, people, world):
+    page = watched
+    failed, good = sorted(
+        (b for b in world.state.backups.values() if b.server.id == 12345),
+        key=lambda b: b.id,
+    )[:2]
+    world.state.fail_backup(failed.id)
+    good = completed_backup(world) if good.id == failed.id else good
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/backups/?server_id=12345&status=failed")
+    row = page.locator(f"#backup-{failed.id}")
+    expect(row.get_by_role("img", name="Status: Failed")).to_be_visible()
+    expect(row.get_by_role("link", name=re.compile("^Restore "))).to_have_count(0)
+    expect(row.get_by_role("link", name=f"Delete backup {failed.id}")).to_be_visible()
+
+
+def test_it_shows_the_audit_trail_as_cards_on_a_phone(watched, live_server, people, axe):
+    page = watched
+    for number in range(3):
+        note(
+            None,
+            Action.RESTORE_REQUESTED,
+            actor_username="olivia",
+            server_id=12345,
+            server_name="web-server-01-with-a-rather-long-name",
+            backup_id=1000 + number,
+            message="Server web-server-01 is being restored from backup 1000.",
+        )
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/audit/")
+    rows = page.locator("table.audit tbody tr")
+    expect(rows).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert rows.first.evaluate("r => getComputedStyle(r).display") == "grid"
+    expect(page.get_by_role("button", name="Apply")).to_be_hidden()  # folded away
+    page.get_by_text("Filters").click()
+    expect(page.get_by_role("button", name="Apply")).to_be_visible()
+    assert axe(page) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/backups/")
+    expect(page.get_by_role("button", name="Apply")).to_be_visible()  # never folded on a desk

@@ -1,0 +1,175 @@
+"""What people do in sequence: filter, then page, then export; choose a server from the list's
+dropdown; and a crawler that, for each role, follows every link and every hx-get of the list
+and the audit with filters set, and of the pages those lead to."""
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+
+import pytest
+
+from backupsui.audit.models import Action, Outcome
+from backupsui.audit.recorder import note
+from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN, make_user
+from tests.helpers import FormClient, text
+
+HTMX = {"HX-Request": "true"}
+
+
+class Links(HTMLParser):
+    """Every href and hx-get on a page, with what htmx would swap (its hx-target)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str, str | None, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name in ("href", "hx-get"):
+            if attributes.get(name):
+                self.found.append((name, attributes[name], attributes.get("hx-target"), attributes))
+
+
+def links_of(body: str) -> list[tuple[str, str, str | None, dict]]:
+    parser = Links()
+    parser.feed(body)
+    return parser.found
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def keeps_filters(page_url: str, link: str) -> bool:
+    """Every filter of the page is in the link (the page number aside)."""
+    page, target = query_of(page_url), query_of(link)
+    return all(target.get(name) == values for name, values in page.items() if name != "page")
+
+
+def is_pager_or_export(attributes: dict, url: str) -> bool:
+    return attributes.get("rel") in ("next", "prev") or urlsplit(url).path.endswith("export.csv")
+
+
+# Filter, then page, then export ------------------------------------------------------------
+
+
+def test_it_keeps_every_filter_on_the_next_page_of_backups(sandbox, operator_client):
+    first = operator_client.get("/backups/", {"q": "Automatic", "backup_type": "automatic"})
+    assert "1–50 of 90" in text(first)
+    following = next(
+        url for kind, url, _t, attrs in links_of(text(first)) if attrs.get("rel") == "next"
+    )
+    assert not following.startswith("??")
+    second = operator_client.get(urljoin("/backups/", following))
+    assert "51–90 of 90" in text(second)
+
+
+def test_it_keeps_every_filter_on_the_next_page_of_the_audit(operator_client, operator):
+    for number in range(60):
+        note(None, Action.TOKEN_SET, actor_username=f"user{number}")
+    for _number in range(15):
+        note(None, Action.TOKEN_REMOVED, actor_username="x")
+    url = "/audit/?action=token_set"
+    first = operator_client.get(url)
+    assert "1–50 of 60" in text(first)
+    following = next(u for _k, u, _t, attrs in links_of(text(first)) if attrs.get("rel") == "next")
+    second = operator_client.get(urljoin(url, following))
+    assert "51–60 of 60" in text(second)
+
+
+def test_it_exports_what_htmx_filtered_on_screen(operator_client, operator):
+    note(None, Action.TOKEN_SET, actor_username="x")
+    note(None, Action.TOKEN_REMOVED, actor_username="x")
+    fragment = operator_client.get(
+        "/audit/", {"action": "token_removed"}, headers={**HTMX, "HX-Target": "audit-results"}
+    )
+    assert "<html" not in text(fragment)
+    export = next(u for _k, u, _t, _a in links_of(text(fragment)) if "export.csv" in u)
+    assert query_of(export) == {"action": ["token_removed"]}
+    rows = b"".join(operator_client.get(export).streaming_content).decode().splitlines()
+    assert len(rows) == 2 and "token_removed" in rows[1]
+
+
+def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):
+    response = operator_client.get(
+        "/backups/", {"server_id": 12346}, headers={**HTMX, "HX-Target": "results"}
+    )
+    body = text(response)
+    assert '<div class="page-head" id="page-head" hx-swap-oob="true">' in body
+    assert "<h1>db-server-02" in body and "Back up now" in body and "New backup" not in body
+    assert "<title>db-server-02 · backupsui</title>" in body
+    whole = text(operator_client.get("/backups/", {"server_id": 12346}))
+    assert "<h1>db-server-02" in whole and "Back up now" in whole
+
+
+# The crawler -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crowded(sandbox, operator, django_user_model):
+    """Failed and running backups, and more audit events than one page holds."""
+    failing = [b for b in sandbox.state.backups.values() if b.server.account == "acme"][:5]
+    for backup in failing:
+        sandbox.state.fail_backup(backup.id)
+    sandbox.state.config.completion_delay = 3600
+    sandbox.state.create_backup("acme", 12345, "running while we look")
+    for number in range(70):
+        note(
+            None,
+            Action.BACKUP_REQUESTED,
+            Outcome.REFUSED if number % 2 else Outcome.ACCEPTED,
+            actor_username="olivia",
+            server_id=12345,
+            server_name="web-server-01",
+        )
+    return sandbox
+
+
+STARTS = [
+    "/backups/?backup_type=automatic&q=Automatic&sort=-size",
+    "/backups/?status=completed&sort=server&server_id=12345",
+    "/audit/?action=backup_requested&server_id=12345&user=olivia",
+    "/audit/?outcome=refused&signins=on&since=2000-01-01",
+]
+
+
+@pytest.mark.parametrize("role", ["Support", "Operators", "Auditors"])
+def test_it_crawls_every_link_without_a_server_error_and_keeps_filters(
+    crowded, django_user_model, role
+):
+    token = OPERATOR_TOKEN if role == "Operators" else SUPPORT_TOKEN
+    user = make_user(django_user_model, f"crawler-{role.lower()}", role, token)
+    client = FormClient()
+    client.force_login(user)
+    seen: set[str] = set()
+    broken, lost = [], []
+    frontier = [(url, None) for url in STARTS]
+    for depth in range(3):
+        following = []
+        for url, target in frontier:
+            key = f"{url} {target}"
+            if key in seen or len(seen) > 800:
+                continue
+            seen.add(key)
+            headers = {**HTMX, "HX-Target": target.lstrip("#")} if target else {}
+            response = client.get(url, headers=headers)
+            if response.status_code >= 500:
+                broken.append((url, response.status_code))
+            if response.streaming or "html" not in response.get("Content-Type", ""):
+                continue
+            for kind, link, hx_target, attributes in links_of(text(response)):
+                absolute = urldefrag(urljoin(url, link)).url
+                parts = urlsplit(absolute)
+                if (
+                    parts.netloc
+                    or not parts.path.startswith("/")
+                    or parts.path == "/accounts/logout/"
+                ):
+                    continue
+                if is_pager_or_export(attributes, absolute) and not keeps_filters(url, absolute):
+                    lost.append((url, link))
+                if depth < 2:
+                    following.append((absolute, hx_target if kind == "hx-get" else None))
+        frontier = following
+    assert broken == []
+    assert lost == []
+    assert len(seen) > 30  # it did crawl
