@@ -318,6 +318,7 @@ def test_it_records_the_backup_as_it_was_shown(sandbox, operator_client):
 
 def test_it_hides_sign_ins_until_asked_for(operator_client):
     FormClient().post("/accounts/login/", {"username": "olivia", "password": "wrong"})
+
     def results(response):
         return text(response).split('id="audit-results"', 1)[1]
 
