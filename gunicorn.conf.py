@@ -13,6 +13,8 @@ graceful_timeout = 20
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # unset: no access log
+# gunicorn's control socket is one path per host, shared by every instance on it: off.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

@@ -1,5 +1,6 @@
 """Reading settings from the environment; a bad value fails at start, naming the variable."""
 
+import ipaddress
 import os
 
 from cryptography.fernet import Fernet
@@ -65,3 +66,16 @@ def env_fernet_keys(name: str) -> list[str]:
                 f"key {number} is not one."
             ) from None
     return keys
+
+
+def env_networks(name: str) -> list:
+    """Addresses or networks, comma-separated ("10.0.0.5, 192.168.0.0/24, fd00::/8")."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must hold IP addresses or networks, not {item!r}."
+            ) from None
+    return networks

@@ -1,10 +1,14 @@
-"""The request type every view receives, a redirect that also works for htmx, and the
-refusal of uploads."""
+"""The request type every view receives, a redirect that also works for htmx, the client's
+address behind a trusted proxy, and the refusal of uploads."""
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
+from python_ipware.modern.parsers import split_proxy_chain
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -32,3 +36,42 @@ class RefuseUploadsMiddleware:
                 "The panel takes no uploads.\n", status=415, content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class TrustedProxyMiddleware:
+    """Who is asking, behind the TLS proxy. Only when the connecting address is one of
+    BACKUPSUI_TRUSTED_PROXIES does X-Forwarded-For count (its rightmost address that is not
+    a trusted proxy is the client's) and X-Forwarded-Proto: https make the request secure.
+    Anyone else's forwarded headers are dropped. REMOTE_ADDR then holds the client's address
+    for everything that reads it: the sign-in lock-out, the audit trail, the access log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        forwarded_for = meta.pop("HTTP_X_FORWARDED_FOR", "")
+        forwarded_proto = meta.pop("HTTP_X_FORWARDED_PROTO", "")
+        peer = meta.get("REMOTE_ADDR", "")
+        if settings.BACKUPSUI_TRUSTED_PROXIES and self._trusted(peer):
+            meta["REMOTE_ADDR"] = self._client(forwarded_for) or peer
+            if forwarded_proto.strip().lower() == "https":
+                meta["HTTP_X_FORWARDED_PROTO"] = "https"
+        return self.get_response(request)
+
+    def _trusted(self, address) -> bool:
+        try:
+            address = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(
+            address.version == net.version and address in net
+            for net in settings.BACKUPSUI_TRUSTED_PROXIES
+        )
+
+    def _client(self, forwarded_for: str) -> str | None:
+        chain = (split_proxy_chain(forwarded_for, False) if forwarded_for else None) or []
+        for address in reversed(chain):
+            if not self._trusted(address):
+                return str(address)
+        return str(chain[0]) if chain else None

@@ -7,7 +7,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from backupsui.env import env_bool, env_fernet_keys, env_list, env_number, env_str, env_url
+from backupsui.env import (
+    env_bool,
+    env_fernet_keys,
+    env_list,
+    env_networks,
+    env_number,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,8 +60,14 @@ INSTALLED_APPS = [
     "backupsui.sandbox",
 ]
 
+# The proxies in front of the panel (a TLS terminator, a load balancer): only their
+# X-Forwarded-For and X-Forwarded-Proto are believed.
+BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
+
 MIDDLEWARE = [
-    # Outermost, so pages leave compressed; Django's gzip pads against BREACH.
+    # First: everything after it sees the client's address and scheme, never a forged one.
+    "backupsui.http.TrustedProxyMiddleware",
+    # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backupsui.http.RefuseUploadsMiddleware",

@@ -2,11 +2,13 @@
 
 import re
 from html import unescape
+from types import SimpleNamespace
 from urllib.parse import unquote, urlencode
 
 from django.test import Client
 
 from backupsui.audit.models import AuditEvent
+from backupsui.backups.models import FormKey
 
 # The first backup of the API document's example.
 DOCUMENT_ITEM = {
@@ -25,12 +27,17 @@ FORM = "application/x-www-form-urlencoded"
 
 
 class FormClient(Client):
-    """Django's test client posting forms as browsers do (urlencoded): the panel refuses
-    multipart bodies, and the test client would send every POST as one."""
+    """Django's test client posting forms as browsers do: urlencoded (the panel refuses
+    multipart bodies, and the test client would send every POST as one), and with the
+    one-time key a browser gets with each change form (`fresh_key=False` leaves it out)."""
 
-    def post(self, path, data=None, content_type=FORM, **extra):
+    def post(self, path, data=None, content_type=FORM, fresh_key=True, **extra):
         if content_type == FORM and not isinstance(data, str | bytes):
-            data = urlencode(data or {}, doseq=True)
+            data = dict(data or {})
+            signed_in = self.session.get("_auth_user_id")
+            if fresh_key and signed_in and "once" not in data:
+                data["once"] = FormKey.issue(SimpleNamespace(pk=int(signed_in)))
+            data = urlencode(data, doseq=True)
         return super().post(path, data, content_type=content_type, **extra)
 
 

@@ -30,16 +30,57 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
     assert sandbox.state.backups[newest].description == "Pre-deployment"
 
 
-def test_it_refuses_an_identical_create_within_seconds(sandbox, operator_client):
+def test_it_does_what_a_form_asks_once_however_often_it_is_sent(sandbox, operator_client):
+    form = text(operator_client.get("/backups/new/?server_id=12345"))
+    key = re.search(r'name="once" value="([^"]+)"', form)[1]
     before = len(sandbox.state.backups)
-    for _ in range(2):
-        response = operator_client.post(
-            "/backups/new/", {"server_id": 12345, "description": "twice"}
-        )
-        assert response.status_code == 302
+    sent = {"server_id": 12345, "description": "twice", "once": key}
+    first = operator_client.post("/backups/new/", sent)
+    again = operator_client.post("/backups/new/", sent)
+    assert first.status_code == again.status_code == 302
     assert len(sandbox.state.backups) == before + 1
-    assert "not asked for twice" in text(operator_client.get(response["Location"]))
-    assert len(events("backup_requested")) == 1
+    [event] = events("backup_requested")
+    shown = text(operator_client.get(again["Location"]))
+    assert "already sent (Backup requested: Accepted)" in shown
+    assert f'href="/audit/?event={event.pk}"' in shown
+    # The same words in a new form are a new request: two backups on purpose are allowed.
+    operator_client.post("/backups/new/", {"server_id": 12345, "description": "twice"})
+    assert len(sandbox.state.backups) == before + 2
+
+
+@pytest.mark.parametrize("key", [None, "", "forged", "WzEsICJ4Il0:1tX:bad"])
+def test_it_changes_nothing_without_a_valid_key_and_shows_the_form_again(
+    sandbox, operator_client, key
+):
+    before = len(sandbox.state.backups)
+    data = {"server_id": 12345} if key is None else {"server_id": 12345, "once": key}
+    response = operator_client.post("/backups/new/", data, fresh_key=False)
+    assert response.status_code == 400
+    assert "nothing was changed" in text(response) and 'name="once" value="' in text(response)
+    assert len(sandbox.state.backups) == before and not events("backup_requested")
+
+
+def test_it_refuses_a_key_issued_to_someone_else(sandbox, operator_client, support):
+    from backupsui.backups.models import FormKey
+
+    theirs = FormKey.issue(support)
+    response = operator_client.post("/backups/new/", {"server_id": 12345, "once": theirs})
+    assert response.status_code == 400 and not events("backup_requested")
+
+
+def test_it_deletes_and_restores_once_per_form(sandbox, operator_client):
+    from backupsui.backups.models import FormKey
+
+    backup, other = [b for b in sandbox.state.backups.values() if b.server.id == 12345][:2]
+    user = operator_client.session["_auth_user_id"]
+    key = FormKey.issue(type("U", (), {"pk": int(user)}))
+    for _ in range(2):
+        operator_client.post(f"/backups/{backup.id}/delete/", {"once": key})
+    assert len(events("backup_deleted")) == 1
+    key = FormKey.issue(type("U", (), {"pk": int(user)}))
+    sent = {"backup_id": other.id, "confirm": "web-server-01", "once": key}
+    statuses = [operator_client.post("/servers/12345/restore/", sent).status_code for _ in "ab"]
+    assert statuses == [302, 302] and len(events("restore_requested")) == 1
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from backupsui.ids import IdField, parse_id
 from backupsui.upstream import UpstreamError
 
 from .lists import DEFAULT_SORT, SORTS
+from .models import FormKey
 from .panel import MAX_WATCHED
 from .presenters import badge
 
@@ -24,6 +25,29 @@ class UpstreamErrorsForm(forms.Form):
                 self.add_error(target, text)
         if not error.fields:
             self.add_error(None, error.message)
+
+
+class KeyedForm(UpstreamErrorsForm):
+    """A change form with its one-time key (see FormKey): the first POST with the key does
+    the change, any other shows what the first one did."""
+
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not self.is_bound:
+            self.initial["once"] = FormKey.issue(user)
+
+    def claim(self) -> FormKey:
+        """Raises StaleForm (no valid key: nothing is done) or AlreadySent."""
+        return FormKey.claim(self.user, self.cleaned_data.get("once", ""))
+
+    def renew_key(self) -> None:
+        """A new key for the form shown again after this one was claimed or refused."""
+        data = self.data.copy()
+        data["once"] = FormKey.issue(self.user)
+        self.data = data
 
 
 class ServerSelect(forms.Select):
@@ -106,7 +130,7 @@ class OpenServerForm(forms.Form):
     )
 
 
-class CreateBackupForm(UpstreamErrorsForm):
+class CreateBackupForm(KeyedForm):
     server_id = IdField(
         label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
     )
@@ -125,7 +149,11 @@ def as_typed(name: str) -> str:
     return unicodedata.normalize("NFC", name).translate(APOSTROPHES).strip()
 
 
-class RestoreForm(UpstreamErrorsForm):
+class DeleteForm(KeyedForm):
+    """Nothing to fill in: the confirmation is the button, the key makes it count once."""
+
+
+class RestoreForm(KeyedForm):
     backup_id = IdField(widget=forms.HiddenInput)
     confirm = forms.CharField(
         label=_("Type the server's name to confirm"), max_length=255, strip=True

@@ -1,4 +1,10 @@
-from django.db import models
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +23,66 @@ class BackupsAccess(models.Model):
 
     def __str__(self) -> str:
         return "backups access"
+
+
+class StaleForm(Exception):
+    """A change was posted without a valid one-time key: nothing is done."""
+
+
+class AlreadySent(Exception):
+    """This form was posted before: the first post is what happened."""
+
+    def __init__(self, first: "FormKey"):
+        super().__init__("already sent")
+        self.first = first
+
+
+class FormKey(models.Model):
+    """A change form's one-time key, claimed by the first POST that carries it. The unique
+    key makes a second POST (a double click, a retry, another worker or replica) a no-op
+    that shows what the first one did, on SQLite and PostgreSQL alike."""
+
+    LIFETIME = timedelta(days=1)
+    SALT = "backupsui.form-key"
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(
+        "audit.AuditEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"form key of user {self.user_id}"
+
+    @classmethod
+    def issue(cls, user) -> str:
+        """A key for a form about to be shown: signed, so only the panel's keys are claimed."""
+        return signing.dumps([user.pk, secrets.token_urlsafe(24)], salt=cls.SALT, compress=False)
+
+    @classmethod
+    def claim(cls, user, signed: str) -> "FormKey":
+        """The key's row, now this POST's; raises StaleForm or AlreadySent."""
+        try:
+            owner, key = signing.loads(
+                signed or "", salt=cls.SALT, max_age=cls.LIFETIME.total_seconds()
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            raise StaleForm from None
+        if owner != user.pk:
+            raise StaleForm
+        now = timezone.now()
+        cls.objects.filter(user=user, created_at__lt=now - cls.LIFETIME).delete()
+        try:
+            with transaction.atomic():
+                return cls.objects.create(key=key, user=user, created_at=now)
+        except IntegrityError:
+            raise AlreadySent(cls.objects.select_related("event").get(key=key)) from None
+
+    def attach(self, event) -> None:
+        """The audit event of the change this key was claimed for."""
+        self.event = event
+        type(self).objects.filter(pk=self.pk).update(event=event)

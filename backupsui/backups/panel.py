@@ -12,6 +12,7 @@ from backupsui.audit.recorder import record
 from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, UpstreamError
 
 from .lists import BackupList, memory
+from .models import FormKey
 
 MAX_WATCHED = 50
 
@@ -83,18 +84,20 @@ class Panel:
         return PollResult(changed, gone, watch_param(running))
 
     @contextmanager
-    def _change(self, request, action, **facts):
-        """An audited change: on record before the call; everyone's view of this person's
-        list is made stale after it, whatever happened (a failed call may have changed
-        something)."""
+    def _change(self, request, action, claim: FormKey | None, **facts):
+        """An audited change: on record before the call (and tied to the form key it was
+        claimed with); everyone's view of this person's list is made stale after it,
+        whatever happened (a failed call may have changed something)."""
         with record(request, action, **facts) as event:
+            if claim is not None:
+                claim.attach(event)
             try:
                 with self._upstream():
                     yield event
             finally:
                 tokens.lists_changed(self.token)
 
-    def create(self, request, server_id: int, description: str) -> Created:
+    def create(self, request, server_id: int, description: str, claim=None) -> Created:
         name = dict(self.known_servers()).get(server_id, "")
         facts = {
             "server_id": server_id,
@@ -102,7 +105,7 @@ class Panel:
             "backup_type": "manual",
             "backup_description": description,
         }
-        with self._change(request, Action.BACKUP_REQUESTED, **facts) as event:
+        with self._change(request, Action.BACKUP_REQUESTED, claim, **facts) as event:
             created = self.client.create_backup(server_id, description)
             event.backup_id = created.backup.id
             event.server_name = created.backup.server.name
@@ -110,12 +113,13 @@ class Panel:
             event.message = created.message
         return created
 
-    def delete(self, request, backup: Backup) -> None:
-        with self._change(request, Action.BACKUP_DELETED, **_facts(backup)) as event:
+    def delete(self, request, backup: Backup, claim=None) -> AuditEvent:
+        with self._change(request, Action.BACKUP_DELETED, claim, **_facts(backup)) as event:
             event.upstream_status = self.client.delete_backup(backup.id)
+        return event
 
-    def restore(self, request, backup: Backup) -> tuple[str, AuditEvent]:
-        with self._change(request, Action.RESTORE_REQUESTED, **_facts(backup)) as event:
+    def restore(self, request, backup: Backup, claim=None) -> tuple[str, AuditEvent]:
+        with self._change(request, Action.RESTORE_REQUESTED, claim, **_facts(backup)) as event:
             restored = self.client.restore_server(backup.server.id, backup.id)
             event.upstream_status = restored.status
             event.message = restored.message

@@ -1,12 +1,10 @@
-import hashlib
 from contextlib import suppress
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache as shared_cache
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -18,11 +16,18 @@ from backupsui.upstream import UpstreamError
 
 from . import presenters
 from .decorators import panel_required
-from .forms import CreateBackupForm, FilterForm, OpenServerForm, PollForm, RestoreForm
+from .forms import (
+    CreateBackupForm,
+    DeleteForm,
+    FilterForm,
+    OpenServerForm,
+    PollForm,
+    RestoreForm,
+)
+from .models import AlreadySent, FormKey, StaleForm
 from .panel import Panel, watch_param
 
 PAGE_SIZE = 50
-DOUBLE_SUBMIT_SECONDS = 10
 
 
 class PanelRequest(HtmxHttpRequest):
@@ -39,6 +44,7 @@ def backup_list(request: PanelRequest):
     form = FilterForm(request.GET)
     filters = form.filters()
     context = {"form": form, "filters": filters, **presenters.table(request.user)}
+    context["once"] = FormKey.issue(request.user)  # for the heading's "Back up now"
     context["open_form"] = OpenServerForm(
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
     )
@@ -97,29 +103,25 @@ def poll(request: PanelRequest):
 @panel_required
 def backup_create(request: PanelRequest):
     if request.method == "GET":
-        form = CreateBackupForm(initial={"server_id": request.GET.get("server_id", "")})
-        return _create_page(request, form)
-    form = CreateBackupForm(request.POST)
+        initial = {"server_id": request.GET.get("server_id", "")}
+        return _create_page(request, CreateBackupForm(initial=initial, user=request.user))
+    form = CreateBackupForm(request.POST, user=request.user)
     if not form.is_valid():
         return _create_page(request, form, status=400)
-    server_id = form.cleaned_data["server_id"]
-    description = form.cleaned_data["description"]
-    digest = hashlib.sha256(description.encode()).hexdigest()[:16]
-    once_key = f"create:{request.user.pk}:{server_id}:{digest}"
-    if not shared_cache.add(once_key, 1, timeout=DOUBLE_SUBMIT_SECONDS):
-        messages.warning(
-            request,
-            _(
-                "This backup was requested a moment ago; it is not asked "
-                "for twice. Check the list below."
-            ),
-        )
-        return redirect(reverse("backups:list") + f"?server_id={server_id}")
     try:
-        created = request.panel.create(request, server_id, description)
+        claim = form.claim()
+    except StaleForm:
+        return _create_page(request, _stale(form), status=400)
+    except AlreadySent as sent:
+        return _already_sent(request, sent.first)
+    server_id = form.cleaned_data["server_id"]
+    try:
+        created = request.panel.create(
+            request, server_id, form.cleaned_data["description"], claim=claim
+        )
     except UpstreamError as error:
-        shared_cache.delete(once_key)
         form.add_upstream_errors(error)
+        form.renew_key()
         return _create_page(request, form, status=_form_status(error), error=error)
     messages.success(
         request,
@@ -144,6 +146,41 @@ def _create_page(request: PanelRequest, form, status: int = 200, **extra):
     return render(request, "backups/create.html", context, status=status)
 
 
+def _stale(form):
+    form.add_error(
+        None,
+        _(
+            "This form was not sent whole, or it has expired; nothing was changed. "
+            "Check it and send it again."
+        ),
+    )
+    form.renew_key()
+    return form
+
+
+def _already_sent(request: PanelRequest, first: FormKey):
+    """A form posted again (a double click, a retry, another tab): what the first post did."""
+    event = first.event
+    if event is None:
+        messages.info(
+            request,
+            _("This form was sent a moment ago and is being carried out; it was not sent twice."),
+        )
+        return redirect_for(request, reverse("backups:list"))
+    messages.info(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("This form was already sent (%(action)s: %(outcome)s); it was not sent twice.")
+            % {"action": event.get_action_display(), "outcome": event.get_outcome_display()},
+            reverse("audit:list") + f"?event={event.pk}",
+            _("See it in the audit trail."),
+        ),
+    )
+    where = f"?server_id={event.server_id}" if event.server_id else ""
+    return redirect_for(request, reverse("backups:list") + where)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("backups.delete_backup", raise_exception=True)
@@ -155,7 +192,8 @@ def backup_delete(request: PanelRequest, backup_id: int):
         return render(request, "backups/delete.html", {"error": error}, status=502)
     if backup is None:
         raise Http404(_("No such backup."))
-    context = presenters.facts(backup)
+    form = DeleteForm(request.POST or None, user=request.user)
+    context = {**presenters.facts(backup), "form": form}
     if backup.in_progress:
         context["refusal"] = _(
             "This backup is still in progress; it can be deleted once it has finished."
@@ -163,12 +201,20 @@ def backup_delete(request: PanelRequest, backup_id: int):
         return render(
             request, "backups/delete.html", context, status=409 if request.method == "POST" else 200
         )
-    if request.method == "GET":
+    if request.method == "GET" or not form.is_valid():
         return render(request, "backups/delete.html", context)
     try:
-        request.panel.delete(request, backup)
+        claim = form.claim()
+    except StaleForm:
+        _stale(form)
+        return render(request, "backups/delete.html", context, status=400)
+    except AlreadySent as sent:
+        return _already_sent(request, sent.first)
+    try:
+        request.panel.delete(request, backup, claim=claim)
     except UpstreamError as error:
         context["error"] = error
+        form.renew_key()
         return render(request, "backups/delete.html", context, status=_form_status(error))
     messages.success(
         request,
@@ -195,7 +241,9 @@ def server_restore(request: PanelRequest, server_id: int):
         raise Http404(_("No such backup of this server."))
     # A server with no name is confirmed by typing its id.
     expected = backup.server.name if backup.server.name.strip() else str(backup.server.id)
-    form = RestoreForm(data, initial={"backup_id": backup.id}, server_name=expected)
+    form = RestoreForm(
+        data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
+    )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
     if not backup.completed:
         context["refusal"] = _(
@@ -208,9 +256,17 @@ def server_restore(request: PanelRequest, server_id: int):
     if not form.is_valid():
         return render(request, "backups/restore.html", context, status=400)
     try:
-        message, event = request.panel.restore(request, backup)
+        claim = form.claim()
+    except StaleForm:
+        _stale(form)
+        return render(request, "backups/restore.html", context, status=400)
+    except AlreadySent as sent:
+        return _already_sent(request, sent.first)
+    try:
+        message, event = request.panel.restore(request, backup, claim=claim)
     except UpstreamError as error:
         context["error"] = error
+        form.renew_key()
         return render(request, "backups/restore.html", context, status=_form_status(error))
     messages.success(
         request,

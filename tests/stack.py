@@ -1,0 +1,151 @@
+"""The panel as production runs it, for tests that need real processes: gunicorn replicas
+on the test database, and a browser-like HTTP client that acts as the TLS proxy in front."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    """The test database, as DATABASE_URL, for processes started by the test."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def production_env(api_url: str, **extra) -> dict:
+    """Production settings (debug off, secure cookies), this test run's keys and database."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "BACKUPS", "GUNICORN_", "DATABASE_URL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="backupsui.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=os.environ["DJANGO_SECRET_KEY"],
+        BACKUPSUI_TOKEN_KEYS=os.environ["BACKUPSUI_TOKEN_KEYS"],
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url(),
+        BACKUPS_API_URL=api_url,
+    )
+    env.update(extra)
+    return env
+
+
+class Replica:
+    """One gunicorn of the panel (gunicorn.conf.py: gthread, 2 workers by default)."""
+
+    def __init__(self, env: dict, workers: int = 2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "backupsui.wsgi", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env={
+                **env,
+                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                "GUNICORN_WORKERS": str(workers),
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self.wait_until_up()
+
+    def wait_until_up(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped: {self.process.stderr.read().decode()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError(f"gunicorn did not answer on {self.url} within {seconds} s")
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.process.stderr.close()
+
+
+class Browser:
+    """A person's browser behind the TLS proxy: the proxy's X-Forwarded-For and
+    X-Forwarded-Proto on every request, and cookies kept by hand (they are Secure, and the
+    proxy speaks plain HTTP to the panel on loopback)."""
+
+    def __init__(self, client_address: str = "192.0.2.10", source: str = "127.0.0.1"):
+        self.client_address = client_address
+        self.cookies: dict[str, str] = {}
+        self.http = requests.Session()
+        self.http.trust_env = False
+        adapter = requests.adapters.HTTPAdapter()
+        adapter.init_poolmanager(10, 10, source_address=(source, 0))
+        self.http.mount("http://", adapter)
+
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+        headers = {
+            "X-Forwarded-For": self.client_address,
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **kwargs.pop("headers", {}),
+        }
+        origin = re.match(r"https?://[^/]+", url)[0].replace("http://", "https://")
+        if method == "POST":
+            headers.setdefault("Referer", origin + "/")
+        answer = self.http.request(
+            method, url, headers=headers, allow_redirects=False, timeout=30, **kwargs
+        )
+        for name, value in answer.cookies.items():
+            self.cookies[name] = value
+        return answer
+
+    def get(self, url: str, **kwargs) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def form(self, url: str) -> dict:
+        """The hidden fields of the first change form on a page: the CSRF token and the
+        one-time key, as a browser would send them back."""
+        page = self.get(url).text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+        return {k: v for k, v in fields.items() if k in ("csrfmiddlewaretoken", "once")}
+
+    def post(self, url: str, data: dict) -> requests.Response:
+        return self.request("POST", url, data=data)
+
+    def sign_in(self, base: str, username: str, password: str) -> requests.Response:
+        data = {**self.form(base + "/accounts/login/"), "username": username, "password": password}
+        return self.post(base + "/accounts/login/", data)
