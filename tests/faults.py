@@ -2,6 +2,8 @@
 so BACKUPS_API_URL = f"{server.url}/<scenario>/api/v1" picks one."""
 
 import contextlib
+import functools
+import gzip
 import json
 import socket
 import socketserver
@@ -47,6 +49,7 @@ class _Handler(socketserver.BaseRequestHandler):
         method, path = head.split(b" ")[:2]
         scenario = path.decode().split("/")[1]
         self.server.seen.append((scenario, method.decode(), path.decode()))
+        self.path = path.decode()
         with contextlib.suppress(OSError):  # the client gave up first, as it should
             getattr(self, "do_" + scenario.replace("-", "_"))(sock, method.decode())
 
@@ -95,6 +98,52 @@ class _Handler(socketserver.BaseRequestHandler):
         # SO_LINGER 0: close with a reset, not a clean end.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
+
+    def do_down(self, sock, method):
+        sock.sendall(_answer(503, b'{"detail": "Down for maintenance."}'))
+
+    def do_huge(self, sock, method):
+        # A 200 MB list, sent until the client stops reading.
+        size = 200 * 2**20
+        sock.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {size}\r\nConnection: close\r\n\r\n".encode()
+        )
+        block = b" " * 2**20
+        for _ in range(200):
+            sock.sendall(block)
+
+    def do_gzip_bomb(self, sock, method):
+        sock.sendall(_answer(200, bomb(), extra="Content-Encoding: gzip\r\n"))
+
+    def do_paged(self, sock, method):
+        # Three pages of the document's example item: the first links on with an absolute
+        # URL, the second with a path only, as REST frameworks do either way.
+        page = int(self.path.partition("page=")[2] or 1)
+        host = f"http://127.0.0.1:{self.server.server_address[1]}"
+        following = {1: f"{host}/paged/api/v1/backups/?page=2", 2: "/paged/api/v1/backups/?page=3"}
+        items = [dict(DOCUMENT_ITEM, id=page * 100 + n) for n in range(4)]
+        body = {"count": 12, "next": following.get(page), "results": items}
+        sock.sendall(_answer(200, json.dumps(body).encode()))
+
+    def do_short(self, sock, method):
+        sock.sendall(_answer(200, json.dumps(dict(EXAMPLE, count=7)).encode()))
+
+    def do_unreadable(self, sock, method):
+        # A proxy's page with a success status: the change may well have happened.
+        status = {"POST": 201, "DELETE": 200}.get(method, 200)
+        if "/restore/" in self.path:
+            status = 202
+        page = b"<html><body>OK</body></html>"
+        if method == "GET":
+            sock.sendall(_answer(200, json.dumps(EXAMPLE).encode()))
+        else:
+            sock.sendall(_answer(status, page, "text/html"))
+
+
+@functools.cache
+def bomb() -> bytes:
+    return gzip.compress(b"0" * (300 * 2**20), compresslevel=9)  # 300 MB in about 300 kB
 
 
 class FaultServer(socketserver.ThreadingTCPServer):

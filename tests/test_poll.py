@@ -104,3 +104,24 @@ def test_it_keeps_polling_through_an_outage(operator_client):
     assert response.status_code == 200
     assert poll_url(response) == "/backups/poll/?watch=7:70"
     assert "Live status paused: The backups service is unavailable" in text(response)
+
+
+def test_it_refuses_to_watch_more_than_fifty_backups_at_once(sandbox, operator_client):
+    pairs = ",".join(f"12345:{n}" for n in range(1, 201))
+    assert operator_client.get("/backups/poll/", {"watch": pairs}).status_code == 400
+
+
+def test_it_answers_fifty_watched_backups_with_one_call(running, operator_client, monkeypatch):
+    asked = []
+    original = BackupsClient.list_backups
+
+    def spy(self, server_id=None, backup_type=None):
+        asked.append((server_id, backup_type))
+        return original(self, server_id, backup_type)
+
+    monkeypatch.setattr(BackupsClient, "list_backups", spy)
+    pairs = ",".join(f"{12345 + n % 3}:{n}" for n in range(1, 49))
+    pairs += f",12345:{running[0]},12346:{running[1]}"
+    response = operator_client.get("/backups/poll/", {"watch": pairs})
+    assert response.status_code == 200 and len(asked) == 1
+    assert f"12345:{running[0]}" in poll_url(response)

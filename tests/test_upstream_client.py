@@ -286,3 +286,60 @@ def test_it_refuses_a_token_no_header_could_carry_without_sending_it():
     with pytest.raises(Unauthorized):
         client(token="Ｓｅｒｖｅｒ-token").list_backups()
     assert len(responses.calls) == 0
+
+
+# Paged answers ---------------------------------------------------------------------------
+
+
+@responses.activate
+def test_it_follows_next_links_on_the_apis_own_host_only():
+    responses.get(
+        URL + "/backups/",
+        json={"count": 3, "next": URL + "/backups/?page=2", "results": [dict(ITEM, id=1)]},
+        match=[matchers.query_param_matcher({})],
+    )
+    responses.get(
+        URL + "/backups/",
+        json={"count": 3, "next": "/api/v1/backups/?page=3", "results": [dict(ITEM, id=2)]},
+        match=[matchers.query_param_matcher({"page": "2"})],
+    )
+    responses.get(
+        URL + "/backups/",
+        json={"count": 3, "next": "https://elsewhere.test/steal", "results": [dict(ITEM, id=3)]},
+        match=[matchers.query_param_matcher({"page": "3"})],
+    )
+    listed = client().list_backups()
+    assert [b.id for b in listed] == [1, 2, 3] and listed.counted == 3 and not listed.short
+    assert len(responses.calls) == 3  # elsewhere.test was never asked
+
+
+@responses.activate
+def test_it_stops_at_a_loop_of_next_links_and_flags_a_short_count():
+    responses.get(
+        URL + "/backups/",
+        json={"count": 9, "next": URL + "/backups/", "results": [dict(ITEM, id=1)]},
+    )
+    listed = client().list_backups()
+    assert [b.id for b in listed] == [1] and listed.short
+
+
+@responses.activate
+def test_it_counts_the_size_bound_across_pages():
+    big = [dict(ITEM, id=n, description="x" * 200) for n in range(1, 2000)]
+    responses.get(
+        URL + "/backups/",
+        json={"count": 4000, "next": URL + "/backups/?page=2", "results": big},
+        match=[matchers.query_param_matcher({})],
+    )
+    responses.get(
+        URL + "/backups/",
+        json={"count": 4000, "next": None, "results": big},
+        match=[matchers.query_param_matcher({"page": "2"})],
+    )
+    one_page = len(json.dumps({"count": 4000, "next": None, "results": big}))
+    bound = (one_page * 1.5) / 2**20
+    with pytest.raises(BadResponse) as caught:
+        BackupsClient(
+            "secret-token-abcd", base_url=URL, timeout=(0.5, 5), max_mb=bound
+        ).list_backups()
+    assert "more than" in caught.value.message

@@ -1,10 +1,12 @@
 """The panel stays calm and honest when the upstream misbehaves, over real sockets."""
 
+import tracemalloc
+
 import pytest
 
 from backupsui.audit.models import Outcome
-from tests.faults import FaultServer, closed_port
-from tests.helpers import events, text
+from tests.faults import FaultServer, bomb, closed_port
+from tests.helpers import events, row_ids, text
 
 SCENARIOS = {
     # scenario: (what the list page says, the create's audit outcome, what create says)
@@ -97,3 +99,81 @@ def test_it_never_retries_a_failing_create(operator_client, upstream, faults):
     operator_client.post("/backups/new/", {"server_id": 12345})
     after = [s for s in faults.seen if s[0] == "bad-gateway" and s[1] == "POST"]
     assert len(after) - len(before) == 1
+
+
+# Bounded reads, no storms, honest outcomes, paged answers ------------------------------------
+
+
+def count(faults, scenario, method="GET"):
+    return sum(1 for seen in faults.seen if seen[0] == scenario and seen[1] == method)
+
+
+@pytest.mark.parametrize("scenario", ["huge", "gzip-bomb"])
+def test_it_abandons_a_body_past_the_bound_without_growing_past_it(
+    operator_client, upstream, settings, scenario
+):
+    settings.BACKUPS_API_MAX_MB = 8
+    settings.BACKUPS_API_TIMEOUT = 10
+    upstream(scenario)
+    bomb()  # the test server's own 300 MB, made before the measuring starts
+    tracemalloc.start()
+    try:
+        response = operator_client.get("/backups/")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 502
+    assert "more than 8 MB" in text(response)
+    assert peak < 12 * 2**20, f"{peak / 2**20:.1f} MB"
+
+
+def test_it_stops_calling_an_upstream_that_is_down(operator_client, upstream, faults, monkeypatch):
+    from backupsui.upstream import client
+
+    monkeypatch.setattr(client.time, "sleep", lambda seconds: None)
+    upstream("down")
+    before = count(faults, "down")
+    pages = [operator_client.get("/backups/") for _ in range(300)]
+    assert {page.status_code for page in pages} == {502}
+    assert "Nothing was changed" in text(pages[-1])
+    assert count(faults, "down") - before <= 30
+
+
+def test_it_is_ready_while_the_upstream_is_down(db, client, upstream, faults):
+    upstream("down")
+    before = len(faults.seen)
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json() == {"database": "ok"}
+    assert len(faults.seen) == before  # it never asked
+
+
+@pytest.mark.parametrize("change", ["create", "delete", "restore"])
+def test_it_calls_an_unreadable_success_unknown(operator_client, upstream, change):
+    upstream("unreadable")
+    if change == "create":
+        response = operator_client.post("/backups/new/", {"server_id": 12345})
+    elif change == "delete":
+        response = operator_client.post("/backups/501/delete/")
+    else:
+        response = operator_client.post(
+            "/servers/12345/restore/", {"backup_id": 501, "confirm": "web-server-01"}
+        )
+    assert response.status_code == 502
+    assert "outcome is unknown" in text(response)
+    [event] = [e for e in events() if e.action != "sign_in"]
+    assert event.outcome == Outcome.UNKNOWN
+
+
+def test_it_lists_every_page_of_a_paged_answer(operator_client, upstream, faults):
+    upstream("paged")
+    response = operator_client.get("/backups/")
+    assert response.status_code == 200
+    assert "1–12 of 12" in text(response)
+    assert sorted(row_ids(response)) == sorted(p * 100 + n for p in (1, 2, 3) for n in range(4))
+    assert count(faults, "paged") >= 3
+
+
+def test_it_says_when_the_api_sent_fewer_than_it_counted(operator_client, upstream):
+    upstream("short")
+    body = text(operator_client.get("/backups/"))
+    assert "Showing 1 of 7: the API returned fewer backups than it counted." in body

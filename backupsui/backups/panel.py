@@ -9,6 +9,7 @@ from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import ApiToken
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.audit.recorder import record
+from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, UpstreamError
 
 from .lists import BackupList, memory
@@ -58,6 +59,8 @@ class Panel:
             with self._upstream():
                 listed = self.client.list_backups()
             found = memory.remember(self.key, listed)
+            # What the list shows settles this person's requests nobody knew the end of.
+            settle_from_list(self.user, listed, complete=not found.short)
         return found
 
     def find(self, backup_id: int) -> Backup | None:

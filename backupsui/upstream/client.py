@@ -278,8 +278,8 @@ class BackupsClient:
                 self.breaker.success()
                 raise BadResponse(
                     _(
-                        "The backups service answered with more than %(mb)s MB; the panel "
-                        "stopped reading it. Nothing was changed by reading it."
+                        "The backups service answered with more than %(mb)s MB, more than the "
+                        "panel reads (BACKUPS_API_MAX_MB); it stopped reading. Nothing was changed."
                     )
                     % {"mb": round(self.max_bytes / 2**20)},
                     status=200,

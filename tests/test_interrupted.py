@@ -1,0 +1,73 @@
+"""A gunicorn worker killed mid-change (SIGKILL, while the API is slow to answer) leaves its
+audit event pending; after twice the API's time limit it is settled as interrupted."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from backupsui.audit.models import AuditEvent, Outcome
+from tests.conftest import OPERATOR_TOKEN, PASSWORD, make_user
+from tests.faults import FaultServer
+from tests.stack import Browser, Replica, production_env
+from tests.test_replicas import QuickPBKDF2
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TIMEOUT = 2  # seconds the API may take: a pending event older than 4 s was interrupted
+
+
+def wait_for(condition, seconds: float = 15, every: float = 0.05):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError("the condition did not hold in time")
+
+
+def test_it_settles_the_event_of_a_worker_killed_mid_change(django_user_model, settings):
+    settings.BACKUPS_API_TIMEOUT = TIMEOUT
+    olivia = make_user(django_user_model, "olivia", "Operators", OPERATOR_TOKEN)
+    hasher = QuickPBKDF2()
+    olivia.password = hasher.encode(PASSWORD, hasher.salt())
+    olivia.save()
+    with FaultServer() as faults:
+        env = production_env(
+            faults.api("hang"), BACKUPSUI_TRUSTED_PROXIES="127.0.0.1", BACKUPS_API_TIMEOUT="2"
+        )
+        replica = Replica(env, workers=1)
+        try:
+            person = Browser()
+            assert person.sign_in(replica.url, "olivia", PASSWORD).status_code == 302
+            form = {**person.form(replica.url + "/backups/new/"), "server_id": "12345"}
+            broken = []
+
+            def send():
+                try:
+                    person.post(replica.url + "/backups/new/", form)
+                except requests.ConnectionError as error:  # the worker died under it
+                    broken.append(error)
+
+            sending = threading.Thread(target=send, daemon=True)
+            sending.start()
+            event = wait_for(lambda: AuditEvent.objects.filter(action="backup_requested").first())
+            [worker] = replica.workers()
+            os.kill(worker, signal.SIGKILL)  # mid-call: the API has not answered yet
+            sending.join(timeout=15)
+            assert broken  # the person got no answer at all
+        finally:
+            replica.stop()
+    event.refresh_from_db()
+    assert event.outcome == Outcome.PENDING and event.finished_at is None
+    call_command("settle_audit")
+    event.refresh_from_db()
+    assert event.outcome == Outcome.PENDING  # not yet: its request might still answer
+    wait_for(lambda: time.time() - event.created_at.timestamp() > 2 * TIMEOUT, every=0.2)
+    call_command("settle_audit")
+    event.refresh_from_db()
+    assert event.outcome == Outcome.UNKNOWN and "interrupted" in event.settled_by
