@@ -37,6 +37,13 @@ BACKUPS_API_CONNECT_TIMEOUT = min(3.05, BACKUPS_API_TIMEOUT)
 BACKUPS_API_MAX_MB = env_number("BACKUPS_API_MAX_MB", 64, minimum=1)
 # Seconds a user's list stays cached for paging and polling; their own changes drop it at once.
 BACKUPS_CACHE_SECONDS = env_number("BACKUPS_CACHE_SECONDS", 5.0, minimum=0)
+# A server is late, then bad, when its newest completed backup is this old.
+BACKUPSUI_HEALTH_LATE_HOURS = env_number("BACKUPSUI_HEALTH_LATE_HOURS", 26, minimum=1)
+BACKUPSUI_HEALTH_BAD_HOURS = env_number("BACKUPSUI_HEALTH_BAD_HOURS", 48, minimum=1)
+if BACKUPSUI_HEALTH_BAD_HOURS < BACKUPSUI_HEALTH_LATE_HOURS:
+    raise ImproperlyConfigured(
+        "BACKUPSUI_HEALTH_BAD_HOURS must be at least BACKUPSUI_HEALTH_LATE_HOURS."
+    )
 # What each worker may keep of fetched lists, least recently used first out.
 BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 

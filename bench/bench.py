@@ -39,6 +39,7 @@ TARGETS = {
     "worker_mb": 150,
     "people_worker_mb": 250,
     "large_list_vs_upstream": 1.3,
+    "servers_vs_list": 2.0,
 }
 
 
@@ -321,6 +322,7 @@ def measure(backups: int) -> dict:
         cookie = session.header()
         result["list_warm"] = wrk(url + "/backups/", cookie)
         result["page2"] = wrk(url + "/backups/?page=2", cookie)
+        result["servers"] = wrk(url + "/servers/", cookie)
         if large:
             result["worker_peak_mb"] = worker_peak_mb(master)
             return result
@@ -369,6 +371,7 @@ def verdicts(results: dict) -> dict:
         "worker_mb": middle["worker_peak_mb"],
         "people_worker_mb": middle["people_worker_peak_mb"],
         "large_list_vs_upstream": large["list_cold"]["p50"] / large["upstream"]["p50"],
+        "servers_vs_list": middle["servers"]["p50"] / middle["list_warm"]["p50"],
     }
 
 
@@ -398,6 +401,12 @@ def table(results: dict) -> str:
     row(
         "  ratio to bare upstream (target <= 0.2)",
         lambda r: r["page2"]["p50"] / r["upstream"]["p50"],
+        "x",
+    )
+    row("servers page, within the cache: p50", lambda r: r["servers"]["p50"], " ms")
+    row(
+        "  ratio to the list page (target <= 2)",
+        lambda r: r["servers"]["p50"] / r["list_warm"]["p50"],
         "x",
     )
     row("poll, 1 in progress: p50", lambda r: r["poll"]["p50"], " ms")

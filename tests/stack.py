@@ -55,10 +55,29 @@ def production_env(api_url: str, **extra) -> dict:
     return env
 
 
+_collected = []
+
+
+def collect_static(env: dict) -> None:
+    """Production serves hashed static files from a manifest, as a release makes them
+    (once per test run)."""
+    if not _collected:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        _collected.append(True)
+
+
 class Replica:
     """One gunicorn of the panel (gunicorn.conf.py: gthread, 2 workers by default)."""
 
     def __init__(self, env: dict, workers: int = 2):
+        collect_static(env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(

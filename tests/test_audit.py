@@ -391,12 +391,12 @@ def test_it_escapes_what_log_collectors_take_for_line_ends(
     ["=1+1", " =1+1", "\n=1+1", "\t=1", "\r=1", "＝1+1", "+1", "-1", "@SUM(A1)", "　=1"],
 )
 def test_it_defuses_every_formula_like_cell(typed):
-    from backupsui.audit.export import _cell
+    from backupsui.audit.export import cell
 
-    assert _cell(typed).startswith("'")
+    assert cell(typed).startswith("'")
 
 
 def test_it_leaves_plain_cells_alone():
-    from backupsui.audit.export import _cell
+    from backupsui.audit.export import cell
 
-    assert _cell("web-server-01") == "web-server-01" and _cell("a=b") == "a=b"
+    assert cell("web-server-01") == "web-server-01" and cell("a=b") == "a=b"

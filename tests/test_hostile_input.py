@@ -58,6 +58,8 @@ GETS = {
     "/audit/": ["user", "action", "outcome", "server_id", "since", "until", "event", "page"],
     "/audit/export.csv": ["user", "server_id", "since", "event"],
     "/account/token/": ["next"],
+    "/servers/": ["health", "q", "sort", "page"],
+    "/servers/export.csv": ["health", "q", "sort"],
 }
 POSTS = {
     "/backups/new/": ["server_id", "description"],

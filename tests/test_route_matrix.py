@@ -28,6 +28,8 @@ MATRIX = {
         "/servers/12345/restore/?backup_id={backup}",
         expect(302, 200, 200, 403),
     ),
+    "backups:servers": ("get", "/servers/", expect(302, 200, 200, 200)),
+    "backups:servers_export": ("get", "/servers/export.csv", expect(302, 200, 200, 200)),
     "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
     "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
     "healthz": ("get", "/healthz", expect(200, 200, 200, 200)),

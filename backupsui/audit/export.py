@@ -1,7 +1,9 @@
-"""The audit trail as CSV, streamed row by row so a large export never sits in memory."""
+"""CSV the panel hands out (the audit trail, the servers' health), streamed row by row so a
+large export never sits in memory, with every cell a spreadsheet could run defused."""
 
 import csv
 import unicodedata
+from collections.abc import Iterable
 
 from .models import FIELD_NAMES, FIELDS
 
@@ -13,7 +15,7 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
@@ -31,8 +33,13 @@ def _formula_like(text: str) -> bool:
     return bool(first) and unicodedata.normalize("NFKC", first) in FORMULA_SIGNS
 
 
-def csv_rows(events):
+def stream_csv(headings: list[str], rows: Iterable[Iterable]):
     writer = csv.writer(_Echo())
-    yield writer.writerow([heading for _name, heading in FIELDS])
-    for event in events.iterator(chunk_size=1000):
-        yield writer.writerow([_cell(getattr(event, name)) for name in FIELD_NAMES])
+    yield writer.writerow(headings)
+    for row in rows:
+        yield writer.writerow([cell(value) for value in row])
+
+
+def csv_rows(events):
+    rows = ([getattr(event, name) for name in FIELD_NAMES] for event in events.iterator(1000))
+    return stream_csv([heading for _name, heading in FIELDS], rows)

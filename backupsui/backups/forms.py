@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from backupsui.ids import IdField, parse_id
 from backupsui.upstream import UpstreamError
 
+from .health import HEALTHS, ordered
+from .health import SORTS as SERVER_SORTS
 from .lists import DEFAULT_SORT, SORTS
 from .models import FormKey
 from .panel import MAX_WATCHED
@@ -118,6 +120,43 @@ class FilterForm(forms.Form):
         self.fields["status"].widget.choices = [("", _("Any status"))] + [
             (value, badge(value)[1]) for value in statuses
         ]
+
+
+class ServerFilterForm(forms.Form):
+    health = forms.ChoiceField(
+        label=_("Health"),
+        required=False,
+        choices=[("", _("Any health")), *HEALTHS.items()],
+    )
+    q = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": _("Text in the server's name")}),
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SERVER_SORTS.items())
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
+    )
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "health": data.get("health") or "",
+            "q": data.get("q") or "",
+            "sort": data.get("sort") or "health",
+            "page": data.get("page") or 1,
+        }
+
+    def select(self, servers: list) -> list:
+        found = self.filters()
+        if found["health"]:
+            servers = [s for s in servers if s.health == found["health"]]
+        if found["q"]:
+            needle = found["q"].casefold()
+            servers = [s for s in servers if needle in s.name.casefold()]
+        return ordered(servers, found["sort"])
 
 
 class OpenServerForm(forms.Form):

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup, Listing
 
+from .health import assess
+
 KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
 # What one decoded backup costs in memory, measured with tracemalloc at 10,000 (about 520
 # bytes before its texts), plus a pointer in each of the six orders a list may be sorted in.
@@ -64,6 +66,9 @@ class BackupList:
         self._statuses: list[str] | None = None
         self._servers: list[tuple[int, str]] | None = None
         self._by_id: dict[int, Backup] | None = None
+        self._health: list | None = None
+        # Every server seen under the person's token, this list's included (see health.py).
+        self.known: dict[int, str] = {}
         self.size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
 
     @property
@@ -119,6 +124,13 @@ class BackupList:
             names = {b.server.id: b.server.name for b in self.backups}
             self._servers = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
         return self._servers
+
+    def health(self, now) -> list:
+        """Every server's backup health, worst first, worked out once per list (a list
+        lives a few seconds: the ages it gives are that fresh)."""
+        if self._health is None:
+            self._health = assess(self.backups, self.known, now)
+        return self._health
 
     def find(self, backup_id: int) -> Backup | None:
         if self._by_id is None:

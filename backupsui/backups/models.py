@@ -86,3 +86,26 @@ class FormKey(models.Model):
         """The audit event of the change this key was claimed for."""
         self.event = event
         type(self).objects.filter(pk=self.pk).update(event=event)
+
+
+class SeenServer(models.Model):
+    """A server a person's token has shown a backup of. Kept so that a server whose backups
+    all failed, expired or were deleted still shows on the servers page, as bad, instead of
+    vanishing with its last backup. Tied to the token it was seen with (`token_saved_at`):
+    another token may be another account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_saved_at = models.DateTimeField()
+    server_id = models.BigIntegerField()
+    name = models.CharField(max_length=255, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "token_saved_at", "server_id"], name="one_seen_server_per_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"server {self.server_id} seen by user {self.user_id}"

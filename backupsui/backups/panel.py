@@ -12,6 +12,7 @@ from backupsui.audit.recorder import record
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, UpstreamError
 
+from .health import note_servers
 from .lists import BackupList, memory
 from .models import FormKey
 
@@ -59,6 +60,7 @@ class Panel:
             with self._upstream():
                 listed = self.client.list_backups()
             found = memory.remember(self.key, listed)
+            found.known = note_servers(self.user, self.token.saved_at, found.servers())
             # What the list shows settles this person's requests nobody knew the end of.
             settle_from_list(self.user, listed, complete=not found.short)
         return found

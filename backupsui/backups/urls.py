@@ -12,4 +12,6 @@ urlpatterns = [
     path("backups/new/", views.backup_create, name="create"),
     path("backups/<id:backup_id>/delete/", views.backup_delete, name="delete"),
     path("servers/<id:server_id>/restore/", views.server_restore, name="restore"),
+    path("servers/", views.server_list, name="servers"),
+    path("servers/export.csv", views.server_export, name="servers_export"),
 ]

@@ -1,15 +1,18 @@
 from contextlib import suppress
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from backupsui.audit.export import stream_csv
 from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
@@ -23,7 +26,9 @@ from .forms import (
     OpenServerForm,
     PollForm,
     RestoreForm,
+    ServerFilterForm,
 )
+from .health import summary
 from .models import AlreadySent, FormKey, StaleForm
 from .panel import Panel, watch_param
 
@@ -66,6 +71,7 @@ def backup_list(request: PanelRequest):
         context.update(
             page=page,
             rows=presenters.rows(page),
+            health=summary(listed.health(timezone.now())),
             watch=watch_param(page),
             server_name=dict(listed.servers()).get(filters["server_id"]),
             short=listed.short and (len(listed.backups), listed.counted),
@@ -286,3 +292,82 @@ def _form_status(error: UpstreamError) -> int:
     if error.status in (400, 404):
         return error.status
     return 502
+
+
+SERVER_COLUMNS = [
+    "server id",
+    "server",
+    "health",
+    "running now",
+    "newest completed (UTC)",
+    "newest completed type",
+    "failures in 7 days",
+    "backups",
+    "total size (MB)",
+    "next expiry (UTC)",
+    "manual, never expiring",
+]
+
+
+@require_GET
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+@panel_required
+def server_list(request: PanelRequest):
+    """Backup health across servers, worst first."""
+    form = ServerFilterForm(request.GET)
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        "can_create": request.user.has_perm("backups.create_backup"),
+        "settings_late": f"{settings.BACKUPSUI_HEALTH_LATE_HOURS:g}",
+        "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
+    }
+    try:
+        listed = request.panel.backups()
+    except UpstreamError as error:
+        context["error"] = error
+    else:
+        everyone = listed.health(timezone.now())
+        page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
+        context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
+    partial = request.htmx and request.htmx.target == "servers-results"
+    template = "backups/servers.html#results" if partial else "backups/servers.html"
+    status = 502 if "error" in context and not request.htmx else 200
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+@panel_required
+def server_export(request: PanelRequest):
+    """The servers page as CSV, every server the filters select (no paging)."""
+    try:
+        listed = request.panel.backups()
+    except UpstreamError as error:
+        return render(request, "backups/servers.html", {"error": error}, status=502)
+    servers = ServerFilterForm(request.GET).select(listed.health(timezone.now()))
+    rows = (
+        [
+            server.id,
+            server.name,
+            server.health,
+            "yes" if server.running else "no",
+            server.newest.created_at if server.newest else None,
+            server.newest.backup_type if server.newest else None,
+            server.failures,
+            server.count,
+            round(server.total_mb, 1),
+            server.next_expiry,
+            server.never_expire,
+        ]
+        for server in servers
+    )
+    response = StreamingHttpResponse(
+        stream_csv(SERVER_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="servers-{stamp}.csv"'
+    return response

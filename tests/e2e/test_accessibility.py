@@ -14,6 +14,7 @@ PAGES = {
     "restore": "/servers/12345/restore/?backup_id={backup}",
     "token": "/account/token/",
     "audit": "/audit/",
+    "servers": "/servers/",
     "not-found": "/nowhere/",
 }
 

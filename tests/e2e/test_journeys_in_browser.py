@@ -77,3 +77,40 @@ def test_it_shows_the_audit_trail_as_cards_on_a_phone(watched, live_server, peop
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/backups/")
     expect(page.get_by_role("button", name="Apply")).to_be_visible()  # never folded on a desk
+
+
+def test_it_goes_from_a_bad_server_to_its_new_backup_running(
+    watched, live_server, people, world, axe
+):
+    page = watched
+    world.state.config.completion_delay = 3600
+    for backup_id in [i for i, b in world.state.backups.items() if b.server.id == 12346]:
+        world.state.fail_backup(backup_id)  # db-server-02: every backup failed
+    sign_in(page, live_server.url, "olivia")
+    page.get_by_role("link", name="Servers", exact=True).click()
+    row = page.locator("#server-12346")
+    expect(row).to_contain_text("bad")
+    expect(page.locator("table.servers tbody tr").first).to_have_id("server-12346")
+    assert axe(page) == []
+    page.get_by_role("link", name="1 bad").click()
+    expect(page).to_have_url(re.compile(r"/servers/\?health=bad"))
+    page.get_by_role("link", name="Back up db-server-02 now").click()
+    expect(page.get_by_label("Server id")).to_have_value("12346")
+    page.get_by_role("button", name="Back up now").click()
+    newest = max(world.state.backups)
+    row = page.locator(f"#backup-{newest}")
+    expect(row.get_by_role("img", name="Status: In progress")).to_be_visible()
+
+
+def test_it_shows_servers_as_cards_on_a_phone(watched, live_server, people, axe):
+    page = watched
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/servers/")
+    rows = page.locator("table.servers tbody tr")
+    expect(rows).to_have_count(3)
+    assert rows.first.evaluate("r => getComputedStyle(r).display") == "grid"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe(page) == []
+    page.emulate_media(color_scheme="dark")
+    assert axe(page) == []

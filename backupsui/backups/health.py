@@ -1,0 +1,123 @@
+"""Backup health across servers, worked out from the one list the panel already has: which
+server has no good backup from the last day, at a glance.
+
+A server is *good* while its newest completed backup is younger than
+BACKUPSUI_HEALTH_LATE_HOURS (26), *late* while younger than BACKUPSUI_HEALTH_BAD_HOURS (48),
+and *bad* beyond that or with no completed backup at all. Only `completed` counts as good:
+failed, running or unknown statuses never do."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from backupsui.upstream import Backup
+
+from .models import SeenServer
+
+GOOD, LATE, BAD = "good", "late", "bad"
+HEALTHS = {GOOD: _("good"), LATE: _("late"), BAD: _("bad")}
+WORST_FIRST = {BAD: 0, LATE: 1, GOOD: 2}
+FAILURES_SINCE = timedelta(days=7)
+SORTS = {
+    "health": _("Worst first"),
+    "name": _("Name A–Z"),
+    "last-good": _("Oldest good backup first"),
+}
+
+
+@dataclass(slots=True)
+class ServerHealth:
+    id: int
+    name: str
+    health: str = BAD
+    newest: Backup | None = None  # the newest completed backup
+    running: Backup | None = None  # a backup being taken now
+    failures: int = 0  # failed in the last seven days
+    count: int = 0
+    total_mb: float = 0
+    next_expiry: datetime | None = None
+    never_expire: int = 0  # manual backups, which never expire by themselves
+
+    @property
+    def label(self) -> str:
+        return str(HEALTHS[self.health])
+
+
+def assess(backups: list[Backup], known: dict[int, str], now: datetime) -> list[ServerHealth]:
+    """Every server of the list, and every server seen before (`known`), worst first."""
+    servers: dict[int, ServerHealth] = {}
+    failures_since = now - FAILURES_SINCE
+    for backup in backups:
+        server = servers.get(backup.server.id)
+        if server is None:
+            server = servers[backup.server.id] = ServerHealth(backup.server.id, backup.server.name)
+        server.count += 1
+        if backup.size_mb is not None:
+            server.total_mb += backup.size_mb
+        status = backup.status
+        if status == "completed":
+            if server.newest is None or backup.created_at > server.newest.created_at:
+                server.newest = backup
+        elif status == "in_progress":
+            if server.running is None or backup.created_at > server.running.created_at:
+                server.running = backup
+        elif status == "failed" and backup.created_at >= failures_since:
+            server.failures += 1
+        expires = backup.expires_at
+        if expires is None:
+            server.never_expire += backup.backup_type == "manual"
+        elif expires > now and (server.next_expiry is None or expires < server.next_expiry):
+            server.next_expiry = expires
+    for server_id, name in known.items():
+        servers.setdefault(server_id, ServerHealth(server_id, name))
+    late = timedelta(hours=settings.BACKUPSUI_HEALTH_LATE_HOURS)
+    bad = timedelta(hours=settings.BACKUPSUI_HEALTH_BAD_HOURS)
+    for server in servers.values():
+        if server.newest is not None:
+            age = now - server.newest.created_at
+            server.health = GOOD if age < late else LATE if age < bad else BAD
+    return ordered(list(servers.values()), "health")
+
+
+def ordered(servers: list[ServerHealth], sort: str) -> list[ServerHealth]:
+    by_name = sorted(servers, key=lambda s: (s.name.casefold(), s.id))
+    if sort == "name":
+        return by_name
+
+    def good_since(server: ServerHealth) -> float:
+        return server.newest.created_at.timestamp() if server.newest else float("-inf")
+
+    if sort == "last-good":
+        return sorted(by_name, key=good_since)
+    return sorted(by_name, key=lambda s: (WORST_FIRST[s.health], good_since(s)))
+
+
+def summary(servers: list[ServerHealth]) -> dict:
+    counts = {health: 0 for health in HEALTHS}
+    for server in servers:
+        counts[server.health] += 1
+    return {"total": len(servers), **counts}
+
+
+def note_servers(user, token_saved_at, servers: list[tuple[int, str]]) -> dict[int, str]:
+    """Notes a fresh list's servers for this person's token, and returns every server seen
+    under that token (id → name): one query, and one more only when a server is new."""
+    rows = SeenServer.objects.filter(user=user, token_saved_at=token_saved_at)
+    known = dict(rows.values_list("server_id", "name"))
+    new = [(sid, name[:255]) for sid, name in servers if known.get(sid) != name[:255]]
+    if new:
+        SeenServer.objects.bulk_create(
+            [
+                SeenServer(user=user, token_saved_at=token_saved_at, server_id=sid, name=name)
+                for sid, name in new
+            ],
+            update_conflicts=True,
+            unique_fields=["user", "token_saved_at", "server_id"],
+            update_fields=["name"],
+        )
+        # What an earlier token showed may be another account's.
+        SeenServer.objects.filter(user=user).exclude(token_saved_at=token_saved_at).delete()
+        known.update(new)
+    return known
