@@ -61,11 +61,45 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "backupsui.accounts",
     "backupsui.audit",
     "backupsui.backups",
+    "backupsui.alerts",
+    "backupsui.jobs",
     "backupsui.sandbox",
 ]
+
+# Work that outlives a request (restores with a safety backup, failure alerts) runs in
+# `manage.py db_worker` processes, any number of them, from the same database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a restore job waits for its safety backup to complete before giving up.
+BACKUPSUI_SAFETY_WAIT_MINUTES = env_number("BACKUPSUI_SAFETY_WAIT_MINUTES", 120, minimum=0.01)
+# How often a job looks at the list while it waits (at most every 10 seconds).
+BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimum=0.1)
+if BACKUPSUI_JOB_LOOK_SECONDS > 10:
+    raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
+# How often people's lists are looked at for failed backups and bad servers, to alert them.
+BACKUPSUI_WATCH_MINUTES = env_number("BACKUPSUI_WATCH_MINUTES", 10, minimum=0.05)
+
+# Email for alerts: SMTP from the environment; the console in development.
+EMAIL_BACKEND_NAME = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_NAME, "OPTIONS": {}}}
+if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(env_number("DJANGO_EMAIL_PORT", 25, minimum=1, integer=True)),
+        "username": env_str("DJANGO_EMAIL_HOST_USER"),
+        "password": env_str("DJANGO_EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+        "timeout": 10,
+    }
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "backupsui@localhost")
 
 # The proxies in front of the panel (a TLS terminator, a load balancer): only their
 # X-Forwarded-For and X-Forwarded-Proto are believed.
@@ -120,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "backupsui.jobs.context.jobs",
             ],
         },
     },

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("backupsui.accounts.urls")),
     path("", include("backupsui.backups.urls")),
     path("", include("backupsui.audit.urls")),
+    path("", include("backupsui.jobs.urls")),
+    path("", include("backupsui.alerts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

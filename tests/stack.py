@@ -168,3 +168,46 @@ class Browser:
     def sign_in(self, base: str, username: str, password: str) -> requests.Response:
         data = {**self.form(base + "/accounts/login/"), "username": username, "password": password}
         return self.post(base + "/accounts/login/", data)
+
+
+class Workers:
+    """Background workers (`manage.py db_worker`) on the test database, quick to look."""
+
+    def __init__(self, api_url: str):
+        self.env = production_env(
+            api_url, BACKUPSUI_JOB_LOOK_SECONDS="0.3", BACKUPS_API_TIMEOUT="5"
+        )
+        self.running: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.running.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.kill(process)

@@ -125,10 +125,24 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         )
         served.append((name, address, answer.status_code))
 
+    class Worker:
+        """The background worker the demo starts beside the panel, and stops with it."""
+
+        stopped = False
+
+        def terminate(self):
+            self.stopped = True
+
+        def wait(self, timeout):
+            return 0
+
+    worker = Worker()
     monkeypatch.setattr(demo, "call_command", runserver)
+    monkeypatch.setattr(demo, "start_worker", lambda: worker)
     call_command("demo", port=port, sandbox_port=sandbox_port, stdout=out)
 
     assert served == [("runserver", f"127.0.0.1:{port}", 200)]
+    assert worker.stopped
     saved = json.loads(credentials.read_text())
     assert saved["support"] == "still right" and saved["operator"] != "stale"
     assert credentials.stat().st_mode & 0o777 == 0o600

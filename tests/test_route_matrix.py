@@ -4,6 +4,7 @@ status."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from backupsui.jobs.models import Job
 from tests.helpers import FormClient, completed_backup
 
 ROLES = ANON, SUPPORT, OPERATOR, AUDITOR = ("anonymous", "support", "operator", "auditor")
@@ -23,13 +24,16 @@ MATRIX = {
     "backups:poll": ("get", "/backups/poll/?watch=12345:1", expect(302, 200, 200, 200)),
     "backups:create": ("get", "/backups/new/", expect(302, 200, 200, 403)),
     "backups:delete": ("get", "/backups/{backup}/delete/", expect(302, 403, 200, 403)),
-    "backups:restore": (
+    "jobs:restore": (
         "get",
         "/servers/12345/restore/?backup_id={backup}",
         expect(302, 200, 200, 403),
     ),
     "backups:servers": ("get", "/servers/", expect(302, 200, 200, 200)),
     "backups:servers_export": ("get", "/servers/export.csv", expect(302, 200, 200, 200)),
+    "jobs:detail": ("get", "/jobs/{job}/", expect(302, 404, 200, 200)),  # olivia's job
+    "jobs:cancel": ("get", "/jobs/{job}/cancel/", expect(405, 405, 405, 405)),
+    "alerts:settings": ("get", "/account/alerts/", expect(302, 200, 200, 200)),
     "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
     "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
     "healthz": ("get", "/healthz", expect(200, 200, 200, 200)),
@@ -78,9 +82,10 @@ def clients(operator, support, auditor):
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
-def test_it_answers_each_role_as_expected(sandbox, clients, name):
+def test_it_answers_each_role_as_expected(sandbox, clients, operator, name):
     method, path, expected = MATRIX[name]
-    path = path.format(backup=completed_backup(sandbox).id)
+    job = Job.objects.create(user=operator, server_id=12345, backup_id=1)
+    path = path.format(backup=completed_backup(sandbox).id, job=job.pk)
     got = {role: getattr(client, method)(path).status_code for role, client in clients.items()}
     assert got == expected
 

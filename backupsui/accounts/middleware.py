@@ -44,7 +44,9 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Your session ended; sign in again."))
                 return redirect_to_login(request.get_full_path())
-            if now - seen > SEEN_WRITE_EVERY and not is_fragment(request.path):
+            # A page polling by itself (X-Poll) is not a person at work.
+            passive = is_fragment(request.path) or request.headers.get("X-Poll") == "passive"
+            if now - seen > SEEN_WRITE_EVERY and not passive:
                 request.session[SEEN] = now
         response = self.get_response(request)
         if request.user.is_authenticated:

@@ -34,6 +34,7 @@ class AuditFilterForm(forms.Form):
     until = DayField(label=_("Until"), required=False)
     signins = forms.BooleanField(label=_("Show sign-ins"), required=False)
     event = IdField(required=False, widget=forms.HiddenInput)
+    job = IdField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
 
     def apply(self, events):
@@ -45,7 +46,7 @@ class AuditFilterForm(forms.Form):
             events = events.filter(actor_username__iexact=data["user"])
         if data.get("action"):
             events = events.filter(action=data["action"])
-        elif not data.get("signins") and not data.get("event"):
+        elif not data.get("signins") and not data.get("event") and not data.get("job"):
             events = events.exclude(action__in=SIGN_INS)
         if data.get("outcome"):
             events = events.filter(outcome=data["outcome"])
@@ -53,6 +54,8 @@ class AuditFilterForm(forms.Form):
             events = events.filter(server_id=data["server_id"])
         if data.get("event"):
             events = events.filter(pk=data["event"])
+        if data.get("job"):
+            events = events.filter(job_id=data["job"])
         zone = timezone.get_current_timezone()
         if data.get("since"):
             events = events.filter(

@@ -15,6 +15,8 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in", _("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    SAFE_RESTORE_REQUESTED = "safe_restore_requested", _("Restore with a safety backup requested")
+    RESTORE_CANCELLED = "restore_cancelled", _("Restore cancelled")
     ROLES_CHANGED = "roles_changed", _("Roles changed")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
 
@@ -56,6 +58,7 @@ FIELDS = (
     ("first_outcome", "first outcome"),
     ("settled_at", "settled (UTC)"),
     ("settled_by", "settled by"),
+    ("job_id", "job"),
     ("request_id", "request id"),
     ("user_agent", "user agent"),
 )
@@ -116,6 +119,8 @@ class AuditEvent(models.Model):
     first_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     settled_by = models.CharField(max_length=300, blank=True)
+    # The background job a step belongs to (a restore with a safety backup first).
+    job_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -194,6 +194,14 @@ class DeleteForm(KeyedForm):
 
 class RestoreForm(KeyedForm):
     backup_id = IdField(widget=forms.HiddenInput)
+    safety = forms.BooleanField(
+        label=_("Take a safety backup of the server's current state first"),
+        help_text=_(
+            "The restore is sent once the safety backup has completed, so it can be undone."
+        ),
+        required=False,
+        initial=True,
+    )
     confirm = forms.CharField(
         label=_("Type the server's name to confirm"), max_length=255, strip=True
     )

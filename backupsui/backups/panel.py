@@ -14,7 +14,6 @@ from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, Ups
 
 from .health import note_servers
 from .lists import BackupList, memory
-from .models import FormKey
 
 MAX_WATCHED = 50
 
@@ -89,10 +88,11 @@ class Panel:
         return PollResult(changed, gone, watch_param(running))
 
     @contextmanager
-    def _change(self, request, action, claim: FormKey | None, **facts):
-        """An audited change: on record before the call (and tied to the form key it was
-        claimed with); everyone's view of this person's list is made stale after it,
-        whatever happened (a failed call may have changed something)."""
+    def _change(self, request, action, claim, **facts):
+        """An audited change: on record before the call, and tied at once to what asked for
+        it (`claim`: a form's one-time key, a job's step); everyone's view of this person's
+        list is made stale after it, whatever happened (a failed call may have changed
+        something)."""
         with record(request, action, **facts) as event:
             if claim is not None:
                 claim.attach(event)
@@ -102,14 +102,13 @@ class Panel:
             finally:
                 tokens.lists_changed(self.token)
 
-    def create(self, request, server_id: int, description: str, claim=None) -> Created:
-        name = dict(self.known_servers()).get(server_id, "")
-        facts = {
-            "server_id": server_id,
-            "server_name": name,
-            "backup_type": "manual",
-            "backup_description": description,
-        }
+    def create(self, request, server_id: int, description: str, claim=None, **facts) -> Created:
+        facts.update(
+            server_id=server_id,
+            server_name=dict(self.known_servers()).get(server_id, ""),
+            backup_type="manual",
+            backup_description=description,
+        )
         with self._change(request, Action.BACKUP_REQUESTED, claim, **facts) as event:
             created = self.client.create_backup(server_id, description)
             event.backup_id = created.backup.id
@@ -123,8 +122,9 @@ class Panel:
             event.upstream_status = self.client.delete_backup(backup.id)
         return event
 
-    def restore(self, request, backup: Backup, claim=None) -> tuple[str, AuditEvent]:
-        with self._change(request, Action.RESTORE_REQUESTED, claim, **_facts(backup)) as event:
+    def restore(self, request, backup: Backup, claim=None, **facts) -> tuple[str, AuditEvent]:
+        facts.update(_facts(backup))
+        with self._change(request, Action.RESTORE_REQUESTED, claim, **facts) as event:
             restored = self.client.restore_server(backup.server.id, backup.id)
             event.upstream_status = restored.status
             event.message = restored.message

@@ -11,7 +11,6 @@ urlpatterns = [
     path("backups/poll/", views.poll, name="poll"),
     path("backups/new/", views.backup_create, name="create"),
     path("backups/<id:backup_id>/delete/", views.backup_delete, name="delete"),
-    path("servers/<id:server_id>/restore/", views.server_restore, name="restore"),
     path("servers/", views.server_list, name="servers"),
     path("servers/export.csv", views.server_export, name="servers_export"),
 ]

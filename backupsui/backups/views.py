@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backupsui.audit.export import stream_csv
 from backupsui.http import HtmxHttpRequest, redirect_for
-from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
 
 from . import presenters
@@ -25,7 +24,6 @@ from .forms import (
     FilterForm,
     OpenServerForm,
     PollForm,
-    RestoreForm,
     ServerFilterForm,
 )
 from .health import summary
@@ -117,9 +115,9 @@ def backup_create(request: PanelRequest):
     try:
         claim = form.claim()
     except StaleForm:
-        return _create_page(request, _stale(form), status=400)
+        return _create_page(request, stale(form), status=400)
     except AlreadySent as sent:
-        return _already_sent(request, sent.first)
+        return already_sent(request, sent.first)
     server_id = form.cleaned_data["server_id"]
     try:
         created = request.panel.create(
@@ -128,7 +126,7 @@ def backup_create(request: PanelRequest):
     except UpstreamError as error:
         form.add_upstream_errors(error)
         form.renew_key()
-        return _create_page(request, form, status=_form_status(error), error=error)
+        return _create_page(request, form, status=form_status(error), error=error)
     messages.success(
         request,
         _("Backup %(id)s of %(server)s started. %(message)s")
@@ -152,7 +150,7 @@ def _create_page(request: PanelRequest, form, status: int = 200, **extra):
     return render(request, "backups/create.html", context, status=status)
 
 
-def _stale(form):
+def stale(form):
     form.add_error(
         None,
         _(
@@ -164,7 +162,7 @@ def _stale(form):
     return form
 
 
-def _already_sent(request: PanelRequest, first: FormKey):
+def already_sent(request: PanelRequest, first: FormKey):
     """A form posted again (a double click, a retry, another tab): what the first post did."""
     event = first.event
     if event is None:
@@ -212,16 +210,16 @@ def backup_delete(request: PanelRequest, backup_id: int):
     try:
         claim = form.claim()
     except StaleForm:
-        _stale(form)
+        stale(form)
         return render(request, "backups/delete.html", context, status=400)
     except AlreadySent as sent:
-        return _already_sent(request, sent.first)
+        return already_sent(request, sent.first)
     try:
         request.panel.delete(request, backup, claim=claim)
     except UpstreamError as error:
         context["error"] = error
         form.renew_key()
-        return render(request, "backups/delete.html", context, status=_form_status(error))
+        return render(request, "backups/delete.html", context, status=form_status(error))
     messages.success(
         request,
         _("Backup %(id)s of %(server)s was deleted.")
@@ -230,65 +228,7 @@ def backup_delete(request: PanelRequest, backup_id: int):
     return redirect_for(request, reverse("backups:list") + f"?server_id={backup.server.id}")
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("backups.restore_server", raise_exception=True)
-@panel_required
-def server_restore(request: PanelRequest, server_id: int):
-    data = request.POST if request.method == "POST" else None
-    backup_id = parse_id((data or request.GET).get("backup_id"))
-    if backup_id is None:
-        raise Http404(_("Choose a backup to restore from."))
-    try:
-        backup = request.panel.find(backup_id)
-    except UpstreamError as error:
-        return render(request, "backups/restore.html", {"error": error}, status=502)
-    if backup is None or backup.server.id != server_id:
-        raise Http404(_("No such backup of this server."))
-    # A server with no name is confirmed by typing its id.
-    expected = backup.server.name if backup.server.name.strip() else str(backup.server.id)
-    form = RestoreForm(
-        data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
-    )
-    context = {**presenters.facts(backup), "form": form, "expected": expected}
-    if not backup.completed:
-        context["refusal"] = _(
-            "Only a completed backup can restore a server; this one is %(status)s."
-        ) % {"status": presenters.badge(backup.status)[1]}
-        status = 409 if request.method == "POST" else 200
-        return render(request, "backups/restore.html", context, status=status)
-    if request.method == "GET":
-        return render(request, "backups/restore.html", context)
-    if not form.is_valid():
-        return render(request, "backups/restore.html", context, status=400)
-    try:
-        claim = form.claim()
-    except StaleForm:
-        _stale(form)
-        return render(request, "backups/restore.html", context, status=400)
-    except AlreadySent as sent:
-        return _already_sent(request, sent.first)
-    try:
-        message, event = request.panel.restore(request, backup, claim=claim)
-    except UpstreamError as error:
-        context["error"] = error
-        form.renew_key()
-        return render(request, "backups/restore.html", context, status=_form_status(error))
-    messages.success(
-        request,
-        format_html(
-            '{} {} <a href="{}">{}</a>',
-            _("Restore of %(server)s from backup %(id)s was accepted.")
-            % {"server": backup.server.name, "id": backup.id},
-            message,
-            reverse("audit:list") + f"?event={event.pk}",
-            _("See it in the audit trail."),
-        ),
-    )
-    return redirect_for(request, reverse("backups:list") + f"?server_id={server_id}")
-
-
-def _form_status(error: UpstreamError) -> int:
+def form_status(error: UpstreamError) -> int:
     if error.status in (400, 404):
         return error.status
     return 502

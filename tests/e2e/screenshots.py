@@ -23,6 +23,7 @@ def test_it_takes_the_readme_screenshots(watched, live_server, people, world):
     page.goto(f"{live_server.url}/servers/12345/restore/?backup_id={backup}")
     page.get_by_label("to confirm").fill("web-server-01")
     page.screenshot(path=folder / "restore.png")
+    page.get_by_label("Take a safety backup").uncheck()
     page.get_by_role("button", name="Restore this server").click()
     expect(page.get_by_text("was accepted")).to_be_visible()
     page.goto(f"{live_server.url}/audit/")

@@ -15,6 +15,7 @@ PAGES = {
     "token": "/account/token/",
     "audit": "/audit/",
     "servers": "/servers/",
+    "alerts": "/account/alerts/",
     "not-found": "/nowhere/",
 }
 

@@ -10,6 +10,7 @@ from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
 from tests.e2e.conftest import sign_in
 from tests.helpers import completed_backup
+from tests.stack import Workers
 
 PHONE = {"width": 390, "height": 844}
 
@@ -114,3 +115,27 @@ def test_it_shows_servers_as_cards_on_a_phone(watched, live_server, people, axe)
     assert axe(page) == []
     page.emulate_media(color_scheme="dark")
     assert axe(page) == []
+
+
+def test_it_watches_a_restore_job_from_waiting_to_sent(watched, live_server, people, world, axe):
+    page = watched
+    world.state.config.completion_delay = 4
+    workers = Workers(world.url)
+    workers.start()
+    try:
+        backup = completed_backup(world)
+        sign_in(page, live_server.url, "olivia")
+        page.goto(f"{live_server.url}/servers/12345/restore/?backup_id={backup.id}")
+        expect(page.get_by_label("Take a safety backup")).to_be_checked()
+        page.get_by_label("to confirm").fill("web-server-01")
+        page.get_by_role("button", name="Restore this server").click()
+        expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
+        expect(page.locator(".job-state")).to_contain_text("Waiting for the safety backup")
+        assert axe(page) == []
+        page.evaluate("window.stayed = true")
+        expect(page.locator(".job-state")).to_contain_text("Restore sent", timeout=30_000)
+        assert page.evaluate("window.stayed") is True  # no reload: the steps polled
+        expect(page.locator("[data-poll]")).to_have_count(0)
+        assert world.state.servers[12345].status == "restoring"
+    finally:
+        workers.stop()

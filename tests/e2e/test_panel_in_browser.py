@@ -89,6 +89,7 @@ def test_it_restores_only_with_the_servers_name_typed(watched, live_server, peop
     expect(page.get_by_text("That is not the server's name")).to_be_visible()
     assert world.state.servers[12345].status == "active"
     page.get_by_label("to confirm").fill("web-server-01")
+    page.get_by_label("Take a safety backup").uncheck()  # restore at once, this time
     page.get_by_role("button", name="Restore this server").click()
     expect(page.get_by_text("was accepted")).to_be_visible()
     page.get_by_role("link", name="See it in the audit trail.").click()
@@ -146,6 +147,9 @@ def test_it_does_create_then_restore_with_the_keyboard_alone(watched, live_serve
     expect(page).to_have_url(re.compile(r"/servers/12346/restore/"))
     tab_to(page, "#id_confirm")
     keyboard.type("db-server-02")
+    tab_to(page, "#id_safety")
+    keyboard.press("Space")  # restore at once, without a safety backup first
+    tab_to(page, "#id_confirm")
     keyboard.press("Enter")
     expect(page.get_by_text("was accepted")).to_be_visible()
     assert world.state.servers[12346].status == "restoring"

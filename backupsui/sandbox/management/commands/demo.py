@@ -7,6 +7,8 @@ import json
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,6 +93,14 @@ def tcp_port(value: str) -> int:
     return number
 
 
+def start_worker() -> subprocess.Popen:
+    """One background worker beside the panel, as production runs them (db_worker)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+        cwd=settings.BASE_DIR,
+    )
+
+
 class Command(BaseCommand):
     help = "Runs the panel with its local sandbox and two demo users (development only)."
     # runserver checks the project when it starts; before that, a busy port is one line.
@@ -156,10 +166,16 @@ class Command(BaseCommand):
                 )
             self.stdout.write(
                 f"  a second sandbox token, to try on the API token page: {spare_token}\n"
-                f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})"
-                "\nCtrl-C stops both.\n"
+                f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})\n"
+                "  a background worker runs restore jobs and alerts (alert emails print here)"
+                "\nCtrl-C stops them all.\n"
             )
-            call_command("runserver", f"{HOST}:{port}", use_reloader=False)
+            worker = start_worker()
+            try:
+                call_command("runserver", f"{HOST}:{port}", use_reloader=False)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
         finally:
             sandbox.stop()
 

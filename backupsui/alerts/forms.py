@@ -1,0 +1,35 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .delivery import webhook_refusal
+from .models import Subscription
+
+
+class SubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = Subscription
+        fields = ["on_failure", "on_bad", "by_email", "webhook_url"]
+        labels = {
+            "on_failure": _("Tell me when a backup fails"),
+            "on_bad": _("Tell me when a server turns bad (no completed backup for too long)"),
+            "by_email": _("By email"),
+            "webhook_url": _("By a webhook (a JSON POST to this URL)"),
+        }
+        widgets = {"webhook_url": forms.URLInput(attrs={"placeholder": "https://…"})}
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data["webhook_url"].strip()
+        if url:
+            refused = webhook_refusal(url)
+            if refused:
+                raise forms.ValidationError(refused, code="refused")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if data.get("by_email") and not self.instance.user.email:
+            self.add_error(
+                "by_email",
+                _("Your account has no email address; ask an operator to add one."),
+            )
+        return data

@@ -1,0 +1,46 @@
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from backupsui.accounts import crypto
+from backupsui.http import HtmxHttpRequest
+
+from .forms import SubscriptionForm
+from .models import Subscription
+from .tasks import send_test_alert
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+def alerts(request: HtmxHttpRequest):
+    """What to be told about (a failed backup, a server turned bad), and how."""
+    subscription, _created = Subscription.objects.get_or_create(user=request.user)
+    form = SubscriptionForm(request.POST or None, instance=subscription)
+    context = {
+        "form": form,
+        "subscription": subscription,
+        "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
+    }
+    if request.method == "POST":
+        if "test" in request.POST:
+            send_test_alert.enqueue(request.user.pk)
+            messages.info(request, _("A test alert is on its way; what happened shows below."))
+            return redirect("alerts:settings")
+        if not form.is_valid():
+            return render(request, "alerts/alerts.html", context, status=400)
+        saved = form.save(commit=False)
+        new_url = "webhook_url" in form.changed_data and saved.webhook_url
+        if new_url or "new_secret" in request.POST:
+            context["secret"] = secrets.token_urlsafe(32)
+            saved.webhook_secret = crypto.encrypt(context["secret"])
+        saved.save()
+        messages.success(request, _("Your alert settings were saved."))
+        if "secret" not in context:
+            return redirect("alerts:settings")
+    return render(request, "alerts/alerts.html", context)

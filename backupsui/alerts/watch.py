@@ -1,0 +1,128 @@
+"""Looking at each subscribed person's list (once a tick) for what is new since the last look:
+a backup that failed, a server that turned bad. Each is noted in the database before it is
+sent, under a unique key, so no alert goes out twice, whatever restarts or runs beside."""
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from backupsui.backups.health import BAD
+from backupsui.backups.panel import NoToken, panel_for
+from backupsui.upstream import UpstreamError
+
+from .delivery import Alert, deliver
+from .models import SentAlert, Subscription
+
+logger = logging.getLogger("backupsui.alerts")
+DIGEST_FROM = 5  # this many at once go as one message
+RECENT = timedelta(days=7)  # failures older than this are history, not news
+
+
+def watch_everyone() -> int:
+    """One look at each subscribed person's list; returns how many alerts went out."""
+    sent = 0
+    for subscription in Subscription.objects.select_related("user").filter(user__is_active=True):
+        if subscription.active:
+            sent += watch(subscription)
+    return sent
+
+
+def watch(subscription: Subscription) -> int:
+    user = subscription.user
+    try:
+        listed = panel_for(user).backups()
+    except NoToken:
+        return 0
+    except UpstreamError as error:
+        logger.warning("alerts: the list of %s could not be read: %s", user, error.message)
+        return 0
+    now = timezone.now()
+    news = []
+    if subscription.on_failure:
+        for backup in listed.backups:
+            if backup.status == "failed" and backup.created_at >= now - RECENT:
+                item = {
+                    "event": "backup_failed",
+                    "server_id": backup.server.id,
+                    "server": backup.server.name,
+                    "backup_id": backup.id,
+                    "taken_at": backup.created_at.isoformat(),
+                }
+                news.append((SentAlert.FAILURE, str(backup.id), item))
+    if subscription.on_bad:
+        for server in listed.health(now):
+            if server.health == BAD:
+                newest = server.newest
+                item = {
+                    "event": "server_bad",
+                    "server_id": server.id,
+                    "server": server.name,
+                    "newest_completed_at": newest.created_at.isoformat() if newest else None,
+                }
+                key = f"{server.id}:{newest.id if newest else 0}"
+                news.append((SentAlert.BAD, key, item))
+    first_look = subscription.watching_since is None
+    fresh = [item for kind, key, item in news if _note(user, kind, key, sent=not first_look)]
+    if first_look:
+        Subscription.objects.filter(pk=subscription.pk).update(watching_since=now)
+        return 0
+    if not fresh:
+        return 0
+    # One alert per piece of news; five or more at once go as one digest.
+    alerts = [_digest(fresh)] if len(fresh) >= DIGEST_FROM else [_single(i) for i in fresh]
+    for alert in alerts:
+        outcome = deliver(subscription, alert)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_delivery=outcome[:300], last_delivery_at=timezone.now()
+    )
+    return len(fresh)
+
+
+def _note(user, kind: str, key: str, sent: bool) -> bool:
+    """True when this is news: noted now, never before."""
+    try:
+        with transaction.atomic():
+            SentAlert.objects.create(user=user, kind=kind, key=key, sent=sent)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _describe(item: dict) -> str:
+    if item["event"] == "backup_failed":
+        return _("Backup %(id)s of %(server)s (#%(sid)s) failed.") % {
+            "id": item["backup_id"],
+            "server": item["server"],
+            "sid": item["server_id"],
+        }
+    return _("%(server)s (#%(sid)s) has no completed backup recent enough: it is bad.") % {
+        "server": item["server"],
+        "sid": item["server_id"],
+    }
+
+
+def _single(item: dict) -> Alert:
+    line = _describe(item)
+    return Alert(item["event"], "backupsui: " + line, [line], [item])
+
+
+def _digest(items: list[dict]) -> Alert:
+    subject = ngettext(
+        "backupsui: %(count)d backup problem", "backupsui: %(count)d backup problems", len(items)
+    ) % {"count": len(items)}
+    return Alert("digest", subject, [_describe(item) for item in items], items)
+
+
+def test_alert(subscription: Subscription) -> str:
+    """A test alert, sent every way the person asked for."""
+    item = {"event": "test"}
+    line = _("This is a test alert from backupsui: alerts reach you this way.")
+    outcome = deliver(subscription, Alert("test", _("backupsui: a test alert"), [line], [item]))
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_delivery=outcome[:300], last_delivery_at=timezone.now()
+    )
+    return outcome

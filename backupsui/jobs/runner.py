@@ -1,0 +1,251 @@
+"""Carrying a restore job forward, one step at a time, in a background worker.
+
+1. a manual backup of the server (the safety backup), described so a person can tell it;
+2. waiting until the list shows it completed (looking every BACKUPSUI_JOB_LOOK_SECONDS, giving up
+   after BACKUPSUI_SAFETY_WAIT_MINUTES);
+3. only then the restore from the chosen backup.
+
+Each upstream call is audited before it is made, and the job points at that event at once:
+a step that finds its event already there never calls again. It reads the event instead:
+pending means a worker died mid-call (wait until it is settled as interrupted), unknown
+is settled from the list (a safety backup that appears there was made) before anything is
+repeated, and a restore whose outcome is unknown is never sent twice. The job acts with
+the person's token as it is when the step runs, never with a token of its own."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backupsui.audit.models import Outcome
+from backupsui.audit.settle import settle_interrupted
+from backupsui.backups.panel import NoToken, Panel, panel_for
+from backupsui.upstream import UpstreamError
+
+from .models import Job
+
+State = Job.State
+
+
+def safety_description(backup_id: int, username: str) -> str:
+    """What the safety backup is called upstream (data, like a log line: not translated)."""
+    return f"Safety backup before restoring from backup {backup_id} (requested by {username})"[:255]
+
+
+def hold_for() -> timedelta:
+    """How long a step may hold a job: more than any upstream call can take."""
+    return timedelta(seconds=2 * settings.BACKUPS_API_TIMEOUT + 30)
+
+
+def hold(job_id: int) -> Job | None:
+    """The job, held by this worker; None when it is finished or another worker holds it."""
+    now = timezone.now()
+    free = Q(held_until__isnull=True) | Q(held_until__lt=now)
+    taken = Job.objects.filter(free, pk=job_id, state__in=Job.OPEN).update(
+        held_until=now + hold_for()
+    )
+    return Job.objects.select_related("user").get(pk=job_id) if taken else None
+
+
+def advance(job_id: int) -> Job | None:
+    """Moves the job on as far as it can go now; returns it (None if not held)."""
+    job = hold(job_id)
+    if job is None:
+        return None
+    try:
+        _step(job)
+    finally:
+        Job.objects.filter(pk=job.pk).update(held_until=None)
+    return job
+
+
+def _move(job: Job, was, **values) -> bool:
+    """Changes the job only if it is still in state `was` (a Cancel may have come first)."""
+    moved = Job.objects.filter(pk=job.pk, state=was).update(**values)
+    if moved:
+        for name, value in values.items():
+            setattr(job, name, value)
+    return bool(moved)
+
+
+def _stop(job: Job, why: str) -> None:
+    _move(job, job.state, state=State.FAILED, detail=why, finished_at=timezone.now())
+
+
+def look_every() -> timedelta:
+    return timedelta(seconds=settings.BACKUPSUI_JOB_LOOK_SECONDS)
+
+
+def _later(job: Job) -> None:
+    _move(job, job.state, next_look_at=timezone.now() + look_every())
+
+
+def _step(job: Job) -> None:
+    if job.state == State.QUEUED:
+        _move(job, State.QUEUED, state=State.BACKING_UP)
+    try:
+        panel = panel_for(job.user)
+    except NoToken:
+        return _stop(
+            job, _("Your API token is gone, so the job stopped; the restore was not sent.")
+        )
+    try:
+        if job.state == State.BACKING_UP:
+            _back_up(job, panel)
+        if job.state == State.WAITING:
+            _wait(job, panel)
+        if job.state == State.RESTORING:
+            _restore(job, panel)
+    except UpstreamError as error:
+        if error.token_refused:
+            return _stop(
+                job,
+                _("Your API token was refused, so the job stopped; the restore was not sent."),
+            )
+        _later(job)  # the API is unwell: look again in a moment
+
+
+class _Link:
+    """Points the job at a step's audit event as soon as it is written (before the call)."""
+
+    def __init__(self, job: Job, field: str):
+        self.job, self.field = job, field
+
+    def attach(self, event) -> None:
+        setattr(self.job, self.field, event)
+        Job.objects.filter(pk=self.job.pk).update(**{self.field: event})
+
+
+def _acting(job: Job) -> dict:
+    return {
+        "actor": job.user,
+        "actor_username": job.user.get_username(),
+        "user_agent": "backupsui job",
+        "job_id": job.pk,
+    }
+
+
+def _back_up(job: Job, panel: Panel) -> None:
+    event = job.safety_event
+    if event is None:
+        if not _move(job, State.BACKING_UP, safety_requested_at=timezone.now()):
+            return  # cancelled meanwhile: nothing was sent
+        try:
+            created = panel.create(
+                None,
+                job.server_id,
+                job.safety_description,
+                claim=_Link(job, "safety_event"),
+                **_acting(job),
+            )
+        except UpstreamError:
+            event = job.safety_event
+            event.refresh_from_db()
+        else:
+            _move(job, State.BACKING_UP, state=State.WAITING, safety_backup_id=created.backup.id)
+            return _later(job)
+    _settle(event, panel)
+    if event.outcome == Outcome.ACCEPTED and event.backup_id:
+        _move(job, State.BACKING_UP, state=State.WAITING, safety_backup_id=event.backup_id)
+        return _later(job)
+    if event.outcome in (Outcome.REFUSED, Outcome.FAILED):
+        return _stop(
+            job,
+            _("The safety backup was not made (%(why)s), so the restore was not sent.")
+            % {"why": event.message},
+        )
+    if _too_long(job):
+        return _stop(
+            job,
+            _(
+                "Nobody can tell whether the safety backup was started, and it never "
+                "appeared in the list, so the restore was not sent."
+            ),
+        )
+    _later(job)  # pending (a worker died mid-call) or unknown: the list will tell
+
+
+def _settle(event, panel: Panel) -> None:
+    """Brings an open event up to date: interrupted if its call died, and whatever a fresh
+    list of the person's backups says (fetching it settles their unknown requests)."""
+    event.refresh_from_db()
+    if event.outcome == Outcome.PENDING:
+        settle_interrupted(type(event).objects.filter(pk=event.pk))
+        event.refresh_from_db()
+    if event.outcome == Outcome.UNKNOWN:
+        panel.backups()
+        event.refresh_from_db()
+
+
+def _too_long(job: Job) -> bool:
+    since = job.safety_requested_at or job.created_at
+    return timezone.now() - since > timedelta(minutes=settings.BACKUPSUI_SAFETY_WAIT_MINUTES)
+
+
+def _wait(job: Job, panel: Panel) -> None:
+    safety = panel.backups().find(job.safety_backup_id)
+    if safety is None:
+        return _stop(
+            job, _("The safety backup disappeared from the list, so the restore was not sent.")
+        )
+    _move(job, State.WAITING, safety_status=safety.status)
+    if safety.completed:
+        _move(job, State.WAITING, state=State.RESTORING)
+    elif safety.in_progress:
+        if _too_long(job):
+            return _stop(
+                job,
+                _(
+                    "The safety backup did not complete within %(minutes)s minutes, so the "
+                    "restore was not sent."
+                )
+                % {"minutes": f"{settings.BACKUPSUI_SAFETY_WAIT_MINUTES:g}"},
+            )
+        _later(job)
+    else:
+        _stop(
+            job,
+            _("The safety backup ended %(status)s, so the restore was not sent.")
+            % {"status": safety.status or _("without a status")},
+        )
+
+
+def _restore(job: Job, panel: Panel) -> None:
+    event = job.restore_event
+    if event is None:
+        backup = panel.find(job.backup_id)
+        if backup is None or backup.server.id != job.server_id:
+            return _stop(job, _("The backup to restore from is no longer in the list."))
+        try:
+            message, event = panel.restore(
+                None, backup, claim=_Link(job, "restore_event"), **_acting(job)
+            )
+        except UpstreamError:
+            event = job.restore_event
+    _settle(event, panel)
+    now = timezone.now()
+    if event.outcome == Outcome.ACCEPTED:
+        _move(job, State.RESTORING, state=State.DONE, detail=event.message, finished_at=now)
+    elif event.outcome == Outcome.UNKNOWN:
+        why = _("The restore was sent, but how it ended is unknown: %(why)s") % {
+            "why": event.message
+        }
+        _move(job, State.RESTORING, state=State.DONE, detail=why, finished_at=now)
+    elif event.outcome == Outcome.REFUSED:
+        _stop(job, _("The restore was refused: %(why)s") % {"why": event.message})
+    elif event.outcome == Outcome.FAILED:
+        # It never reached the API: try again in a moment, within the job's time.
+        if _too_long(job):
+            return _stop(job, _("The restore could not be sent: %(why)s") % {"why": event.message})
+        _move(job, State.RESTORING, restore_event=None, next_look_at=now + look_every())
+    else:
+        _later(job)  # pending: a worker died mid-call; it will be settled as interrupted
+
+
+def stalled(grace: timedelta = timedelta(seconds=60)):
+    """Open jobs nobody moved on in time (a worker was killed mid-step, say)."""
+    now = timezone.now()
+    free = Q(held_until__isnull=True) | Q(held_until__lt=now)
+    return Job.objects.filter(free, state__in=Job.OPEN, next_look_at__lt=now - grace)

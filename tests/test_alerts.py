@@ -1,0 +1,175 @@
+"""Failure alerts: a backup turning failed in the sandbox gives one email and one signed
+webhook POST (to a receiver on loopback, whose signature is checked here), the next round
+sends nothing new, five at once go as one digest, and a receiver that is down gets its three
+tries, logged. The rounds run in the real worker (`db_worker --batch`, in this process, so
+Django's test outbox sees the email)."""
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from backupsui.alerts import delivery
+from backupsui.alerts.models import SentAlert, Subscription
+from backupsui.jobs.models import Schedule
+from backupsui.jobs.tasks import TICK, keep_ticking
+from tests.faults import closed_port
+from tests.helpers import text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook receiver on loopback that keeps what it got."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.got: list[tuple[dict, bytes]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(handler):  # noqa: N805 - the handler's own self is the server's
+                body = handler.rfile.read(int(handler.headers["Content-Length"]))
+                self.got.append((dict(handler.headers), body))
+                handler.send_response(204)
+                handler.end_headers()
+
+            def log_message(handler, *args):  # noqa: N805
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def subscribed(sandbox, operator, operator_client, settings, receiver):
+    """Olivia asks for failure alerts by email and webhook (http on loopback: debug only)."""
+    settings.DEBUG = True
+    operator.email = "olivia@example.com"
+    operator.save()
+    page = operator_client.post(
+        "/account/alerts/",
+        {"on_failure": "on", "by_email": "on", "webhook_url": receiver.url},
+    )
+    assert page.status_code == 200 and "Copy it now" in text(page)
+    secret = text(page).split('<code class="copy">')[1].split("</code>")[0]
+    return secret
+
+
+def run_round():
+    """One periodic round, due now, run by the worker."""
+    keep_ticking()
+    Schedule.objects.filter(name=TICK).update(due_at=datetime.now(UTC) - timedelta(seconds=1))
+    from backupsui.jobs.tasks import tick
+
+    tick.enqueue()
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+
+
+def failing(sandbox, count=1):
+    fresh = [
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.account == "acme" and b.created_at > datetime.now(UTC) - timedelta(days=5)
+    ]
+    for backup in fresh[:count]:
+        sandbox.state.fail_backup(backup.id)
+    return fresh[:count]
+
+
+def test_it_alerts_once_by_email_and_signed_webhook(subscribed, sandbox, receiver, settings):
+    run_round()  # the first look: what is already so is the starting point
+    assert mail.outbox == [] and receiver.got == []
+    [broken] = failing(sandbox)
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    run_round()
+    [email] = mail.outbox
+    assert email.to == ["olivia@example.com"] and f"Backup {broken.id}" in email.body
+    [(headers, body)] = receiver.got
+    timestamp = headers["X-Backupsui-Timestamp"]
+    expected = hmac.new(subscribed.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    assert headers["X-Backupsui-Signature"] == "sha256=" + expected.hexdigest()
+    assert abs(int(timestamp) - datetime.now(UTC).timestamp()) < 60
+    sent = json.loads(body)
+    assert sent["type"] == "backup_failed"
+    assert sent["alerts"][0]["backup_id"] == broken.id
+    memory.clear()
+    run_round()  # nothing new
+    assert len(mail.outbox) == 1 and len(receiver.got) == 1
+    assert SentAlert.objects.filter(key=str(broken.id)).count() == 1
+
+
+def test_it_sends_five_or_more_at_once_as_one_digest(subscribed, sandbox, receiver):
+    run_round()
+    failing(sandbox, 6)
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    run_round()
+    [email] = mail.outbox
+    assert "6 backup problems" in email.subject and email.body.count("failed.") == 6
+    [(headers, body)] = receiver.got
+    assert json.loads(body)["type"] == "digest"
+
+
+def test_it_tries_a_dead_receiver_three_times_and_logs_it(
+    subscribed, sandbox, operator, caplog, monkeypatch
+):
+    monkeypatch.setattr(delivery, "BACKOFF_SECONDS", 0)
+    Subscription.objects.filter(user=operator).update(
+        webhook_url=f"http://127.0.0.1:{closed_port()}/hook", by_email=False
+    )
+    run_round()
+    failing(sandbox)
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    caplog.set_level(logging.INFO, logger="backupsui.alerts")
+    run_round()
+    tries = [r for r in caplog.records if "try" in r.getMessage()]
+    assert [r.getMessage().split(", try ")[1][:6] for r in tries] == ["1 of 3", "2 of 3", "3 of 3"]
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    assert "failed 3 times" in logged[-1]["outcome"]
+    assert "failed 3 times" in Subscription.objects.get(user=operator).last_delivery
+
+
+def test_it_sends_a_test_alert_from_the_button(subscribed, operator_client, receiver):
+    operator_client.post("/account/alerts/", {"test": "1"})
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+    assert len(mail.outbox) == 1 and "test alert" in mail.outbox[0].subject
+    assert json.loads(receiver.got[0][1])["type"] == "test"
+    assert "emailed" in text(operator_client.get("/account/alerts/"))
+
+
+def test_it_takes_only_public_https_webhooks_outside_debug(operator_client, settings):
+    settings.DEBUG = False
+    for url, says in [
+        ("http://example.com/hook", "https://"),
+        ("https://127.0.0.1/hook", "private network"),
+        ("https://10.1.2.3/hook", "private network"),
+    ]:
+        response = operator_client.post(
+            "/account/alerts/", {"on_failure": "on", "webhook_url": url}
+        )
+        assert response.status_code == 400 and says in text(response), url

@@ -1,0 +1,171 @@
+"""A restore with a safety backup first, carried out by real background workers
+(`manage.py db_worker` processes on the test database) against the sandbox: one create, then,
+only once it completed, one restore; never a restore after a failed safety backup or a
+Cancel; the same with a worker killed while it waits, and with two workers at once."""
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from backupsui.audit.models import AuditEvent
+from backupsui.jobs.models import Job
+from tests.conftest import OPERATOR_TOKEN, make_user, start_sandbox
+from tests.helpers import FormClient, completed_backup, text
+from tests.stack import Workers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+State = Job.State
+FINISHED = ("SUCCESSFUL", "FAILED")
+
+
+class Calls:
+    """What reached the sandbox, and when: the creates and the restores."""
+
+    def __init__(self, state):
+        self.creates, self.restores = [], []
+        self.lock = threading.Lock()
+        create, restore = state.create_backup, state.restore_server
+
+        def counted_create(account, server_id, description):
+            answer = create(account, server_id, description)
+            with self.lock:
+                self.creates.append((datetime.now(UTC), answer))
+            return answer
+
+        def counted_restore(account, server_id, backup_id):
+            with self.lock:
+                self.restores.append((datetime.now(UTC), server_id, backup_id))
+            return restore(account, server_id, backup_id)
+
+        state.create_backup, state.restore_server = counted_create, counted_restore
+
+
+@pytest.fixture
+def world(settings):
+    server = start_sandbox(servers=3, completion_delay=2.0, restore_delay=600)
+    settings.BACKUPS_API_URL = server.url
+    server.calls = Calls(server.state)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def olivia(world, django_user_model):
+    person = make_user(django_user_model, "olivia", "Operators", OPERATOR_TOKEN)
+    client = FormClient()
+    client.force_login(person)
+    return client
+
+
+@pytest.fixture
+def workers(world):
+    started = Workers(world.url)
+    yield started
+    started.stop()
+
+
+def wait_for(condition, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the condition did not hold in time")
+
+
+def restore_with_safety(client, world) -> Job:
+    backup = completed_backup(world)
+    response = client.post(
+        "/servers/12345/restore/",
+        {"backup_id": backup.id, "confirm": "web-server-01", "safety": "on"},
+    )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    return job
+
+
+def job_in(job: Job, *states) -> Job | None:
+    job.refresh_from_db()
+    return job if job.state in states else None
+
+
+def test_it_restores_only_after_the_safety_backup_completed(olivia, world, workers):
+    workers.start()
+    job = restore_with_safety(olivia, world)
+    wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+    assert job.state == State.DONE, job.detail
+    [(asked_at, created)] = world.calls.creates
+    [(restored_at, server_id, backup_id)] = world.calls.restores
+    assert created["description"] == (
+        f"Safety backup before restoring from backup {job.backup_id} (requested by olivia)"
+    )
+    safety = world.state.backups[created["id"]]
+    assert restored_at >= safety.completes_at  # only once it completed
+    assert (server_id, backup_id) == (12345, job.backup_id)
+    assert job.safety_backup_id == created["id"]
+    steps = AuditEvent.objects.filter(job_id=job.pk).order_by("id")
+    assert [e.action for e in steps] == [
+        "safe_restore_requested",
+        "backup_requested",
+        "restore_requested",
+    ]
+    assert {e.actor_username for e in steps} == {"olivia"}
+    page = text(olivia.get(f"/jobs/{job.pk}/"))
+    assert "Restore sent" in page and "data-poll" not in page  # the page stops polling
+    assert f"?event={job.restore_event_id}" in page
+
+
+def test_it_never_restores_after_a_failed_safety_backup(olivia, world, workers):
+    world.state.config.completion_delay = 600
+    workers.start()
+    job = restore_with_safety(olivia, world)
+    wait_for(lambda: job_in(job, State.WAITING))
+    world.state.fail_backup(job.safety_backup_id)
+    wait_for(lambda: job_in(job, State.FAILED))
+    assert world.calls.restores == []
+    page = text(olivia.get(f"/jobs/{job.pk}/"))
+    assert "The safety backup ended failed, so the restore was not sent." in page
+
+
+def test_it_finishes_once_when_the_worker_is_killed_while_waiting(olivia, world, workers):
+    world.state.config.completion_delay = 3
+    first = workers.start()
+    job = restore_with_safety(olivia, world)
+    wait_for(lambda: job_in(job, State.WAITING))
+    workers.kill(first)
+    assert world.calls.restores == []
+    workers.start()
+    wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+    assert job.state == State.DONE, job.detail
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1
+
+
+def test_it_does_each_step_once_with_two_workers(olivia, world, workers):
+    workers.start()
+    workers.start()
+    job = restore_with_safety(olivia, world)
+    wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+    assert job.state == State.DONE, job.detail
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1
+
+
+def test_it_sends_no_restore_after_a_cancel(olivia, world, workers):
+    world.state.config.completion_delay = 2
+    workers.start()
+    job = restore_with_safety(olivia, world)
+    wait_for(lambda: job_in(job, State.WAITING))
+    response = olivia.post(f"/jobs/{job.pk}/cancel/")
+    assert response.status_code == 302
+    safety = world.state.backups[job.safety_backup_id]
+    wait_for(lambda: datetime.now(UTC) > safety.completes_at)
+    # The job's last look was queued before the Cancel: wait until a worker has run it.
+    looks = DBTaskResult.objects.filter(task_path__endswith="advance_job")
+    wait_for(lambda: not looks.exclude(status__in=FINISHED).exists())
+    job.refresh_from_db()
+    assert job.state == State.CANCELLED
+    assert world.calls.restores == [] and len(world.calls.creates) == 1
+    assert AuditEvent.objects.filter(action="restore_cancelled", job_id=job.pk).count() == 1
+    assert "Cancelled" in text(olivia.get(f"/jobs/{job.pk}/"))
