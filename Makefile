@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint browser bench screenshots clean
+.PHONY: run test lint tools bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,27 +15,38 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The translation catalogues, compiled in pure Python (no compiled catalogue is in git).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+%.mo: %.po $(STAMP)
+	$(PY) -m backupsui.catalogue
+
 # The panel's port and the sandbox's: `make run PORT=8010 SANDBOX_PORT=8011`.
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 
-run: $(STAMP)
+run: $(STAMP) $(CATALOGUES)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 \
 	  $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
-# Debian's chromium for the browser tests, installed when missing and we are root.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian's chromium (the browser tests) and gettext (the test that regenerates the
+# catalogue), installed when missing and we are root.
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "chromium is missing: install Debian's chromium package (apt-get install chromium)"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing:$$missing: install Debian's packages (apt-get install$$missing)"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(STAMP) browser lint
+test: $(STAMP) $(CATALOGUES) tools lint
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -45,7 +56,7 @@ bench: $(STAMP)
 	  else echo "wrk is missing: install Debian's wrk package (apt-get install wrk)"; exit 1; fi; }
 	$(PY) bench/bench.py
 
-screenshots: $(STAMP) browser
+screenshots: $(STAMP) $(CATALOGUES) tools
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/screenshots.py
 
 clean:

@@ -151,7 +151,7 @@ def test_it_tries_a_dead_receiver_three_times_and_logs_it(
     assert [r.getMessage().split(", try ")[1][:6] for r in tries] == ["1 of 3", "2 of 3", "3 of 3"]
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
     assert "failed 3 times" in logged[-1]["outcome"]
-    assert "failed 3 times" in Subscription.objects.get(user=operator).last_delivery
+    assert "failed 3 times" in Subscription.objects.get(user=operator).last_delivery_text
 
 
 def test_it_sends_a_test_alert_from_the_button(subscribed, operator_client, receiver):
@@ -159,7 +159,7 @@ def test_it_sends_a_test_alert_from_the_button(subscribed, operator_client, rece
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
     assert len(mail.outbox) == 1 and "test alert" in mail.outbox[0].subject
     assert json.loads(receiver.got[0][1])["type"] == "test"
-    assert "emailed" in text(operator_client.get("/account/alerts/"))
+    assert "Emailed." in text(operator_client.get("/account/alerts/"))
 
 
 def test_it_takes_only_public_https_webhooks_outside_debug(operator_client, settings):

@@ -1,6 +1,7 @@
 """The house's floors: upstream ← audit ← accounts ← backups ← alerts ← jobs. A module
-imports only from its own floor and the ones below it; the ground (ids, env, http) imports
-no app; the sandbox stands apart (nothing of the panel in it, nothing of it in the panel)."""
+imports only from its own floor and the ones below it; the ground (ids, env, http, words)
+imports no app; the sandbox stands apart (nothing of the panel in it, nothing of it in the
+panel)."""
 
 import ast
 from pathlib import Path
@@ -9,7 +10,7 @@ import backupsui
 
 PACKAGE = Path(backupsui.__file__).parent
 FLOORS = ["upstream", "audit", "accounts", "backups", "alerts", "jobs"]
-GROUND = {"ids", "env", "http", "__init__"}
+GROUND = {"ids", "env", "http", "words", "__init__"}
 # The glue that puts the house together may reach every floor.
 ROOF = {"settings", "urls", "views", "wsgi", "sandbox.management.commands.demo"}
 

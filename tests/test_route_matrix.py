@@ -20,6 +20,7 @@ MATRIX = {
     "logout": ("get", "/accounts/logout/", expect(405, 405, 405, 405)),
     "accounts:token": ("get", "/account/token/", expect(302, 200, 200, 200)),
     "accounts:token_remove": ("get", "/account/token/remove/", expect(302, 200, 200, 200)),
+    "accounts:language": ("get", "/account/language/", expect(405, 405, 405, 405)),
     "backups:list": ("get", "/backups/", expect(302, 200, 200, 200)),
     "backups:poll": ("get", "/backups/poll/?watch=12345:1", expect(302, 200, 200, 200)),
     "backups:create": ("get", "/backups/new/", expect(302, 200, 200, 403)),

@@ -9,9 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
+
+from .models import Preference
 
 STARTED = "backupsui_started"
 SEEN = "backupsui_seen"
@@ -74,3 +77,23 @@ class HtmxSignInMiddleware:
         if not page or is_fragment(page):
             page = resolve_url(settings.LOGIN_REDIRECT_URL)
         return HttpResponseClientRedirect(f"{login}?{urlencode({'next': page})}")
+
+
+class PersonLanguageMiddleware:
+    """A signed-in person's language is the one stored on their account (chosen with the
+    switcher on any browser); until they choose, the browser's cookie or Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            chosen = (
+                Preference.objects.filter(user=request.user)
+                .values_list("language", flat=True)
+                .first()
+            )
+            if chosen and chosen in dict(settings.LANGUAGES):
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

@@ -30,3 +30,15 @@ class ApiToken(models.Model):
 
     def reveal(self) -> str:
         return crypto.decrypt(self.ciphertext)
+
+
+class Preference(models.Model):
+    """A person's own settings that follow them to any browser: the panel's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=10, blank=True)
+
+    def __str__(self) -> str:
+        return f"preferences of user {self.user_id}"

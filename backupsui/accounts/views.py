@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
@@ -15,6 +15,7 @@ from backupsui.upstream import Unauthorized, UpstreamError
 from . import tokens
 from .forms import TokenForm
 from .middleware import is_fragment
+from .models import Preference
 
 
 class SignInView(auth_views.LoginView):
@@ -90,3 +91,24 @@ def token_remove(request: HtmxHttpRequest):
     if tokens.remove(request, request.user):
         messages.success(request, _("Your API token was removed from the panel."))
     return redirect("accounts:token")
+
+
+@require_POST
+def language(request: HtmxHttpRequest):
+    """The language switcher, on every page (sign-in included): a POST that works without
+    JavaScript. A signed-in person's choice is stored on their account."""
+    chosen = request.POST.get("language", "")
+    target = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+    response = redirect(target)
+    if chosen in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        if request.user.is_authenticated:
+            Preference.objects.update_or_create(user=request.user, defaults={"language": chosen})
+    return response

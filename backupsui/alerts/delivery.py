@@ -17,7 +17,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _
+
+from backupsui.accounts.models import Preference
+from backupsui.words import Sentence, english
 
 logger = logging.getLogger("backupsui.alerts")
 
@@ -31,8 +34,8 @@ TIMESTAMP_HEADER = "X-Backupsui-Timestamp"
 @dataclass
 class Alert:
     kind: str  # "backup_failed", "server_bad", "digest" or "test"
-    subject: str
-    lines: list[str]
+    subject: Sentence  # words are put in the person's language when sent
+    lines: list[Sentence]
     items: list[dict]
 
 
@@ -41,71 +44,79 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def webhook_refusal(url: str) -> str | None:
+def webhook_refusal(url: str) -> Sentence | None:
     """Why this URL may not receive alerts, or None. Outside debug: https only, and never an
     address inside the panel's own network (the panel must not be a way in)."""
     parts = urlsplit(url)
     if settings.DEBUG:
-        return None if parts.scheme in ("http", "https") else _("Use an http(s) URL.")
+        return None if parts.scheme in ("http", "https") else Sentence(_("Use an http(s) URL."))
     if parts.scheme != "https" or not parts.hostname:
-        return _("Use an https:// URL.")
+        return Sentence(_("Use an https:// URL."))
     try:
         found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except OSError:
-        return _("That host name does not resolve.")
+        return Sentence(_("That host name does not resolve."))
     for *_rest, address in found:
         ip = ipaddress.ip_address(address[0])
         if not ip.is_global:
-            return _("That address is inside a private network; alerts go to public URLs only.")
+            return Sentence(
+                _("That address is inside a private network; alerts go to public URLs only.")
+            )
     return None
 
 
-def deliver(subscription, alert: Alert) -> str:
-    """Sends the alert every way the person asked for; returns what happened, in words."""
-    said = []
+def deliver(subscription, alert: Alert) -> Sentence:
+    """Sends the alert every way the person asked for, in their language; returns what
+    happened (logged in English)."""
+    said = Sentence()
     user = subscription.user
-    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+    language = (
+        Preference.objects.filter(user=user).values_list("language", flat=True).first()
+        or settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
         if subscription.by_email:
-            said.append(_email(user, alert))
+            said += _email(user, alert)
         if subscription.webhook_url:
-            said.append(_webhook(subscription, alert))
-    outcome = "; ".join(said)
+            said += _webhook(subscription, alert)
     logger.info(
         json.dumps(
             {
                 "alert": alert.kind,
                 "user": user.get_username(),
                 "items": len(alert.items),
-                "outcome": outcome,
+                "outcome": english(said),
             },
             ensure_ascii=False,
         )
     )
-    return outcome
+    return said
 
 
-def _email(user, alert: Alert) -> str:
+def _email(user, alert: Alert) -> Sentence:
     if not user.email:
-        return _("no email address on the account")
+        return Sentence(_("No email address on the account."))
     body = render_to_string("alerts/email.txt", {"user": user, "alert": alert})
     try:
-        send_mail(alert.subject, body, None, [user.email])
+        send_mail(str(alert.subject), body, None, [user.email])
     except OSError as error:
         logger.warning("alert email to %s failed: %s", user.get_username(), error)
-        return _("the email could not be sent")
-    return _("emailed")
+        return Sentence(_("The email could not be sent."))
+    return Sentence(_("Emailed."))
 
 
-def _webhook(subscription, alert: Alert) -> str:
+def _webhook(subscription, alert: Alert) -> Sentence:
     url = subscription.webhook_url
     refused = webhook_refusal(url)
     if refused:
-        logger.warning("alert webhook of %s refused: %s", subscription.user.get_username(), refused)
-        return _("webhook refused: %(why)s") % {"why": refused}
+        logger.warning(
+            "alert webhook of %s refused: %s", subscription.user.get_username(), english(refused)
+        )
+        return Sentence(_("The webhook was refused: %(why)s"), why=english(refused))
     body = json.dumps(
         {
             "type": alert.kind,
-            "subject": alert.subject,
+            "subject": str(alert.subject),
             "alerts": alert.items,
             "sent_at": timezone.now().isoformat(),
         },
@@ -128,7 +139,7 @@ def _webhook(subscription, alert: Alert) -> str:
             status = type(error).__name__
         else:
             if 200 <= answer.status_code < 300:
-                return _("webhook answered %(status)s") % {"status": answer.status_code}
+                return Sentence(_("The webhook answered %(status)s."), status=answer.status_code)
             status = f"HTTP {answer.status_code}"
         logger.warning(
             "alert webhook of %s, try %d of %d: %s",
@@ -139,7 +150,6 @@ def _webhook(subscription, alert: Alert) -> str:
         )
         if attempt < WEBHOOK_TRIES:
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-    return _("the webhook failed %(tries)d times (%(status)s)") % {
-        "tries": WEBHOOK_TRIES,
-        "status": status,
-    }
+    return Sentence(
+        _("The webhook failed %(tries)d times (%(status)s)."), tries=WEBHOOK_TRIES, status=status
+    )

@@ -22,7 +22,7 @@ class SubscriptionForm(forms.ModelForm):
         if url:
             refused = webhook_refusal(url)
             if refused:
-                raise forms.ValidationError(refused, code="refused")
+                raise forms.ValidationError(str(refused), code="refused")
         return url
 
     def clean(self):

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.accounts import crypto
+from backupsui.words import Sentence
 
 
 class Subscription(models.Model):
@@ -20,7 +21,8 @@ class Subscription(models.Model):
     # Set by the first look at the person's list: what was already failed or bad then is
     # the starting point, not news.
     watching_since = models.DateTimeField(null=True, blank=True)
-    last_delivery = models.CharField(max_length=300, blank=True)
+    # What the last alert's sending said (a Sentence: shown in the reader's language).
+    last_delivery = models.TextField(blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -30,6 +32,10 @@ class Subscription(models.Model):
     def active(self) -> bool:
         wants = self.on_failure or self.on_bad
         return wants and (self.by_email or bool(self.webhook_url))
+
+    @property
+    def last_delivery_text(self) -> str:
+        return str(Sentence.loads(self.last_delivery))
 
     def secret(self) -> str:
         return crypto.decrypt(self.webhook_secret) if self.webhook_secret else ""

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop as _
 
 from backupsui.backups.health import BAD
 from backupsui.backups.panel import NoToken, panel_for
 from backupsui.upstream import UpstreamError
+from backupsui.words import Sentence, english
 
 from .delivery import Alert, deliver
 from .models import SentAlert, Subscription
@@ -77,7 +77,7 @@ def watch(subscription: Subscription) -> int:
     for alert in alerts:
         outcome = deliver(subscription, alert)
     Subscription.objects.filter(pk=subscription.pk).update(
-        last_delivery=outcome[:300], last_delivery_at=timezone.now()
+        last_delivery=outcome.dumps()[:2000], last_delivery_at=timezone.now()
     )
     return len(fresh)
 
@@ -92,37 +92,38 @@ def _note(user, kind: str, key: str, sent: bool) -> bool:
     return True
 
 
-def _describe(item: dict) -> str:
+def _describe(item: dict) -> Sentence:
     if item["event"] == "backup_failed":
-        return _("Backup %(id)s of %(server)s (#%(sid)s) failed.") % {
-            "id": item["backup_id"],
-            "server": item["server"],
-            "sid": item["server_id"],
-        }
-    return _("%(server)s (#%(sid)s) has no completed backup recent enough: it is bad.") % {
-        "server": item["server"],
-        "sid": item["server_id"],
-    }
+        return Sentence(
+            _("Backup %(id)s of %(server)s (#%(sid)s) failed."),
+            id=item["backup_id"],
+            server=item["server"],
+            sid=item["server_id"],
+        )
+    return Sentence(
+        _("%(server)s (#%(sid)s) has no completed backup recent enough: it is bad."),
+        server=item["server"],
+        sid=item["server_id"],
+    )
 
 
 def _single(item: dict) -> Alert:
     line = _describe(item)
-    return Alert(item["event"], "backupsui: " + line, [line], [item])
+    return Alert(item["event"], Sentence.verbatim("backupsui:") + line, [line], [item])
 
 
 def _digest(items: list[dict]) -> Alert:
-    subject = ngettext(
-        "backupsui: %(count)d backup problem", "backupsui: %(count)d backup problems", len(items)
-    ) % {"count": len(items)}
+    subject = Sentence(_("backupsui: %(count)s backup problems"), count=len(items))
     return Alert("digest", subject, [_describe(item) for item in items], items)
 
 
 def test_alert(subscription: Subscription) -> str:
     """A test alert, sent every way the person asked for."""
     item = {"event": "test"}
-    line = _("This is a test alert from backupsui: alerts reach you this way.")
-    outcome = deliver(subscription, Alert("test", _("backupsui: a test alert"), [line], [item]))
+    line = Sentence(_("This is a test alert from backupsui: alerts reach you this way."))
+    subject = Sentence(_("backupsui: a test alert"))
+    outcome = deliver(subscription, Alert("test", subject, [line], [item]))
     Subscription.objects.filter(pk=subscription.pk).update(
-        last_delivery=outcome[:300], last_delivery_at=timezone.now()
+        last_delivery=outcome.dumps()[:2000], last_delivery_at=timezone.now()
     )
-    return outcome
+    return english(outcome)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from backupsui.upstream import UpstreamError
+from backupsui.words import english
 
 from .models import FIELD_NAMES, AuditEvent, Outcome
 
@@ -81,7 +82,7 @@ def finish(event: AuditEvent, outcome: str, *, status=None, message="") -> Audit
     values = {
         "outcome": outcome,
         "upstream_status": status,
-        "message": str(message)[:MESSAGE_MAX],
+        "message": english(message)[:MESSAGE_MAX],
         "finished_at": now,
         "backup_id": event.backup_id,
         "server_name": (event.server_name or "")[:255],

@@ -70,13 +70,13 @@ def until(moment: datetime, now: datetime) -> tuple[str, bool]:
         return _("expired"), False
     if left < timedelta(hours=1):
         count = max(1, int(seconds // 60))
-        return ngettext("in %(n)d\xa0minute", "in %(n)d\xa0minutes", count) % {"n": count}, True
+        return ngettext("in %(n)d minute", "in %(n)d minutes", count) % {"n": count}, True
     if left < timedelta(days=1):
         count = int(seconds // 3600)
-        return ngettext("in %(n)d\xa0hour", "in %(n)d\xa0hours", count) % {"n": count}, True
+        return ngettext("in %(n)d hour", "in %(n)d hours", count) % {"n": count}, True
     if left.days <= 60:
         count = left.days
-        text = ngettext("in %(n)d\xa0day", "in %(n)d\xa0days", count) % {"n": count}
+        text = ngettext("in %(n)d day", "in %(n)d days", count) % {"n": count}
         return text, count <= EXPIRY_WARNING.days
     return _("in %(time)s") % {"time": timeuntil(moment, now, depth=1)}, False
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.audit.models import AuditEvent
+from backupsui.words import Sentence
 
 
 class Job(models.Model):
@@ -42,7 +43,8 @@ class Job(models.Model):
     restore_event = models.ForeignKey(
         AuditEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # In words, for the person: why it stopped, or what the restore's answer said.
+    # In words, for the person: why it stopped, or what the restore's answer said (a
+    # Sentence, stored in English and shown in the reader's language).
     detail = models.TextField(blank=True)
     # The worker running a step holds the job until then; a worker that died lets go.
     held_until = models.DateTimeField(null=True, blank=True)
@@ -63,6 +65,10 @@ class Job(models.Model):
     @property
     def cancellable(self) -> bool:
         return self.state in self.CANCELLABLE
+
+    @property
+    def detail_text(self) -> str:
+        return str(Sentence.loads(self.detail))
 
     def visible_to(self, user) -> bool:
         return self.user_id == user.pk or user.has_perm("audit.view_all_events")

@@ -17,12 +17,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _
 
 from backupsui.audit.models import Outcome
 from backupsui.audit.settle import settle_interrupted
 from backupsui.backups.panel import NoToken, Panel, panel_for
 from backupsui.upstream import UpstreamError
+from backupsui.words import Sentence
 
 from .models import Job
 
@@ -70,8 +71,8 @@ def _move(job: Job, was, **values) -> bool:
     return bool(moved)
 
 
-def _stop(job: Job, why: str) -> None:
-    _move(job, job.state, state=State.FAILED, detail=why, finished_at=timezone.now())
+def _stop(job: Job, why: Sentence) -> None:
+    _move(job, job.state, state=State.FAILED, detail=why.dumps(), finished_at=timezone.now())
 
 
 def look_every() -> timedelta:
@@ -102,7 +103,9 @@ def _step(job: Job) -> None:
         if error.token_refused:
             return _stop(
                 job,
-                _("Your API token was refused, so the job stopped; the restore was not sent."),
+                Sentence(
+                    _("Your API token was refused, so the job stopped; the restore was not sent.")
+                ),
             )
         _later(job)  # the API is unwell: look again in a moment
 
@@ -153,15 +156,19 @@ def _back_up(job: Job, panel: Panel) -> None:
     if event.outcome in (Outcome.REFUSED, Outcome.FAILED):
         return _stop(
             job,
-            _("The safety backup was not made (%(why)s), so the restore was not sent.")
-            % {"why": event.message},
+            Sentence(
+                _("The safety backup was not made (%(why)s), so the restore was not sent."),
+                why=event.message,
+            ),
         )
     if _too_long(job):
         return _stop(
             job,
-            _(
-                "Nobody can tell whether the safety backup was started, and it never "
-                "appeared in the list, so the restore was not sent."
+            Sentence(
+                _(
+                    "Nobody can tell whether the safety backup was started, and it never "
+                    "appeared in the list, so the restore was not sent."
+                )
             ),
         )
     _later(job)  # pending (a worker died mid-call) or unknown: the list will tell
@@ -197,18 +204,22 @@ def _wait(job: Job, panel: Panel) -> None:
         if _too_long(job):
             return _stop(
                 job,
-                _(
-                    "The safety backup did not complete within %(minutes)s minutes, so the "
-                    "restore was not sent."
-                )
-                % {"minutes": f"{settings.BACKUPSUI_SAFETY_WAIT_MINUTES:g}"},
+                Sentence(
+                    _(
+                        "The safety backup did not complete within %(minutes)s minutes, so "
+                        "the restore was not sent."
+                    ),
+                    minutes=f"{settings.BACKUPSUI_SAFETY_WAIT_MINUTES:g}",
+                ),
             )
         _later(job)
     else:
         _stop(
             job,
-            _("The safety backup ended %(status)s, so the restore was not sent.")
-            % {"status": safety.status or _("without a status")},
+            Sentence(
+                _("The safety backup ended %(status)s, so the restore was not sent."),
+                status=safety.status or "?",
+            ),
         )
 
 
@@ -217,7 +228,7 @@ def _restore(job: Job, panel: Panel) -> None:
     if event is None:
         backup = panel.find(job.backup_id)
         if backup is None or backup.server.id != job.server_id:
-            return _stop(job, _("The backup to restore from is no longer in the list."))
+            return _stop(job, Sentence(_("The backup to restore from is no longer in the list.")))
         try:
             message, event = panel.restore(
                 None, backup, claim=_Link(job, "restore_event"), **_acting(job)
@@ -227,18 +238,21 @@ def _restore(job: Job, panel: Panel) -> None:
     _settle(event, panel)
     now = timezone.now()
     if event.outcome == Outcome.ACCEPTED:
-        _move(job, State.RESTORING, state=State.DONE, detail=event.message, finished_at=now)
+        said = Sentence.verbatim(event.message).dumps()
+        _move(job, State.RESTORING, state=State.DONE, detail=said, finished_at=now)
     elif event.outcome == Outcome.UNKNOWN:
-        why = _("The restore was sent, but how it ended is unknown: %(why)s") % {
-            "why": event.message
-        }
-        _move(job, State.RESTORING, state=State.DONE, detail=why, finished_at=now)
+        why = Sentence(
+            _("The restore was sent, but how it ended is unknown: %(why)s"), why=event.message
+        )
+        _move(job, State.RESTORING, state=State.DONE, detail=why.dumps(), finished_at=now)
     elif event.outcome == Outcome.REFUSED:
-        _stop(job, _("The restore was refused: %(why)s") % {"why": event.message})
+        _stop(job, Sentence(_("The restore was refused: %(why)s"), why=event.message))
     elif event.outcome == Outcome.FAILED:
         # It never reached the API: try again in a moment, within the job's time.
         if _too_long(job):
-            return _stop(job, _("The restore could not be sent: %(why)s") % {"why": event.message})
+            return _stop(
+                job, Sentence(_("The restore could not be sent: %(why)s"), why=event.message)
+            )
         _move(job, State.RESTORING, restore_event=None, next_look_at=now + look_every())
     else:
         _later(job)  # pending: a worker died mid-call; it will be settled as interrupted

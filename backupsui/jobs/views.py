@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backupsui.audit.models import Action
@@ -20,6 +21,7 @@ from backupsui.backups.views import PanelRequest, already_sent, form_status, sta
 from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
+from backupsui.words import Sentence
 
 from . import runner, tasks
 from .models import Job
@@ -151,7 +153,9 @@ def job_cancel(request: HtmxHttpRequest, job_id: int):
     job = _job(request, job_id)
     cancelled = Job.objects.filter(pk=job.pk, state__in=Job.CANCELLABLE).update(
         state=Job.State.CANCELLED,
-        detail=_("Cancelled by %(user)s.") % {"user": request.user.get_username()},
+        detail=Sentence(
+            gettext_noop("Cancelled by %(user)s."), user=request.user.get_username()
+        ).dumps(),
         finished_at=timezone.now(),
     )
     if cancelled:

@@ -23,9 +23,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _
 
 import backupsui
+from backupsui.words import Sentence
 
 from .breaker import breaker_for
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
@@ -127,14 +128,14 @@ def error_for(answer: Answer, *, may_have_changed: bool) -> UpstreamError:
     detail = _detail(body)
     if status == 429:
         # Rate limited: the request was turned away, not carried out.
-        message = _(
-            "The backups service is busy (HTTP 429); nothing was changed. Try again in a moment."
+        message = Sentence(
+            _("The backups service is busy (HTTP 429); nothing was changed. Try again in a moment.")
         )
         return Unavailable(message, status=status)
     if status >= 500:
-        head = _("The backups service is unavailable (HTTP %(status)s).") % {"status": status}
+        head = Sentence(_("The backups service is unavailable (HTTP %(status)s)."), status=status)
         return Unavailable(
-            f"{head} {outcome_sentence(may_have_changed)}",
+            head + outcome_sentence(may_have_changed),
             status=status,
             outcome_unknown=may_have_changed,
         )
@@ -142,29 +143,34 @@ def error_for(answer: Answer, *, may_have_changed: bool) -> UpstreamError:
     if kind is BadRequest:
         fields = _fields(body)
         said = " ".join(text for texts in fields.values() for text in texts)[:500]
+        refused = _("The backups service refused the request (HTTP %(status)s).")
         message = (
-            detail
-            or said
-            or _("The backups service refused the request (HTTP %(status)s).") % {"status": status}
+            Sentence.verbatim(detail or said)
+            if detail or said
+            else Sentence(refused, status=status)
         )
         return BadRequest(message, status=status, fields=fields)
-    return kind(detail if kind is NotFound and detail else None, status=status)
+    if kind is NotFound and detail:
+        return kind(Sentence.verbatim(detail), status=status)
+    return kind(None, status=status)
 
 
-def outcome_sentence(unknown: bool) -> str:
+def outcome_sentence(unknown: bool) -> Sentence:
     if unknown:
-        return _("The outcome is unknown: check the list before trying again.")
-    return _("Nothing was changed.")
+        return Sentence(_("The outcome is unknown: check the list before trying again."))
+    return Sentence(_("Nothing was changed."))
 
 
 def _unreadable_change(status: int) -> BadResponse:
     # It answered 2xx: the change most likely happened, but the answer does not say so.
     return BadResponse(
-        _(
-            "The backups service answered (HTTP %(status)s) but its answer cannot be read: "
-            "the outcome is unknown. Check the list before trying again."
-        )
-        % {"status": status},
+        Sentence(
+            _(
+                "The backups service answered (HTTP %(status)s) but its answer cannot be read: "
+                "the outcome is unknown. Check the list before trying again."
+            ),
+            status=status,
+        ),
         status=status,
         outcome_unknown=True,
     )
@@ -258,10 +264,12 @@ class BackupsClient:
             if not self.breaker.allow():
                 # A retry the breaker stops ends with what the last try said.
                 raise last or Unavailable(
-                    _(
-                        "The backups service could not be reached: it failed several times "
-                        "in a row, so the panel waits a few seconds before asking again. "
-                        "Nothing was changed."
+                    Sentence(
+                        _(
+                            "The backups service could not be reached: it failed several times "
+                            "in a row, so the panel waits a few seconds before asking again. "
+                            "Nothing was changed."
+                        )
                     )
                 )
             try:
@@ -277,11 +285,14 @@ class BackupsClient:
             except _TooLarge:
                 self.breaker.success()
                 raise BadResponse(
-                    _(
-                        "The backups service answered with more than %(mb)s MB, more than the "
-                        "panel reads (BACKUPS_API_MAX_MB); it stopped reading. Nothing was changed."
-                    )
-                    % {"mb": round(self.max_bytes / 2**20)},
+                    Sentence(
+                        _(
+                            "The backups service answered with more than %(mb)s MB, more than "
+                            "the panel reads (BACKUPS_API_MAX_MB); it stopped reading. Nothing "
+                            "was changed."
+                        ),
+                        mb=round(self.max_bytes / 2**20),
+                    ),
                     status=200,
                 ) from None
             if answer.status >= 500:
@@ -389,7 +400,7 @@ def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
 
 def _transport_error(unknown: bool, timed_out: bool) -> Unavailable:
     if timed_out:
-        head = _("The backups service did not answer in time.")
+        head = Sentence(_("The backups service did not answer in time."))
     else:
-        head = _("The backups service could not be reached.")
-    return Unavailable(f"{head} {outcome_sentence(unknown)}", outcome_unknown=unknown)
+        head = Sentence(_("The backups service could not be reached."))
+    return Unavailable(head + outcome_sentence(unknown), outcome_unknown=unknown)

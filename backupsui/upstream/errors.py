@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from backupsui.words import english
+
 
 class UpstreamError(Exception):
     """The upstream call did not succeed. `message` is safe to show to the user;
@@ -13,11 +15,12 @@ class UpstreamError(Exception):
     def __init__(
         self, message=None, *, status: int | None = None, fields=None, outcome_unknown: bool = False
     ):
-        self.message = str(message or self.default_message)
+        # Shown in the reader's language, recorded in English (see backupsui.words).
+        self.message = message or self.default_message
         self.status = status
         self.fields: dict[str, list[str]] = fields or {}
         self.outcome_unknown = outcome_unknown
-        super().__init__(self.message)
+        super().__init__(english(self.message))
 
 
 class Unauthorized(UpstreamError):
