@@ -9,10 +9,14 @@ from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
 from backupsui.accounts.roles import AUDITORS, OPERATORS, SUPPORT
 from backupsui.backups.lists import memory
+from backupsui.catalogue import compile_all
 from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
 from backupsui.upstream import breaker
 from tests.helpers import FormClient
+
+# The translations as the install step compiles them (pytest may be run without make).
+compile_all()
 
 OPERATOR_TOKEN = "sbx_operator_token_for_tests_0001"
 SUPPORT_TOKEN = "sbx_support_token_for_tests_0002"

@@ -127,7 +127,7 @@ def test_it_never_restores_after_a_failed_safety_backup(olivia, world, workers):
     wait_for(lambda: job_in(job, State.FAILED))
     assert world.calls.restores == []
     page = text(olivia.get(f"/jobs/{job.pk}/"))
-    assert "The safety backup ended failed, so the restore was not sent." in page
+    assert "The safety backup failed, so the restore was not sent." in page
 
 
 def test_it_finishes_once_when_the_worker_is_killed_while_waiting(olivia, world, workers):

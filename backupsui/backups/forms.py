@@ -63,7 +63,8 @@ class ServerSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         selected = parse_id(value) if value not in (None, "") else None
         known = False
-        options = [f'<option value="">{escape(str(_("All servers")))}</option>']
+        everyone = escape(str(_("All servers")))
+        options = [f'<option value="">{everyone}</option>']
         for sid, label in self.servers:
             mark = ""
             if sid == selected:

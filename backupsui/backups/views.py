@@ -74,11 +74,28 @@ def backup_list(request: PanelRequest):
             server_name=dict(listed.servers()).get(filters["server_id"]),
             short=listed.short and (len(listed.backups), listed.counted),
         )
-    partial = request.htmx and not request.htmx.boosted and request.htmx.target == "results"
-    context["partial"] = partial  # the heading and the title come along, out of band
-    template = "backups/list.html#results" if partial else "backups/list.html"
+    return page_or_part(request, "backups/list.html", "results", context)
+
+
+def page_or_part(request: PanelRequest, template: str, target: str, context: dict):
+    """The whole page, or only its `results` partial when htmx swaps `target`; a page that
+    shows an upstream failure answers 502 (a fragment 200, or htmx would not swap it)."""
+    partial = request.htmx and not request.htmx.boosted and request.htmx.target == target
+    context["partial"] = partial  # a heading may come along, out of band
     status = 502 if "error" in context and not request.htmx else 200
-    return render(request, template, context, status=status)
+    return render(request, f"{template}#results" if partial else template, context, status=status)
+
+
+def claim_or_answer(request: PanelRequest, form, template: str, context: dict):
+    """The form's one-time key, claimed for this POST; or the answer to give instead: the
+    form again (no valid key, nothing done), or what the first POST of it did."""
+    try:
+        return form.claim()
+    except StaleForm:
+        stale(form)
+        return render(request, template, context, status=400)
+    except AlreadySent as sent:
+        return already_sent(request, sent.first)
 
 
 @require_GET
@@ -112,12 +129,10 @@ def backup_create(request: PanelRequest):
     form = CreateBackupForm(request.POST, user=request.user)
     if not form.is_valid():
         return _create_page(request, form, status=400)
-    try:
-        claim = form.claim()
-    except StaleForm:
-        return _create_page(request, stale(form), status=400)
-    except AlreadySent as sent:
-        return already_sent(request, sent.first)
+    context = {"form": form, "servers": request.panel.known_servers()}
+    claim = claim_or_answer(request, form, "backups/create.html", context)
+    if not isinstance(claim, FormKey):
+        return claim
     server_id = form.cleaned_data["server_id"]
     try:
         created = request.panel.create(
@@ -207,13 +222,9 @@ def backup_delete(request: PanelRequest, backup_id: int):
         )
     if request.method == "GET" or not form.is_valid():
         return render(request, "backups/delete.html", context)
-    try:
-        claim = form.claim()
-    except StaleForm:
-        stale(form)
-        return render(request, "backups/delete.html", context, status=400)
-    except AlreadySent as sent:
-        return already_sent(request, sent.first)
+    claim = claim_or_answer(request, form, "backups/delete.html", context)
+    if not isinstance(claim, FormKey):
+        return claim
     try:
         request.panel.delete(request, backup, claim=claim)
     except UpstreamError as error:
@@ -272,10 +283,7 @@ def server_list(request: PanelRequest):
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
         context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
-    partial = request.htmx and request.htmx.target == "servers-results"
-    template = "backups/servers.html#results" if partial else "backups/servers.html"
-    status = 502 if "error" in context and not request.htmx else 200
-    return render(request, template, context, status=status)
+    return page_or_part(request, "backups/servers.html", "servers-results", context)
 
 
 @require_GET

@@ -213,6 +213,8 @@ def _wait(job: Job, panel: Panel) -> None:
                 ),
             )
         _later(job)
+    elif safety.status == "failed":
+        _stop(job, Sentence(_("The safety backup failed, so the restore was not sent.")))
     else:
         _stop(
             job,

@@ -16,8 +16,8 @@ from backupsui.audit.recorder import note
 from backupsui.backups import presenters
 from backupsui.backups.decorators import panel_required
 from backupsui.backups.forms import RestoreForm
-from backupsui.backups.models import AlreadySent, StaleForm
-from backupsui.backups.views import PanelRequest, already_sent, form_status, stale
+from backupsui.backups.models import FormKey
+from backupsui.backups.views import PanelRequest, claim_or_answer, form_status
 from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
@@ -58,13 +58,9 @@ def server_restore(request: PanelRequest, server_id: int):
         return render(request, "backups/restore.html", context)
     if not form.is_valid():
         return render(request, "backups/restore.html", context, status=400)
-    try:
-        claim = form.claim()
-    except StaleForm:
-        stale(form)
-        return render(request, "backups/restore.html", context, status=400)
-    except AlreadySent as sent:
-        return already_sent(request, sent.first)
+    claim = claim_or_answer(request, form, "backups/restore.html", context)
+    if not isinstance(claim, FormKey):
+        return claim
     if form.cleaned_data["safety"]:
         job = _start_job(request, backup, claim)
         messages.success(
