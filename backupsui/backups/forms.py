@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import IdField, parse_id
-from backupsui.upstream import UpstreamError
+from backupsui.upstream import TYPES, UpstreamError
 
 from .health import HEALTHS, ordered
 from .health import SORTS as SERVER_SORTS
@@ -84,7 +84,7 @@ class FilterForm(forms.Form):
     backup_type = forms.ChoiceField(
         label=_("Type"),
         required=False,
-        choices=[("", _("Any type")), ("manual", _("Manual")), ("automatic", _("Automatic"))],
+        choices=[("", _("Any type")), *TYPES.items()],
     )
     status = forms.CharField(label=_("Status"), required=False, max_length=40, widget=forms.Select)
     q = forms.CharField(

@@ -10,7 +10,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from backupsui.upstream import Backup
+from backupsui.upstream import TYPES, Backup, status_label, type_label
 
 EXPIRY_WARNING = timedelta(days=3)
 
@@ -41,13 +41,8 @@ class Row:
 
 def badge(status: str) -> tuple[str, str]:
     """The badge's kind (its colour) and label; an unknown status shows as it came."""
-    if status == "in_progress":
-        return "running", _("In progress")
-    if status == "completed":
-        return "ok", _("Completed")
-    if status == "failed":
-        return "bad", _("Failed")
-    return "other", status or _("unknown")
+    kind = {"in_progress": "running", "completed": "ok", "failed": "bad"}.get(status, "other")
+    return kind, status_label(status) or _("unknown")
 
 
 def size_text(mb: int | None) -> str:
@@ -89,7 +84,12 @@ def ago(moment: datetime, now: datetime) -> str:
 
 def facts(backup: Backup) -> dict:
     """What a confirmation page shows of the backup it is about."""
-    return {"backup": backup, "badge": badge(backup.status), "size": size_text(backup.size_mb)}
+    return {
+        "backup": backup,
+        "badge": badge(backup.status),
+        "size": size_text(backup.size_mb),
+        "type_label": type_label(backup.backup_type),
+    }
 
 
 def table(user) -> dict:
@@ -134,7 +134,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
     list_url = reverse("backups:list")
     restore_url = _url_maker("jobs:restore", "server_id")
     delete_url = _url_maker("backups:delete", "backup_id")
-    types = {"manual": _("Manual"), "automatic": _("Automatic")}
+    types = {value: str(label) for value, label in TYPES.items()}
     never, status_is = _("never"), _("Status: %(status)s")
 
     def local(moment: datetime, layout: str) -> str:
@@ -200,7 +200,7 @@ def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     list_url, create_url = reverse("backups:list"), reverse("backups:create")
-    types = {"manual": _("Manual"), "automatic": _("Automatic")}
+    types = {value: str(label) for value, label in TYPES.items()}
     made = []
     for server in servers:
         newest = server.newest

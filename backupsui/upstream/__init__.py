@@ -2,7 +2,7 @@
 
 from .client import BackupsClient, Created, Restored
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .models import IN_PROGRESS, Backup, Listing, Server
+from .models import IN_PROGRESS, TYPES, Backup, Listing, Server, status_label, type_label
 
 __all__ = [
     "IN_PROGRESS",
@@ -15,7 +15,10 @@ __all__ = [
     "NotFound",
     "Restored",
     "Server",
+    "TYPES",
     "Unauthorized",
     "Unavailable",
     "UpstreamError",
+    "status_label",
+    "type_label",
 ]

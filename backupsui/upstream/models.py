@@ -6,6 +6,7 @@ nulls kept where the document allows them."""
 from datetime import UTC, datetime
 
 import msgspec
+from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import UpstreamId
 
@@ -13,6 +14,17 @@ from .errors import BadResponse
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
+# The words for what the API says; anything else is shown as it came.
+TYPES = {"manual": _("Manual"), "automatic": _("Automatic")}
+STATUSES = {IN_PROGRESS: _("In progress"), COMPLETED: _("Completed"), "failed": _("Failed")}
+
+
+def type_label(value: str) -> str:
+    return str(TYPES.get(value, value))
+
+
+def status_label(value: str) -> str:
+    return str(STATUSES[value]) if value in STATUSES else value
 
 
 # gc=False: these hold only numbers, text and times, never cycles, so the garbage collector
