@@ -15,6 +15,9 @@ max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # unset: no access log
 # gunicorn's control socket is one path per host, shared by every instance on it: off.
 control_socket_disable = True
+# gunicorn believes no forwarded header from anyone: the panel decides whom to believe
+# (BACKUPSUI_TRUSTED_PROXIES), and gunicorn's default would trust any local client.
+forwarded_allow_ips = ""
 
 
 def post_worker_init(worker):

@@ -25,7 +25,8 @@ def redirect_for(request: HttpRequest, url: str) -> HttpResponse:
 
 class RefuseUploadsMiddleware:
     """The panel takes no uploads: a multipart body is refused before anything parses it
-    (Django would write it to a temporary file first, even for a request refused later)."""
+    (Django would write it to a temporary file first, even for a request refused later); so
+    is a form in another character set than UTF-8."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,6 +36,10 @@ class RefuseUploadsMiddleware:
             return HttpResponse(
                 "The panel takes no uploads.\n", status=415, content_type="text/plain"
             )
+        charset = (request.content_params.get("charset") or "utf-8").lower()
+        if request.method == "POST" and charset not in ("utf-8", "utf8"):
+            # Django would fail decoding it, even in the page that says so.
+            return HttpResponse("Forms are sent in UTF-8.\n", status=415, content_type="text/plain")
         return self.get_response(request)
 
 

@@ -125,7 +125,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "backupsui.audit.middleware.RequestIdMiddleware",
-    "backupsui.accounts.middleware.HtmxSignInMiddleware",
+    "backupsui.accounts.middleware.SignInAgainMiddleware",
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,7 +138,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(env_number("BACKUPSUI_SIGNIN_FAILURE_LIMIT", 5, minimum=1, integer=True))
 AXES_COOLOFF_TIME = timedelta(minutes=env_number("BACKUPSUI_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "backupsui.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -186,7 +186,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "backups:list"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "/accounts/login/?signed_out=1"
 
 # English by default, and Samoan (the language of the provider's own documentation). To add
 # a language, see the README's "Languages".

@@ -4,21 +4,21 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from backupsui.ids import parse_id
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     """The process is alive."""
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     """The database answers. Never the upstream: its trouble is shown where people work, and

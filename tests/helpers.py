@@ -36,9 +36,14 @@ class FormClient(Client):
             data = dict(data or {})
             signed_in = self.session.get("_auth_user_id")
             if fresh_key and signed_in and "once" not in data:
-                data["once"] = FormKey.issue(SimpleNamespace(pk=int(signed_in)))
+                data["once"] = FormKey.issue(SimpleNamespace(pk=int(signed_in)), purpose_of(path))
             data = urlencode(data, doseq=True)
         return super().post(path, data, content_type=content_type, **extra)
+
+
+def purpose_of(path: str) -> str:
+    """The kind of change a form posted to this path makes (its key is for that alone)."""
+    return "delete" if "/delete/" in path else "restore" if "/restore/" in path else "create"
 
 
 def text(response) -> str:

@@ -388,7 +388,20 @@ def test_it_escapes_what_log_collectors_take_for_line_ends(
 
 @pytest.mark.parametrize(
     "typed",
-    ["=1+1", " =1+1", "\n=1+1", "\t=1", "\r=1", "＝1+1", "+1", "-1", "@SUM(A1)", "　=1"],
+    [
+        "=1+1",
+        " =1+1",
+        "\n=1+1",
+        "\t=1",
+        "\r=1",
+        "＝1+1",
+        "+1",
+        "-1",
+        "@SUM(A1)",
+        "　=1",
+        "\u200b=2+2",
+        "\ufeff=4+4",
+    ],
 )
 def test_it_defuses_every_formula_like_cell(typed):
     from backupsui.audit.export import cell

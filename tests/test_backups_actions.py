@@ -63,7 +63,7 @@ def test_it_changes_nothing_without_a_valid_key_and_shows_the_form_again(
 def test_it_refuses_a_key_issued_to_someone_else(sandbox, operator_client, support):
     from backupsui.backups.models import FormKey
 
-    theirs = FormKey.issue(support)
+    theirs = FormKey.issue(support, "create")
     response = operator_client.post("/backups/new/", {"server_id": 12345, "once": theirs})
     assert response.status_code == 400 and not events("backup_requested")
 
@@ -73,11 +73,11 @@ def test_it_deletes_and_restores_once_per_form(sandbox, operator_client):
 
     backup, other = [b for b in sandbox.state.backups.values() if b.server.id == 12345][:2]
     user = operator_client.session["_auth_user_id"]
-    key = FormKey.issue(type("U", (), {"pk": int(user)}))
+    key = FormKey.issue(type("U", (), {"pk": int(user)}), "delete")
     for _ in range(2):
         operator_client.post(f"/backups/{backup.id}/delete/", {"once": key})
     assert len(events("backup_deleted")) == 1
-    key = FormKey.issue(type("U", (), {"pk": int(user)}))
+    key = FormKey.issue(type("U", (), {"pk": int(user)}), "restore")
     sent = {"backup_id": other.id, "confirm": "web-server-01", "once": key}
     statuses = [operator_client.post("/servers/12345/restore/", sent).status_code for _ in "ab"]
     assert statuses == [302, 302] and len(events("restore_requested")) == 1
@@ -290,3 +290,24 @@ def test_it_still_refuses_a_name_that_differs_in_more_than_marks(sandbox, operat
     )
     assert response.status_code == 400
     assert sandbox.state.servers[12345].status == "active"
+
+
+def test_it_refuses_a_key_issued_for_another_kind_of_change(sandbox, operator_client, operator):
+    from backupsui.backups.models import FormKey
+
+    backup = completed_backup(sandbox)
+    for_a_backup = FormKey.issue(operator, "create")
+    response = operator_client.post(f"/backups/{backup.id}/delete/", {"once": for_a_backup})
+    assert response.status_code == 400 and backup.id in sandbox.state.backups
+
+
+def test_it_says_so_when_an_older_tab_deletes_a_deleted_backup(sandbox, operator_client):
+    backup = completed_backup(sandbox)
+    url = f"/backups/{backup.id}/delete/"
+    operator_client.get(url)  # the first tab
+    operator_client.get(url)  # the second tab
+    assert operator_client.post(url).status_code == 302
+    again = operator_client.post(url)
+    assert again.status_code == 404
+    assert "not in the list (any more)" in text(again) and "Nothing was sent" in text(again)
+    assert len(events("backup_deleted")) == 1

@@ -69,7 +69,8 @@ def both_at_once(calls):
 
 
 def server_ids(page: str) -> set[int]:
-    return {int(i) for i in re.findall(r'<option value="(\d+)"', page)}
+    """The servers in the list's server picker ("name (#id)")."""
+    return {int(i) for i in re.findall(r'<option value="(\d+)"[^>]*>[^<]*\(#\d+\)<', page)}
 
 
 def test_it_carries_out_a_form_once_when_both_replicas_get_it(replicas, person, world):
@@ -162,6 +163,10 @@ def test_it_tells_the_proxys_clients_apart(replicas, settings):
     # The same headers from an address that is not the proxy are not believed.
     forger = Browser("198.51.100.66", source="127.0.0.2")
     forger.sign_in(a.url, "olivia", "wrong")
+    # Nor do they make a request secure (gunicorn's own forwarded headers included).
+    forged = forger.get(a.url + "/accounts/login/", headers={"X-Forwarded-Ssl": "on"})
+    assert "Strict-Transport-Security" not in forged.headers
+    assert "Strict-Transport-Security" in y.get(a.url + "/accounts/login/").headers
     assert failures.filter(remote_addr="127.0.0.2").count() == 1
     assert not failures.filter(remote_addr="198.51.100.66").exists()
     before = AuditEvent.objects.count()

@@ -63,7 +63,8 @@ def test_it_shows_every_server_worst_first_with_every_column(world, operator_cli
     assert "good" in row[12345]  # 25 hours 59 minutes is good
     assert f"#backup-{made['good_edge'].id}" in row[12345] and "Automatic" in row[12345]
     assert "1 manual, never expires" in row[12345]
-    assert 'href="/backups/?server_id=12348&amp;status=failed">1</a>' in row[12348]
+    failures = 'href="/backups/?server_id=12348&amp;status=failed&amp;within=7">1</a>'
+    assert failures in row[12348]
     assert ">3<" in row[12348]  # three backups in all; one failure within the 7 days
     assert "3\xa0hours ago" in row[12348] or "3 hours ago" in row[12348]
     assert 'href="/backups/new/?server_id=12349"' in row[12349]
@@ -73,6 +74,16 @@ def test_it_shows_every_server_worst_first_with_every_column(world, operator_cli
     assert 'href="/servers/?health=good">2 good</a>' in summary
     assert 'href="/servers/?health=late">2 late</a>' in summary
     assert 'href="/servers/?health=bad">2 bad</a>' in summary
+
+
+def test_it_links_the_failures_of_the_week_to_exactly_them(world, operator_client):
+    from tests.helpers import row_ids
+
+    server, made = world
+    listed = row_ids(operator_client.get("/backups/?server_id=12348&status=failed&within=7"))
+    assert listed == [made["failed"].id]  # the failure of 8 days ago is not counted, nor shown
+    everything = row_ids(operator_client.get("/backups/?server_id=12348&status=failed"))
+    assert sorted(everything) == sorted([made["failed"].id, made["old_failure"].id])
 
 
 def test_it_filters_and_sorts(world, operator_client):

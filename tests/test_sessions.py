@@ -137,3 +137,13 @@ def test_it_keeps_signed_in_pages_and_exports_out_of_every_cache(sandbox, client
     sign_in(client)
     for url in ("/backups/", "/audit/", "/audit/export.csv", "/account/token/"):
         assert "no-store" in client.get(url)["Cache-Control"], url
+
+
+def test_it_says_a_form_sent_after_signing_out_was_not_carried_out(sandbox, client, operator):
+    sign_in(client)
+    client.post("/accounts/logout/")
+    response = client.post("/backups/new/", {"server_id": 12345})
+    assert response["Location"].startswith("/accounts/login/")
+    page = text(client.get(response["Location"]))
+    assert "You were signed out, so what you sent was not done." in page
+    assert "You are signed out." in text(client.get("/accounts/login/?signed_out=1"))

@@ -58,20 +58,25 @@ class SessionTimeoutMiddleware:
         return response
 
 
-class HtmxSignInMiddleware:
-    """An htmx request that must sign in first (no session, or one that just ended) would
-    swap the sign-in page into a table. The whole page goes to sign-in instead, with `next`
-    set to the page the person was on, never to the fragment."""
+class SignInAgainMiddleware:
+    """A request that must sign in first (no session, or one that just ended): a form sent
+    then says it was not carried out; and an htmx request, which would swap the sign-in page
+    into a table, sends the whole page to sign-in instead, with `next` set to the page the
+    person was on, never to the fragment."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or response.status_code != 302:
-            return response
         login = resolve_url(settings.LOGIN_URL)
-        if urlsplit(response.get("Location", "")).path != login:
+        if response.status_code != 302 or urlsplit(response.get("Location", "")).path != login:
+            return response
+        if request.method == "POST" and not request.path.startswith(login):
+            messages.warning(
+                request, _("You were signed out, so what you sent was not done. Sign in again.")
+            )
+        if not getattr(request, "htmx", False):
             return response
         page = request.htmx.current_url_abs_path or ""
         if not page or is_fragment(page):

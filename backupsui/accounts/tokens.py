@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from backupsui.audit.models import Action, Outcome
+from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
 from backupsui.upstream import BackupsClient
 
@@ -14,6 +14,9 @@ from .crypto import encrypt
 from .models import ApiToken
 
 ACCEPTED_WRITE_EVERY = timedelta(minutes=1)
+# Tokens refused for one person, in a while, before the page stops asking the API: the page
+# must not be a way to try tokens against the provider by the thousand.
+REFUSED_LIMIT, REFUSED_WINDOW = 10, timedelta(minutes=10)
 
 
 def new_version() -> int:
@@ -51,6 +54,14 @@ def remove(request, user) -> bool:
             actor_username=user.get_username(),
         )
     return bool(deleted)
+
+
+def too_many_refused(user) -> bool:
+    since = timezone.now() - REFUSED_WINDOW
+    refused = AuditEvent.objects.filter(
+        actor=user, action=Action.TOKEN_SET, outcome=Outcome.REFUSED, created_at__gte=since
+    )
+    return refused.count() >= REFUSED_LIMIT
 
 
 def stored_token(user) -> ApiToken | None:

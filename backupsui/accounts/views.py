@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,8 +35,9 @@ class SignInView(auth_views.LoginView):
 
 
 def _next_url(request: HtmxHttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    """Where to go on to: a path of this site, or nothing."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -47,7 +50,16 @@ def token(request: HtmxHttpRequest):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if tokens.too_many_refused(request.user):
+            form.add_error(
+                None,
+                _(
+                    "Too many tokens were refused in the last minutes; nothing was checked. "
+                    "Wait a few minutes and try again."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             try:
                 tokens.verify_and_save(request, request.user, form.cleaned_data["token"])
             except Unauthorized:
@@ -68,7 +80,7 @@ def token(request: HtmxHttpRequest):
                 status = 502
             else:
                 messages.success(request, _("Your API token was checked and saved."))
-                return redirect(_next_url(request) or "backups:list")
+                return HttpResponseRedirect(_next_url(request) or reverse("backups:list"))
         else:
             status = 400
     context = {
@@ -99,7 +111,7 @@ def language(request: HtmxHttpRequest):
     JavaScript. A signed-in person's choice is stored on their account."""
     chosen = request.POST.get("language", "")
     target = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
-    response = redirect(target)
+    response = HttpResponseRedirect(target)
     if chosen in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
@@ -112,3 +124,9 @@ def language(request: HtmxHttpRequest):
         if request.user.is_authenticated:
             Preference.objects.update_or_create(user=request.user, defaults={"language": chosen})
     return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes's answer to a locked sign-in: a plain page, no password checked."""
+    minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    return render(request, "accounts/locked_out.html", {"lockout_minutes": minutes}, status=429)

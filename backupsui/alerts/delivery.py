@@ -12,19 +12,21 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop as _
 
+from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import Preference
 from backupsui.words import Sentence, english
 
 logger = logging.getLogger("backupsui.alerts")
 
 WEBHOOK_TIMEOUT = 5
+ANSWER_READ_MAX = 64 * 1024  # what a receiver says back is not needed beyond its status
 WEBHOOK_TRIES = 3
 BACKOFF_SECONDS = 1.0  # then twice that, and so on
 SIGNATURE_HEADER = "X-Backupsui-Signature"
@@ -44,25 +46,107 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def webhook_refusal(url: str) -> Sentence | None:
-    """Why this URL may not receive alerts, or None. Outside debug: https only, and never an
-    address inside the panel's own network (the panel must not be a way in)."""
-    parts = urlsplit(url)
-    if settings.DEBUG:
-        return None if parts.scheme in ("http", "https") else Sentence(_("Use an http(s) URL."))
-    if parts.scheme != "https" or not parts.hostname:
-        return Sentence(_("Use an https:// URL."))
+class Refused(Exception):
+    def __init__(self, why: Sentence):
+        super().__init__(english(why))
+        self.why = why
+
+
+# IPv6 forms that carry an IPv4 address inside (NAT64, 6to4, Teredo, IPv4-compatible): the
+# address inside must be public too, whatever `is_global` says of the outside.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def public(ip) -> bool:
+    if ip.version == 6:
+        if any(ip in net for net in NAT64) or ip.teredo:
+            return False
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and int(ip) >> 32 == 0:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::a.b.c.d
+        if inner is not None and not inner.is_global:
+            return False
+    return ip.is_global
+
+
+def address_for(url: str) -> tuple[str, int]:
+    """The one address the webhook will be sent to, checked (raises Refused). Outside debug:
+    https only, and a public address only: the panel must not be a way into its network. The
+    POST goes to this very address, so a name that resolves elsewhere a moment later (DNS
+    rebinding) changes nothing."""
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return Sentence(_("That host name does not resolve."))
-    for *_rest, address in found:
-        ip = ipaddress.ip_address(address[0])
-        if not ip.is_global:
-            return Sentence(
-                _("That address is inside a private network; alerts go to public URLs only.")
-            )
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise Refused(Sentence(_("That URL cannot be used."))) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise Refused(Sentence(_("Use an https:// URL.")))
+    if parts.scheme != "https" and not settings.DEBUG:
+        raise Refused(Sentence(_("Use an https:// URL.")))
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise Refused(Sentence(_("That host name does not resolve."))) from None
+    addresses = [ipaddress.ip_address(item[4][0]) for item in found]
+    if not settings.DEBUG and not all(public(ip) for ip in addresses):
+        raise Refused(
+            Sentence(_("That address is inside a private network; alerts go to public URLs only."))
+        )
+    return str(addresses[0]), port
+
+
+def webhook_refusal(url: str) -> Sentence | None:
+    """Why this URL may not receive alerts, or None."""
+    try:
+        address_for(url)
+    except Refused as refused:
+        return refused.why
     return None
+
+
+def post(url: str, body: bytes, headers: dict) -> int:
+    """POSTs to the checked address, the TLS certificate checked against the URL's host
+    name; never follows a redirect; reads at most a little of the answer, within the time
+    limit. Returns the status; raises urllib3's errors."""
+    address, port = address_for(url)
+    parts = urlsplit(url)
+    timeout = urllib3.Timeout(connect=WEBHOOK_TIMEOUT, read=WEBHOOK_TIMEOUT)
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address,
+            port,
+            timeout=timeout,
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            server_hostname=parts.hostname,
+            assert_hostname=parts.hostname,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + 2 * WEBHOOK_TIMEOUT
+    with pool:
+        answer = pool.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "Host": parts.netloc},
+            redirect=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        try:
+            read = 0
+            while read < ANSWER_READ_MAX and time.monotonic() < deadline:
+                chunk = answer.read1(4096)
+                if not chunk:
+                    break
+                read += len(chunk)
+        finally:
+            answer.release_conn()
+            answer.close()
+    return answer.status
 
 
 def deliver(subscription, alert: Alert) -> Sentence:
@@ -97,9 +181,10 @@ def _email(user, alert: Alert) -> Sentence:
     if not user.email:
         return Sentence(_("No email address on the account."))
     body = render_to_string("alerts/email.txt", {"user": user, "alert": alert})
+    subject = " ".join(str(alert.subject).split())  # one line, whatever a server is called
     try:
-        send_mail(str(alert.subject), body, None, [user.email])
-    except OSError as error:
+        send_mail(subject[:200], body, None, [user.email])
+    except (OSError, ValueError) as error:
         logger.warning("alert email to %s failed: %s", user.get_username(), error)
         return Sentence(_("The email could not be sent."))
     return Sentence(_("Emailed."))
@@ -107,12 +192,11 @@ def _email(user, alert: Alert) -> Sentence:
 
 def _webhook(subscription, alert: Alert) -> Sentence:
     url = subscription.webhook_url
-    refused = webhook_refusal(url)
-    if refused:
-        logger.warning(
-            "alert webhook of %s refused: %s", subscription.user.get_username(), english(refused)
-        )
-        return Sentence(_("The webhook was refused: %(why)s"), why=english(refused))
+    try:
+        secret = subscription.secret()
+    except TokenKeyError:
+        logger.warning("alert webhook of %s: its secret cannot be read", subscription.user)
+        return Sentence(_("The webhook's secret cannot be read with the configured keys."))
     body = json.dumps(
         {
             "type": alert.kind,
@@ -122,7 +206,6 @@ def _webhook(subscription, alert: Alert) -> Sentence:
         },
         ensure_ascii=False,
     ).encode()
-    secret = subscription.secret()
     for attempt in range(1, WEBHOOK_TRIES + 1):
         timestamp = str(int(time.time()))
         headers = {
@@ -132,15 +215,16 @@ def _webhook(subscription, alert: Alert) -> Sentence:
             SIGNATURE_HEADER: sign(secret, timestamp, body),
         }
         try:
-            answer = requests.post(
-                url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT, allow_redirects=False
-            )
-        except requests.RequestException as error:
+            answered = post(url, body, headers)
+        except Refused as refused:
+            logger.warning("alert webhook of %s refused: %s", subscription.user, refused)
+            return Sentence(_("The webhook was refused: %(why)s"), why=english(refused.why))
+        except (urllib3.exceptions.HTTPError, OSError) as error:
             status = type(error).__name__
         else:
-            if 200 <= answer.status_code < 300:
-                return Sentence(_("The webhook answered %(status)s."), status=answer.status_code)
-            status = f"HTTP {answer.status_code}"
+            if 200 <= answered < 300:
+                return Sentence(_("The webhook answered %(status)s."), status=answered)
+            status = f"HTTP {answered}"
         logger.warning(
             "alert webhook of %s, try %d of %d: %s",
             subscription.user.get_username(),

@@ -30,6 +30,6 @@ class SubscriptionForm(forms.ModelForm):
         if data.get("by_email") and not self.instance.user.email:
             self.add_error(
                 "by_email",
-                _("Your account has no email address; ask an operator to add one."),
+                _("Your account has no email address; an administrator can add one in the admin."),
             )
         return data

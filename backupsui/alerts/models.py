@@ -24,6 +24,7 @@ class Subscription(models.Model):
     # What the last alert's sending said (a Sentence: shown in the reader's language).
     last_delivery = models.TextField(blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_test_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"alerts of user {self.user_id}"

@@ -1,9 +1,11 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -13,6 +15,8 @@ from backupsui.http import HtmxHttpRequest
 from .forms import SubscriptionForm
 from .models import Subscription
 from .tasks import send_test_alert
+
+TEST_EVERY = timedelta(minutes=1)
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,8 +33,20 @@ def alerts(request: HtmxHttpRequest):
     }
     if request.method == "POST":
         if "test" in request.POST:
-            send_test_alert.enqueue(request.user.pk)
-            messages.info(request, _("A test alert is on its way; what happened shows below."))
+            # One test a minute per person: a test may keep a worker busy for seconds.
+            since = timezone.now() - TEST_EVERY
+            if Subscription.objects.filter(pk=subscription.pk, last_test_at__gte=since).exists():
+                messages.warning(request, _("A test alert was sent less than a minute ago."))
+            else:
+                Subscription.objects.filter(pk=subscription.pk).update(last_test_at=timezone.now())
+                send_test_alert.enqueue(request.user.pk)
+                messages.info(
+                    request,
+                    _(
+                        "A test alert is on its way; reload this page in a moment to see "
+                        "how it went."
+                    ),
+                )
             return redirect("alerts:settings")
         if not form.is_valid():
             return render(request, "alerts/alerts.html", context, status=400)

@@ -27,7 +27,10 @@ def watch_everyone() -> int:
     sent = 0
     for subscription in Subscription.objects.select_related("user").filter(user__is_active=True):
         if subscription.active:
-            sent += watch(subscription)
+            try:
+                sent += watch(subscription)
+            except Exception:  # noqa: BLE001 - one person's trouble must not stop the round
+                logger.exception("alerts: watching for %s failed", subscription.user)
     return sent
 
 

@@ -29,7 +29,8 @@ def _formula_like(text: str) -> bool:
     (tab, line break and full-width ones included) is a formula sign, full-width ＝ too."""
     if text[:1] in ("\t", "\r", "\n"):
         return True
-    first = text.lstrip()[:1]
+    # Invisible characters (a zero-width space, a byte-order mark) count as spaces here.
+    first = "".join(c for c in text if unicodedata.category(c) != "Cf").lstrip()[:1]
     return bool(first) and unicodedata.normalize("NFKC", first) in FORMULA_SIGNS
 
 

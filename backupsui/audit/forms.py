@@ -22,7 +22,12 @@ class DayField(forms.DateField):
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    user = forms.CharField(
+        label=_("User"),
+        required=False,
+        max_length=150,
+        help_text=_("Any part of the name."),
+    )
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any action")), *Action.choices]
     )
@@ -37,13 +42,20 @@ class AuditFilterForm(forms.Form):
     job = IdField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
 
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("Until is before From."))
+        return data
+
     def apply(self, events):
         """The events narrowed by every valid filter; an invalid one is ignored. Sign-ins
         are many and rarely wanted: shown when asked for (or when one event is asked for)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("user"):
-            events = events.filter(actor_username__iexact=data["user"])
+            events = events.filter(actor_username__icontains=data["user"])
         if data.get("action"):
             events = events.filter(action=data["action"])
         elif not data.get("signins") and not data.get("event") and not data.get("job"):

@@ -3,6 +3,7 @@ from html import escape
 
 from django import forms
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import IdField, parse_id
@@ -34,21 +35,22 @@ class KeyedForm(UpstreamErrorsForm):
     the change, any other shows what the first one did."""
 
     once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    purpose = ""  # the kind of change the key is for: "create", "delete", "restore"
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         if not self.is_bound:
-            self.initial["once"] = FormKey.issue(user)
+            self.initial["once"] = FormKey.issue(user, self.purpose)
 
     def claim(self) -> FormKey:
         """Raises StaleForm (no valid key: nothing is done) or AlreadySent."""
-        return FormKey.claim(self.user, self.cleaned_data.get("once", ""))
+        return FormKey.claim(self.user, self.cleaned_data.get("once", ""), self.purpose)
 
     def renew_key(self) -> None:
         """A new key for the form shown again after this one was claimed or refused."""
         data = self.data.copy()
-        data["once"] = FormKey.issue(self.user)
+        data["once"] = FormKey.issue(self.user, self.purpose)
         self.data = data
 
 
@@ -87,6 +89,16 @@ class FilterForm(forms.Form):
         choices=[("", _("Any type")), *TYPES.items()],
     )
     status = forms.CharField(label=_("Status"), required=False, max_length=40, widget=forms.Select)
+    within = forms.ChoiceField(
+        label=_("Taken"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("1", _("In the last day")),
+            ("7", _("In the last 7 days")),
+            ("30", _("In the last 30 days")),
+        ],
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -113,6 +125,7 @@ class FilterForm(forms.Form):
             "q": data.get("q") or "",
             "sort": data.get("sort") or DEFAULT_SORT,
             "page": data.get("page") or 1,
+            "within": int(data["within"]) if data.get("within") else None,
         }
 
     def offer(self, servers: list[tuple[int, str]], statuses: list[str]) -> None:
@@ -127,7 +140,7 @@ class ServerFilterForm(forms.Form):
     health = forms.ChoiceField(
         label=_("Health"),
         required=False,
-        choices=[("", _("Any health")), *HEALTHS.items()],
+        choices=[("", _("Any health")), *((k, capfirst(v)) for k, v in HEALTHS.items())],
     )
     q = forms.CharField(
         label=_("Name"),
@@ -171,6 +184,7 @@ class OpenServerForm(forms.Form):
 
 
 class CreateBackupForm(KeyedForm):
+    purpose = "create"
     server_id = IdField(
         label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
     )
@@ -192,8 +206,11 @@ def as_typed(name: str) -> str:
 class DeleteForm(KeyedForm):
     """Nothing to fill in: the confirmation is the button, the key makes it count once."""
 
+    purpose = "delete"
+
 
 class RestoreForm(KeyedForm):
+    purpose = "restore"
     backup_id = IdField(widget=forms.HiddenInput)
     safety = forms.BooleanField(
         label=_("Take a safety backup of the server's current state first"),

@@ -95,8 +95,11 @@ class BackupList:
         status: str = "",
         q: str = "",
         sort: str = DEFAULT_SORT,
+        since=None,
     ) -> list[Backup]:
         backups = self.ordered(sort)
+        if since is not None:
+            backups = [b for b in backups if b.created_at >= since]
         if server_id is not None:
             backups = [b for b in backups if b.server.id == server_id]
         if backup_type:

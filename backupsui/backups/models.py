@@ -59,20 +59,22 @@ class FormKey(models.Model):
         return f"form key of user {self.user_id}"
 
     @classmethod
-    def issue(cls, user) -> str:
-        """A key for a form about to be shown: signed, so only the panel's keys are claimed."""
-        return signing.dumps([user.pk, secrets.token_urlsafe(24)], salt=cls.SALT, compress=False)
+    def issue(cls, user, purpose: str) -> str:
+        """A key for a form about to be shown: signed, for this person and this kind of
+        change only, so only the panel's keys are claimed, and only where they belong."""
+        made = [user.pk, purpose, secrets.token_urlsafe(24)]
+        return signing.dumps(made, salt=cls.SALT, compress=False)
 
     @classmethod
-    def claim(cls, user, signed: str) -> "FormKey":
+    def claim(cls, user, signed: str, purpose: str) -> "FormKey":
         """The key's row, now this POST's; raises StaleForm or AlreadySent."""
         try:
-            owner, key = signing.loads(
+            owner, meant_for, key = signing.loads(
                 signed or "", salt=cls.SALT, max_age=cls.LIFETIME.total_seconds()
             )
         except (signing.BadSignature, ValueError, TypeError):
             raise StaleForm from None
-        if owner != user.pk:
+        if owner != user.pk or meant_for != purpose:
             raise StaleForm
         now = timezone.now()
         cls.objects.filter(user=user, created_at__lt=now - cls.LIFETIME).delete()

@@ -215,7 +215,7 @@ def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
                 newest_url=f"{list_url}?server_id={server.id}#backup-{newest.id}" if newest else "",
                 newest_ago=ago(newest.created_at, now) if newest else "",
                 newest_type=types.get(newest.backup_type, newest.backup_type) if newest else "",
-                failures_url=f"{list_url}?server_id={server.id}&status=failed",
+                failures_url=f"{list_url}?server_id={server.id}&status=failed&within=7",
                 size=size_text(server.total_mb) if server.count else "—",
                 expires_text=expires_text,
                 expires_title=expiry.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

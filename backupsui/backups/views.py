@@ -1,10 +1,11 @@
 from contextlib import suppress
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,8 +47,9 @@ class PanelRequest(HtmxHttpRequest):
 def backup_list(request: PanelRequest):
     form = FilterForm(request.GET)
     filters = form.filters()
-    context = {"form": form, "filters": filters, **presenters.table(request.user)}
-    context["once"] = FormKey.issue(request.user)  # for the heading's "Back up now"
+    context = {"form": form, "filters": filters, "server_name": None}
+    context.update(presenters.table(request.user))
+    context["once"] = FormKey.issue(request.user, CreateBackupForm.purpose)  # "Back up now"
     context["open_form"] = OpenServerForm(
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
     )
@@ -63,6 +65,7 @@ def backup_list(request: PanelRequest):
             status=filters["status"],
             q=filters["q"],
             sort=filters["sort"],
+            since=timezone.now() - timedelta(days=filters["within"]) if filters["within"] else None,
         )
         page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
         form.offer(listed.servers(), listed.statuses())
@@ -75,6 +78,12 @@ def backup_list(request: PanelRequest):
             short=listed.short and (len(listed.backups), listed.counted),
         )
     return page_or_part(request, "backups/list.html", "results", context)
+
+
+def gone(request: PanelRequest, why: str, server_id: int | None = None):
+    """A backup a page (or an older tab) still names, but the list no longer holds."""
+    context = {"why": why, "server_id": server_id}
+    return render(request, "backups/gone.html", context, status=404)
 
 
 def page_or_part(request: PanelRequest, template: str, target: str, context: dict):
@@ -210,7 +219,14 @@ def backup_delete(request: PanelRequest, backup_id: int):
     except UpstreamError as error:
         return render(request, "backups/delete.html", {"error": error}, status=502)
     if backup is None:
-        raise Http404(_("No such backup."))
+        return gone(
+            request,
+            _(
+                "Backup %(id)s is not in the list (any more): it may have been deleted "
+                "already, here or elsewhere. Nothing was sent."
+            )
+            % {"id": backup_id},
+        )
     form = DeleteForm(request.POST or None, user=request.user)
     context = {**presenters.facts(backup), "form": form}
     if backup.in_progress:

@@ -71,8 +71,10 @@ def _move(job: Job, was, **values) -> bool:
     return bool(moved)
 
 
-def _stop(job: Job, why: Sentence) -> None:
-    _move(job, job.state, state=State.FAILED, detail=why.dumps(), finished_at=timezone.now())
+def _stop(job: Job, why: str, **values) -> None:
+    """The job ends without a restore, saying why (kept in English, shown translated)."""
+    said = Sentence(why, **values).dumps()
+    _move(job, job.state, state=State.FAILED, detail=said, finished_at=timezone.now())
 
 
 def look_every() -> timedelta:
@@ -86,6 +88,16 @@ def _later(job: Job) -> None:
 def _step(job: Job) -> None:
     if job.state == State.QUEUED:
         _move(job, State.QUEUED, state=State.BACKING_UP)
+    # The person must still be allowed to restore when each step runs, not only when asked.
+    user = type(job.user).objects.get(pk=job.user_id)
+    if not user.is_active or not user.has_perm("backups.restore_server"):
+        return _stop(
+            job,
+            _(
+                "The person who asked may no longer restore servers, so the job stopped; "
+                "the restore was not sent."
+            ),
+        )
     try:
         panel = panel_for(job.user)
     except NoToken:
@@ -103,9 +115,7 @@ def _step(job: Job) -> None:
         if error.token_refused:
             return _stop(
                 job,
-                Sentence(
-                    _("Your API token was refused, so the job stopped; the restore was not sent.")
-                ),
+                _("Your API token was refused, so the job stopped; the restore was not sent."),
             )
         _later(job)  # the API is unwell: look again in a moment
 
@@ -156,19 +166,15 @@ def _back_up(job: Job, panel: Panel) -> None:
     if event.outcome in (Outcome.REFUSED, Outcome.FAILED):
         return _stop(
             job,
-            Sentence(
-                _("The safety backup was not made (%(why)s), so the restore was not sent."),
-                why=event.message,
-            ),
+            _("The safety backup was not made (%(why)s), so the restore was not sent."),
+            why=event.message,
         )
     if _too_long(job):
         return _stop(
             job,
-            Sentence(
-                _(
-                    "Nobody can tell whether the safety backup was started, and it never "
-                    "appeared in the list, so the restore was not sent."
-                )
+            _(
+                "Nobody can tell whether the safety backup was started, and it never "
+                "appeared in the list, so the restore was not sent."
             ),
         )
     _later(job)  # pending (a worker died mid-call) or unknown: the list will tell
@@ -195,7 +201,8 @@ def _wait(job: Job, panel: Panel) -> None:
     safety = panel.backups().find(job.safety_backup_id)
     if safety is None:
         return _stop(
-            job, _("The safety backup disappeared from the list, so the restore was not sent.")
+            job,
+            _("The safety backup disappeared from the list, so the restore was not sent."),
         )
     _move(job, State.WAITING, safety_status=safety.status)
     if safety.completed:
@@ -204,24 +211,20 @@ def _wait(job: Job, panel: Panel) -> None:
         if _too_long(job):
             return _stop(
                 job,
-                Sentence(
-                    _(
-                        "The safety backup did not complete within %(minutes)s minutes, so "
-                        "the restore was not sent."
-                    ),
-                    minutes=f"{settings.BACKUPSUI_SAFETY_WAIT_MINUTES:g}",
+                _(
+                    "The safety backup did not complete within %(minutes)s minutes, so "
+                    "the restore was not sent."
                 ),
+                minutes=f"{settings.BACKUPSUI_SAFETY_WAIT_MINUTES:g}",
             )
         _later(job)
     elif safety.status == "failed":
-        _stop(job, Sentence(_("The safety backup failed, so the restore was not sent.")))
+        _stop(job, _("The safety backup failed, so the restore was not sent."))
     else:
         _stop(
             job,
-            Sentence(
-                _("The safety backup ended %(status)s, so the restore was not sent."),
-                status=safety.status or "?",
-            ),
+            _("The safety backup ended %(status)s, so the restore was not sent."),
+            status=safety.status or "?",
         )
 
 
@@ -230,7 +233,7 @@ def _restore(job: Job, panel: Panel) -> None:
     if event is None:
         backup = panel.find(job.backup_id)
         if backup is None or backup.server.id != job.server_id:
-            return _stop(job, Sentence(_("The backup to restore from is no longer in the list.")))
+            return _stop(job, _("The backup to restore from is no longer in the list."))
         try:
             message, event = panel.restore(
                 None, backup, claim=_Link(job, "restore_event"), **_acting(job)
@@ -248,13 +251,11 @@ def _restore(job: Job, panel: Panel) -> None:
         )
         _move(job, State.RESTORING, state=State.DONE, detail=why.dumps(), finished_at=now)
     elif event.outcome == Outcome.REFUSED:
-        _stop(job, Sentence(_("The restore was refused: %(why)s"), why=event.message))
+        _stop(job, _("The restore was refused: %(why)s"), why=event.message)
     elif event.outcome == Outcome.FAILED:
         # It never reached the API: try again in a moment, within the job's time.
         if _too_long(job):
-            return _stop(
-                job, Sentence(_("The restore could not be sent: %(why)s"), why=event.message)
-            )
+            return _stop(job, _("The restore could not be sent: %(why)s"), why=event.message)
         _move(job, State.RESTORING, restore_event=None, next_look_at=now + look_every())
     else:
         _later(job)  # pending: a worker died mid-call; it will be settled as interrupted

@@ -51,7 +51,11 @@ def tick() -> str:
     if not Schedule.objects.filter(name=TICK, due_at__lte=now).update(due_at=due):
         return "not due: another round has it"
     tick.using(run_after=due).enqueue()
-    sent = watch_everyone()
+    try:
+        sent = watch_everyone()
+    except Exception:  # noqa: BLE001 - the jobs and the audit trail still get their turn
+        logger.exception("tick: the watch for alerts failed")
+        sent = 0
     restarted = 0
     for job in runner.stalled():
         advance_job.enqueue(job.pk)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from backupsui.backups import presenters
 from backupsui.backups.decorators import panel_required
 from backupsui.backups.forms import RestoreForm
 from backupsui.backups.models import FormKey
-from backupsui.backups.views import PanelRequest, claim_or_answer, form_status
+from backupsui.backups.views import PanelRequest, claim_or_answer, form_status, gone
 from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
@@ -41,7 +42,12 @@ def server_restore(request: PanelRequest, server_id: int):
     except UpstreamError as error:
         return render(request, "backups/restore.html", {"error": error}, status=502)
     if backup is None or backup.server.id != server_id:
-        raise Http404(_("No such backup of this server."))
+        return gone(
+            request,
+            _("Backup %(id)s of server %(server)s is not in the list (any more); nothing was sent.")
+            % {"id": backup_id, "server": server_id},
+            server_id,
+        )
     # A server with no name is confirmed by typing its id.
     expected = backup.server.name if backup.server.name.strip() else str(backup.server.id)
     form = RestoreForm(
@@ -137,7 +143,7 @@ def job_detail(request: HtmxHttpRequest, job_id: int):
         tasks.advance_job.enqueue(job.pk)  # its worker died mid-step: pick it up again
     partial = request.htmx and request.htmx.target == "job-steps"
     template = "jobs/job.html#steps" if partial else "jobs/job.html"
-    can_cancel = request.user.has_perm("backups.restore_server")
+    can_cancel = job.user_id == request.user.pk
     return render(request, template, {"job": job, "can_cancel": can_cancel})
 
 
@@ -145,8 +151,11 @@ def job_detail(request: HtmxHttpRequest, job_id: int):
 @login_required
 @permission_required("backups.restore_server", raise_exception=True)
 def job_cancel(request: HtmxHttpRequest, job_id: int):
-    """Cancels a job until its restore is sent; after that, nothing can call it back."""
+    """Cancels a job until its restore is sent; after that, nothing can call it back. Only
+    the person who asked for it may: operators see everyone's jobs, of other accounts too."""
     job = _job(request, job_id)
+    if job.user_id != request.user.pk:
+        raise PermissionDenied
     cancelled = Job.objects.filter(pk=job.pk, state__in=Job.CANCELLABLE).update(
         state=Job.State.CANCELLED,
         detail=Sentence(

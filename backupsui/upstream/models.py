@@ -82,8 +82,26 @@ _created_decoder = msgspec.json.Decoder(_Created)
 _any_decoder = msgspec.json.Decoder()
 
 
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A time in UTC: one without a zone is taken as UTC; one past what can be shown in any
+    zone (year 1 at +14:00, say) is held at the edge instead of breaking every page."""
+    if moment.tzinfo is UTC:
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year < 5000 else LATEST
+    return min(max(moment, EARLIEST), LATEST)
+
+
 def _tidy(backups: list) -> list:
-    """Nulls where text belongs become empty text; a time without a zone is UTC."""
+    """Nulls where text belongs become empty text; times are in UTC."""
     for backup in backups:
         if backup.description is None:
             backup.description = ""
@@ -93,10 +111,10 @@ def _tidy(backups: list) -> list:
             backup.backup_type = ""
         if backup.server.name is None:
             backup.server.name = ""
-        if backup.created_at.tzinfo is None:
-            backup.created_at = backup.created_at.replace(tzinfo=UTC)
-        if backup.expires_at is not None and backup.expires_at.tzinfo is None:
-            backup.expires_at = backup.expires_at.replace(tzinfo=UTC)
+        if backup.created_at.tzinfo is not UTC:
+            backup.created_at = _utc(backup.created_at)
+        if backup.expires_at is not None and backup.expires_at.tzinfo is not UTC:
+            backup.expires_at = _utc(backup.expires_at)
     return backups
 
 

@@ -45,6 +45,15 @@
     }, 0);
   });
 
+  // The language switcher comes back to the address shown now: filters set through htmx
+  // changed it after the page was drawn.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList.contains("language")) { return; }
+    var next = form.querySelector("input[name=next]");
+    if (next) { next.value = window.location.pathname + window.location.search; }
+  }, true);
+
   // A page restored from the back/forward cache gets its buttons back.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sent]").forEach(function (form) {

@@ -184,7 +184,9 @@ class Command(BaseCommand):
         passwords = _passwords()
         User = get_user_model()
         for username, role in DEMO_USERS.items():
-            user, _ = User.objects.get_or_create(username=username)
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
             stored = passwords.get(username)
             # A file left by another database, or by a run stopped half-way, may disagree.
             if not isinstance(stored, str) or not user.check_password(stored):
