@@ -29,7 +29,13 @@ class Calls:
         self.lock = threading.Lock()
         create, restore = state.create_backup, state.restore_server
 
+        self.hold_creates = threading.Event()
+        self.hold_creates.set()
+        self.create_arrived = threading.Event()
+
         def counted_create(account, server_id, description):
+            self.create_arrived.set()
+            self.hold_creates.wait(30)  # a test may hold the answer back
             answer = create(account, server_id, description)
             with self.lock:
                 self.creates.append((datetime.now(UTC), answer))
@@ -67,7 +73,7 @@ def workers(world):
     started.stop()
 
 
-def wait_for(condition, seconds: float = 30):
+def wait_for(condition, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if found := condition():
@@ -169,3 +175,22 @@ def test_it_sends_no_restore_after_a_cancel(olivia, world, workers):
     assert world.calls.restores == [] and len(world.calls.creates) == 1
     assert AuditEvent.objects.filter(action="restore_cancelled", job_id=job.pk).count() == 1
     assert "Cancelled" in text(olivia.get(f"/jobs/{job.pk}/"))
+
+
+def test_it_finishes_once_when_the_worker_is_killed_mid_call(olivia, world, workers):
+    world.calls.hold_creates.clear()  # the safety backup's request arrives, then hangs
+    first = workers.start()
+    job = restore_with_safety(olivia, world)
+    assert world.calls.create_arrived.wait(30)
+    workers.kill(first)  # mid-call: the job held, its audit event pending
+    world.calls.hold_creates.set()  # the API carries the request out all the same
+    job.refresh_from_db()
+    assert job.state == State.BACKING_UP and job.safety_event.outcome == "pending"
+    workers.start()
+    wait_for(lambda: job_in(job, State.DONE, State.FAILED), seconds=90)
+    assert job.state == State.DONE, job.detail_text
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1
+    job.safety_event.refresh_from_db()
+    # Interrupted (pending, then unknown), then settled from the list, which showed it.
+    assert job.safety_event.outcome == "accepted" and job.safety_event.first_outcome == "pending"
+    assert "the list showed backup" in job.safety_event.settled_by

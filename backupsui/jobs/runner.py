@@ -36,8 +36,10 @@ def safety_description(backup_id: int, username: str) -> str:
 
 
 def hold_for() -> timedelta:
-    """How long a step may hold a job: more than any upstream call can take."""
-    return timedelta(seconds=2 * settings.BACKUPS_API_TIMEOUT + 30)
+    """How long a step may hold a job: longer than a step can take (one change and one list,
+    each within the API's time limit), so a live worker is never overtaken; a dead one's hold
+    runs out soon after."""
+    return timedelta(seconds=2 * settings.BACKUPS_API_TIMEOUT + 5)
 
 
 def hold(job_id: int) -> Job | None:

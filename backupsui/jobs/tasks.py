@@ -30,9 +30,13 @@ OVERDUE = timedelta(minutes=2)  # a round this late was lost: start another
 
 @task()
 def advance_job(job_id: int) -> str:
+    """One look at a job. The next look is queued before this one starts working, so that a
+    worker killed mid-step leaves the job its next look (which waits, a look at a time, until
+    the dead worker's hold on the job runs out); a finished job's last look queues none."""
+    if not Job.objects.filter(pk=job_id, state__in=Job.OPEN).exists():
+        return "finished"
+    advance_job.using(run_after=timezone.now() + runner.look_every()).enqueue(job_id)
     job = runner.advance(job_id)
-    if job is not None and job.running:
-        advance_job.using(run_after=job.next_look_at).enqueue(job_id)
     return job.state if job is not None else "held elsewhere"
 
 
