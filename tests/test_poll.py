@@ -19,6 +19,20 @@ def running(sandbox):
     return first["id"], second["id"]
 
 
+@pytest.fixture
+def asked(monkeypatch):
+    """The list calls made to the API, as (server_id, backup_type); the calls still go out."""
+    calls = []
+    original = BackupsClient.list_backups
+
+    def counted(self, server_id=None, backup_type=None):
+        calls.append((server_id, backup_type))
+        return original(self, server_id, backup_type)
+
+    monkeypatch.setattr(BackupsClient, "list_backups", counted)
+    return calls
+
+
 def move_clock(sandbox, seconds):
     sandbox.state.clock = lambda: datetime.now(UTC) + timedelta(seconds=seconds)
 
@@ -64,15 +78,7 @@ def test_it_sends_only_the_changed_rows_and_then_stops(
     assert len(last.content) < 2048
 
 
-def test_it_asks_upstream_once_whatever_the_number_watched(running, operator_client, monkeypatch):
-    asked = []
-    original = BackupsClient.list_backups
-
-    def spy(self, server_id=None, backup_type=None):
-        asked.append((server_id, backup_type))
-        return original(self, server_id, backup_type)
-
-    monkeypatch.setattr(BackupsClient, "list_backups", spy)
+def test_it_asks_upstream_once_whatever_the_number_watched(running, operator_client, asked):
     url = poll_url(operator_client.get("/backups/"))
     asked.clear()
     memory.clear()  # the list the page was drawn from is old now
@@ -111,15 +117,7 @@ def test_it_refuses_to_watch_more_than_fifty_backups_at_once(sandbox, operator_c
     assert operator_client.get("/backups/poll/", {"watch": pairs}).status_code == 400
 
 
-def test_it_answers_fifty_watched_backups_with_one_call(running, operator_client, monkeypatch):
-    asked = []
-    original = BackupsClient.list_backups
-
-    def spy(self, server_id=None, backup_type=None):
-        asked.append((server_id, backup_type))
-        return original(self, server_id, backup_type)
-
-    monkeypatch.setattr(BackupsClient, "list_backups", spy)
+def test_it_answers_fifty_watched_backups_with_one_call(running, operator_client, asked):
     pairs = ",".join(f"{12345 + n % 3}:{n}" for n in range(1, 49))
     pairs += f",12345:{running[0]},12346:{running[1]}"
     response = operator_client.get("/backups/poll/", {"watch": pairs})

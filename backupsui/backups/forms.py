@@ -81,7 +81,25 @@ class ServerSelect(forms.Select):
         )
 
 
-class FilterForm(forms.Form):
+class PagedFilterForm(forms.Form):
+    """The filters of a paged table, and its page."""
+
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
+    )
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid one is dropped (its error shows beside it)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {**self.chosen(data), "page": data.get("page") or 1}
+
+    def chosen(self, data: dict) -> dict:
+        """Each filter's value from the cleaned data, or what it is when not given."""
+        raise NotImplementedError
+
+
+class FilterForm(PagedFilterForm):
     server_id = IdField(label=_("Server"), required=False, widget=ServerSelect)
     backup_type = forms.ChoiceField(
         label=_("Type"),
@@ -110,21 +128,14 @@ class FilterForm(forms.Form):
         required=False,
         choices=[(key, label) for key, (label, *_rest) in SORTS.items()],
     )
-    page = forms.IntegerField(
-        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
-    )
 
-    def filters(self) -> dict:
-        """The valid filters; an invalid one is dropped (its error shows beside it)."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+    def chosen(self, data: dict) -> dict:
         return {
             "server_id": data.get("server_id"),
             "backup_type": data.get("backup_type") or None,
             "status": data.get("status") or "",
             "q": data.get("q") or "",
             "sort": data.get("sort") or DEFAULT_SORT,
-            "page": data.get("page") or 1,
             "within": int(data["within"]) if data.get("within") else None,
         }
 
@@ -136,7 +147,7 @@ class FilterForm(forms.Form):
         ]
 
 
-class ServerFilterForm(forms.Form):
+class ServerFilterForm(PagedFilterForm):
     health = forms.ChoiceField(
         label=_("Health"),
         required=False,
@@ -149,18 +160,12 @@ class ServerFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": _("Text in the server's name")}),
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SERVER_SORTS.items())
-    page = forms.IntegerField(
-        required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput
-    )
 
-    def filters(self) -> dict:
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+    def chosen(self, data: dict) -> dict:
         return {
             "health": data.get("health") or "",
             "q": data.get("q") or "",
             "sort": data.get("sort") or "health",
-            "page": data.get("page") or 1,
         }
 
     def select(self, servers: list) -> list:

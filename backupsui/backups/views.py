@@ -107,6 +107,13 @@ def claim_or_answer(request: PanelRequest, form, template: str, context: dict):
         return already_sent(request, sent.first)
 
 
+def refused(request: PanelRequest, form, template: str, context: dict, error: UpstreamError):
+    """The form again after the API refused its change, with a new key (this one is spent)."""
+    context["error"] = error
+    form.renew_key()
+    return render(request, template, context, status=form_status(error))
+
+
 @require_GET
 @login_required
 @permission_required("backups.view_backups", raise_exception=True)
@@ -244,9 +251,7 @@ def backup_delete(request: PanelRequest, backup_id: int):
     try:
         request.panel.delete(request, backup, claim=claim)
     except UpstreamError as error:
-        context["error"] = error
-        form.renew_key()
-        return render(request, "backups/delete.html", context, status=form_status(error))
+        return refused(request, form, "backups/delete.html", context, error)
     messages.success(
         request,
         _("Backup %(id)s of %(server)s was deleted.")

@@ -18,7 +18,7 @@ from backupsui.backups import presenters
 from backupsui.backups.decorators import panel_required
 from backupsui.backups.forms import RestoreForm
 from backupsui.backups.models import FormKey
-from backupsui.backups.views import PanelRequest, claim_or_answer, form_status, gone
+from backupsui.backups.views import PanelRequest, claim_or_answer, gone, refused
 from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
@@ -81,9 +81,7 @@ def server_restore(request: PanelRequest, server_id: int):
     try:
         message, event = request.panel.restore(request, backup, claim=claim)
     except UpstreamError as error:
-        context["error"] = error
-        form.renew_key()
-        return render(request, "backups/restore.html", context, status=form_status(error))
+        return refused(request, form, "backups/restore.html", context, error)
     messages.success(
         request,
         format_html(
