@@ -45,6 +45,7 @@ tools:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: $(STAMP) $(CATALOGUES) tools lint
 	$(PY) -m pytest

@@ -1,11 +1,12 @@
-"""The request type every view receives, a redirect that also works for htmx, the client's
-address behind a trusted proxy, and the refusal of uploads."""
+"""The request type every view receives, the whole page or only its results for htmx, a
+redirect that also works for htmx, the client's address behind a trusted proxy, and the
+refusal of uploads."""
 
 import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 from python_ipware.modern.parsers import split_proxy_chain
@@ -14,6 +15,19 @@ from python_ipware.modern.parsers import split_proxy_chain
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     request_id: str
+
+
+# Rows on one page of every paged table.
+PAGE_SIZE = 50
+
+
+def page_or_part(request: HtmxHttpRequest, template: str, target: str, context: dict):
+    """The whole page, or only its `results` partial when htmx swaps `target`; a page that
+    shows an upstream failure answers 502 (a fragment 200, or htmx would not swap it)."""
+    partial = request.htmx and not request.htmx.boosted and request.htmx.target == target
+    context["partial"] = partial  # a heading may come along, out of band
+    status = 502 if "error" in context and not request.htmx else 200
+    return render(request, f"{template}#results" if partial else template, context, status=status)
 
 
 def redirect_for(request: HttpRequest, url: str) -> HttpResponse:

@@ -243,7 +243,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(
     env_number("BACKUPSUI_SESSION_MAX_SECONDS", 12 * 3600, minimum=60, integer=True)
 )
-SESSION_IDLE_SECONDS = int(
+BACKUPSUI_SESSION_IDLE_SECONDS = int(
     env_number("BACKUPSUI_SESSION_IDLE_SECONDS", 30 * 60, minimum=60, integer=True)
 )
 if not DEBUG:

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from backupsui.ids import parse_id
@@ -37,7 +38,7 @@ def permission_denied(request, exception=None):
         match = request.resolver_match
         kwargs = match.kwargs if match else {}
         note(
-            request,
+            Actor.from_request(request),
             Action.PERMISSION_DENIED,
             Outcome.REFUSED,
             message=f"{request.method} {request.path}"[:500],

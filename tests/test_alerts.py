@@ -173,3 +173,35 @@ def test_it_takes_only_public_https_webhooks_outside_debug(operator_client, sett
             "/account/alerts/", {"on_failure": "on", "webhook_url": url}
         )
         assert response.status_code == 400 and says in text(response), url
+
+
+def test_it_keeps_an_earlier_failure_beside_a_later_success(
+    subscribed, sandbox, operator, receiver, monkeypatch
+):
+    """Two alerts in one round: the first finds the receiver failing, the second gets
+    through; the alerts page must still say the first did not arrive."""
+    from backupsui.alerts.watch import watch
+    from backupsui.backups.lists import memory
+
+    monkeypatch.setattr(delivery, "BACKOFF_SECONDS", 0)
+    Subscription.objects.filter(user=operator).update(by_email=False)
+    subscription = Subscription.objects.select_related("user").get(user=operator)
+    watch(subscription)  # the first look
+    failing(sandbox, 2)
+    memory.clear()
+    answers = iter([500] * delivery.WEBHOOK_TRIES)
+    original = receiver.RequestHandlerClass.do_POST
+
+    def flaky(handler):
+        status = next(answers, None)
+        if status is None:
+            return original(handler)
+        handler.rfile.read(int(handler.headers["Content-Length"]))
+        handler.send_response(status)
+        handler.end_headers()
+
+    monkeypatch.setattr(receiver.RequestHandlerClass, "do_POST", flaky)
+    subscription.refresh_from_db()
+    assert watch(subscription) == 2
+    said = Subscription.objects.get(user=operator).last_delivery_text
+    assert "failed 3 times" in said and len(receiver.got) == 1

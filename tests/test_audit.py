@@ -79,7 +79,7 @@ FAILURES = [
 def test_it_records_each_failure_of_each_action(
     operator_client, monkeypatch, status, body, says, outcome
 ):
-    from backupsui.backups import panel as panel_module
+    from backupsui.backups import account as account_module
     from backupsui.upstream import Backup, Server
 
     stored = Backup(
@@ -90,7 +90,7 @@ def test_it_records_each_failure_of_each_action(
         size_mb=1,
         created_at=__import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").UTC),
     )
-    monkeypatch.setattr(panel_module.Panel, "find", lambda self, *a: stored)
+    monkeypatch.setattr(account_module.Account, "find", lambda self, *a: stored)
     responses.post(API + "/backups/", status=status, body=body)
     responses.delete(API + "/backups/9/", status=status, body=body)
     responses.post(API + "/servers/12345/restore/", status=status, body=body)
@@ -404,12 +404,12 @@ def test_it_escapes_what_log_collectors_take_for_line_ends(
     ],
 )
 def test_it_defuses_every_formula_like_cell(typed):
-    from backupsui.audit.export import cell
+    from backupsui.csv_export import cell
 
     assert cell(typed).startswith("'")
 
 
 def test_it_leaves_plain_cells_alone():
-    from backupsui.audit.export import cell
+    from backupsui.csv_export import cell
 
     assert cell("web-server-01") == "web-server-01" and cell("a=b") == "a=b"

@@ -213,7 +213,9 @@ def test_it_answers_404_for_a_backup_of_another_server(sandbox, operator_client)
     other = completed_backup(sandbox, 12346)
     response = operator_client.get(f"/servers/12345/restore/?backup_id={other.id}")
     assert response.status_code == 404
-    assert operator_client.get("/servers/12345/restore/").status_code == 404
+    # No backup named (an address cut short): the server's list, to choose one from.
+    cut_short = operator_client.get("/servers/12345/restore/")
+    assert cut_short.status_code == 302 and cut_short.url == "/backups/?server_id=12345"
 
 
 def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_client):

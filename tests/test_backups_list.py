@@ -38,7 +38,7 @@ def test_it_filters_by_type_status_and_text(document_sandbox, operator_client):
     assert "No backups match" in text(operator_client.get("/backups/", {"q": "zzz"}))
 
 
-def test_it_sends_the_server_and_type_filters_upstream(sandbox, operator_client):
+def test_it_filters_by_server_and_type_on_its_side(sandbox, operator_client):
     response = operator_client.get("/backups/", {"server_id": 12346, "backup_type": "automatic"})
     body = text(response)
     assert response.status_code == 200

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone, translation
 
 from backupsui.accounts.models import Preference
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import finish, note, start
 from backupsui.backups.presenters import ago
@@ -132,9 +133,8 @@ def samoan_world(sandbox, operator, support, auditor):
     state.create_backup("acme", 12345, "kept for the test")
     state.fail_backup(completed_backup(sandbox, 12346).id)
     event = start(
-        None,
+        Actor.of(operator),
         Action.RESTORE_REQUESTED,
-        actor=operator,
         server_id=12345,
         backup_type="automatic",
         backup_status="completed",

@@ -5,17 +5,21 @@ from datetime import UTC, datetime
 
 import pytest
 
-from backupsui.backups.lists import BYTES_PER_BACKUP, Memory
+from backupsui.backups.lists import BYTES_PER_BACKUP, BackupList, Memory
 from backupsui.upstream import Backup, Listing, Server
 
 
-def listing(count: int, server_id: int = 1) -> Listing:
+def listing(count: int, server_id: int = 1) -> BackupList:
     when = datetime(2025, 1, 1, tzinfo=UTC)
-    return Listing(
-        [
-            Backup(id=n + 1, server=Server(id=server_id, name=""), created_at=when, description="")
-            for n in range(count)
-        ]
+    return BackupList(
+        Listing(
+            [
+                Backup(
+                    id=n + 1, server=Server(id=server_id, name=""), created_at=when, description=""
+                )
+                for n in range(count)
+            ]
+        )
     )
 
 

@@ -25,7 +25,7 @@ MATRIX = {
     "backups:poll": ("get", "/backups/poll/?watch=12345:1", expect(302, 200, 200, 200)),
     "backups:create": ("get", "/backups/new/", expect(302, 200, 200, 403)),
     "backups:delete": ("get", "/backups/{backup}/delete/", expect(302, 403, 200, 403)),
-    "jobs:restore": (
+    "backups:restore": (
         "get",
         "/servers/12345/restore/?backup_id={backup}",
         expect(302, 200, 200, 403),

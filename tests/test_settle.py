@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import finish, start
 from backupsui.backups.lists import memory
@@ -52,7 +53,7 @@ def test_it_leaves_an_unknown_request_unknown_while_the_list_shows_nothing_of_it
 
 def test_it_settles_an_unknown_deletion_when_the_backup_is_gone(sandbox, operator, operator_client):
     backup = completed_backup(sandbox)
-    event = start(None, Action.BACKUP_DELETED, actor=operator, backup_id=backup.id, server_id=12345)
+    event = start(Actor.of(operator), Action.BACKUP_DELETED, backup_id=backup.id, server_id=12345)
     finish(event, Outcome.UNKNOWN, message="The backups service did not answer in time.")
     operator_client.get("/backups/")
     event.refresh_from_db()
@@ -65,7 +66,7 @@ def test_it_settles_an_unknown_deletion_when_the_backup_is_gone(sandbox, operato
 
 
 def test_it_never_settles_a_restore_from_a_list(sandbox, operator, operator_client):
-    event = start(None, Action.RESTORE_REQUESTED, actor=operator, backup_id=1, server_id=12345)
+    event = start(Actor.of(operator), Action.RESTORE_REQUESTED, backup_id=1, server_id=12345)
     finish(event, Outcome.UNKNOWN)
     operator_client.get("/backups/")
     event.refresh_from_db()
@@ -74,8 +75,8 @@ def test_it_never_settles_a_restore_from_a_list(sandbox, operator, operator_clie
 
 def test_it_marks_an_old_pending_event_interrupted(operator, settings):
     settings.BACKUPS_API_TIMEOUT = 10
-    fresh = start(None, Action.BACKUP_REQUESTED, actor=operator, server_id=1)
-    stale = start(None, Action.BACKUP_REQUESTED, actor=operator, server_id=2)
+    fresh = start(Actor.of(operator), Action.BACKUP_REQUESTED, server_id=1)
+    stale = start(Actor.of(operator), Action.BACKUP_REQUESTED, server_id=2)
     AuditEvent.objects.move(
         stale.pk, Outcome.PENDING, created_at=timezone.now() - timedelta(seconds=21)
     )
@@ -94,7 +95,7 @@ def test_it_marks_an_old_pending_event_interrupted(operator, settings):
 
 
 def test_it_shows_operators_what_is_not_settled_first(operator, operator_client):
-    event = start(None, Action.RESTORE_REQUESTED, actor=operator, server_id=12345)
+    event = start(Actor.of(operator), Action.RESTORE_REQUESTED, server_id=12345)
     finish(event, Outcome.UNKNOWN)
     page = text(operator_client.get("/audit/"))
     head = page.split('id="audit-results"')[0]

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
 
@@ -29,7 +30,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for owner in owners:
             note(
-                request,
+                Actor.from_request(request),
                 Action.TOKEN_REMOVED,
                 message=f"The API token of {owner} was removed in the admin.",
             )
@@ -46,7 +47,7 @@ class AuditedUserAdmin(UserAdmin):
         super().save_model(request, obj, form, change)
         if was_active and not obj.is_active:
             note(
-                request,
+                Actor.from_request(request),
                 Action.USER_DEACTIVATED,
                 message=f"{obj.get_username()} was deactivated in the admin.",
             )
@@ -58,7 +59,7 @@ class AuditedUserAdmin(UserAdmin):
         after = set(user.groups.values_list("name", flat=True))
         if before != after:
             note(
-                request,
+                Actor.from_request(request),
                 Action.ROLES_CHANGED,
                 message=(
                     f"Roles of {user.get_username()} changed in the admin: "

@@ -29,7 +29,7 @@ def is_fragment(path: str) -> bool:
 
 
 class SessionTimeoutMiddleware:
-    """Ends a session after SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE
+    """Ends a session after BACKUPSUI_SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE
     after signing in, whichever comes first."""
 
     def __init__(self, get_response):
@@ -41,7 +41,7 @@ class SessionTimeoutMiddleware:
             started = request.session.setdefault(STARTED, now)
             seen = request.session.setdefault(SEEN, now)
             if (
-                now - seen > settings.SESSION_IDLE_SECONDS
+                now - seen > settings.BACKUPSUI_SESSION_IDLE_SECONDS
                 or now - started > settings.SESSION_COOKIE_AGE
             ):
                 logout(request)

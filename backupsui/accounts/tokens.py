@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
 from backupsui.upstream import BackupsClient
@@ -23,10 +24,11 @@ def new_version() -> int:
     return secrets.randbits(62)
 
 
-def verify_and_save(request, user, token: str) -> ApiToken:
-    """Checks the token with one list call, then stores it encrypted. Raises UpstreamError."""
+def verify_and_save(actor: Actor, user, token: str) -> ApiToken:
+    """Checks `user`'s token with one list call, then stores it encrypted. Raises
+    UpstreamError."""
     token = token.strip()
-    with record(request, Action.TOKEN_SET, actor=user, actor_username=user.get_username()):
+    with record(actor, Action.TOKEN_SET):
         BackupsClient(token).list_backups()
         now = timezone.now()
         stored, _ = ApiToken.objects.update_or_create(
@@ -43,16 +45,10 @@ def verify_and_save(request, user, token: str) -> ApiToken:
     return stored
 
 
-def remove(request, user) -> bool:
+def remove(actor: Actor, user) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     if deleted:
-        note(
-            request,
-            Action.TOKEN_REMOVED,
-            Outcome.ACCEPTED,
-            actor=user,
-            actor_username=user.get_username(),
-        )
+        note(actor, Action.TOKEN_REMOVED, Outcome.ACCEPTED)
     return bool(deleted)
 
 

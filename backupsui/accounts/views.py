@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from backupsui.audit.actors import Actor
 from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
@@ -61,7 +62,9 @@ def token(request: HtmxHttpRequest):
             status = 429
         elif form.is_valid():
             try:
-                tokens.verify_and_save(request, request.user, form.cleaned_data["token"])
+                tokens.verify_and_save(
+                    Actor.from_request(request), request.user, form.cleaned_data["token"]
+                )
             except Unauthorized:
                 form.add_error(
                     "token",
@@ -100,7 +103,7 @@ def token_remove(request: HtmxHttpRequest):
         if stored is None:
             return redirect("accounts:token")
         return render(request, "accounts/token_remove.html", {"stored": stored})
-    if tokens.remove(request, request.user):
+    if tokens.remove(Actor.from_request(request), request.user):
         messages.success(request, _("Your API token was removed from the panel."))
     return redirect("accounts:token")
 

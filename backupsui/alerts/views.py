@@ -24,7 +24,11 @@ TEST_EVERY = timedelta(minutes=1)
 @permission_required("backups.view_backups", raise_exception=True)
 def alerts(request: HtmxHttpRequest):
     """What to be told about (a failed backup, a server turned bad), and how."""
-    subscription, _created = Subscription.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        subscription, _created = Subscription.objects.get_or_create(user=request.user)
+    else:  # reading writes nothing: a person who never saved sees the defaults
+        subscription = Subscription.objects.filter(user=request.user).first()
+        subscription = subscription or Subscription(user=request.user)
     form = SubscriptionForm(request.POST or None, instance=subscription)
     context = {
         "form": form,

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
+from backupsui.backups.account import NoToken, account_for
 from backupsui.backups.health import BAD
-from backupsui.backups.panel import NoToken, panel_for
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence, english
 
@@ -37,7 +37,7 @@ def watch_everyone() -> int:
 def watch(subscription: Subscription) -> int:
     user = subscription.user
     try:
-        listed = panel_for(user).backups()
+        listed = account_for(user).backups()
     except NoToken:
         return 0
     except UpstreamError as error:
@@ -77,12 +77,21 @@ def watch(subscription: Subscription) -> int:
         return 0
     # One alert per piece of news; five or more at once go as one digest.
     alerts = [_digest(fresh)] if len(fresh) >= DIGEST_FROM else [_single(i) for i in fresh]
-    for alert in alerts:
-        outcome = deliver(subscription, alert)
-    Subscription.objects.filter(pk=subscription.pk).update(
-        last_delivery=outcome.dumps()[:2000], last_delivery_at=timezone.now()
-    )
+    _keep_outcome(subscription, [deliver(subscription, alert) for alert in alerts])
     return len(fresh)
+
+
+def _keep_outcome(subscription: Subscription, outcomes: list[Sentence]) -> None:
+    """What sending said, every different outcome of the round (a failure stays visible
+    beside a later success), whole: it is read back as JSON."""
+    said, seen = Sentence(), set()
+    for outcome in outcomes:
+        if outcome.dumps() not in seen:
+            seen.add(outcome.dumps())
+            said += outcome
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_delivery=said.dumps(), last_delivery_at=timezone.now()
+    )
 
 
 def _note(user, kind: str, key: str, sent: bool) -> bool:
@@ -120,13 +129,11 @@ def _digest(items: list[dict]) -> Alert:
     return Alert("digest", subject, [_describe(item) for item in items], items)
 
 
-def test_alert(subscription: Subscription) -> str:
+def send_test_alert(subscription: Subscription) -> str:
     """A test alert, sent every way the person asked for."""
     item = {"event": "test"}
     line = Sentence(_("This is a test alert from backupsui: alerts reach you this way."))
     subject = Sentence(_("backupsui: a test alert"))
     outcome = deliver(subscription, Alert("test", subject, [line], [item]))
-    Subscription.objects.filter(pk=subscription.pk).update(
-        last_delivery=outcome.dumps()[:2000], last_delivery_at=timezone.now()
-    )
+    _keep_outcome(subscription, [outcome])
     return english(outcome)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from backupsui.upstream import UpstreamError
 from backupsui.words import english
 
+from .actors import SYSTEM, Actor
 from .models import FIELD_NAMES, AuditEvent, Outcome
 
 MESSAGE_MAX = 2000
@@ -41,35 +42,15 @@ def log_line(event: AuditEvent) -> str:
     return line
 
 
-def _request_facts(request) -> dict:
-    if request is None:  # a management command or a background job
-        return {
-            "actor": None,
-            "actor_username": "",
-            "remote_addr": None,
-            "user_agent": "manage.py",
-            "request_id": "",
-        }
-    user = getattr(request, "user", None)
-    actor = user if user is not None and user.is_authenticated else None
-    return {
-        "actor": actor,
-        "actor_username": actor.get_username() if actor else "",
-        "remote_addr": request.META.get("REMOTE_ADDR") or None,
-        "user_agent": request.headers.get("User-Agent", "")[:300],
-        "request_id": getattr(request, "request_id", ""),
-    }
-
-
-def start(request, action, **facts) -> AuditEvent:
-    values = _request_facts(request)
+def start(actor: Actor | None, action, **facts) -> AuditEvent:
+    """A pending event: `actor` acts (None: the panel itself), `facts` say on what."""
+    values = (actor or SYSTEM).facts()
     values.update(facts)
     # What people typed or the API sent is cut to the columns' sizes.
     for name in ("server_name", "backup_description"):
         values[name] = (values.get(name) or "")[:255]
     values["backup_type"] = (values.get("backup_type") or "")[:40]
     values["backup_status"] = (values.get("backup_status") or "")[:40]
-    values["actor_username"] = values["actor_username"][:150]
     event = AuditEvent.objects.create(action=action, **values)
     logger.info(log_line(event))
     return event
@@ -113,9 +94,9 @@ def settle(event: AuditEvent, outcome: str, why: str, **values) -> bool:
     return moved
 
 
-def note(request, action, outcome=Outcome.ACCEPTED, *, message="", **facts) -> AuditEvent:
+def note(actor: Actor | None, action, outcome=Outcome.ACCEPTED, *, message="", **facts):
     """An event that is complete as soon as it is written (sign-in, token removed, a 403)."""
-    event = start(request, action, **facts)
+    event = start(actor, action, **facts)
     return finish(event, outcome, message=message)
 
 
@@ -128,8 +109,8 @@ def outcome_of(error: UpstreamError) -> str:
 
 
 @contextmanager
-def record(request, action, **facts):
-    event = start(request, action, **facts)
+def record(actor: Actor | None, action, **facts):
+    event = start(actor, action, **facts)
     try:
         yield event
     except UpstreamError as error:

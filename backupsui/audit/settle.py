@@ -1,7 +1,8 @@
 """Events that do not know how they ended, settled later:
 
 - a pending event older than twice the API's time limit was interrupted (a worker killed,
-  the database gone mid-call): nobody will finish it, so it becomes unknown;
+  the database gone mid-call): nobody will finish it, so it becomes unknown. The periodic
+  round does this (and `manage.py settle_audit`, and a job for its own step's event);
 - whenever the panel fetches a person's list, their unknown requested backups that now
   appear in it (same server, manual, same description, taken after the request began) were
   accepted, and their unknown deletions whose backup is gone were accepted too. A restore
@@ -41,7 +42,7 @@ def settle_from_list(user, backups: list[Backup], complete: bool = True) -> int:
     """What a person's freshly fetched list says about their open events. `complete` is
     false when the API sent fewer backups than it counted: nothing is taken as gone then."""
     mine = AuditEvent.objects.filter(actor=user)
-    settled = settle_interrupted(mine)
+    settled = 0
     unknown = list(
         mine.filter(
             outcome=Outcome.UNKNOWN,

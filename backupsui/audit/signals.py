@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .actors import Actor
 from .models import Action, AuditEvent, Outcome
 from .recorder import note
 
@@ -16,14 +17,14 @@ LOCKED_OUT = "Locked out after repeated failures."
 @receiver(user_logged_in)
 def on_sign_in(sender, request, user, **kwargs):
     if request is not None:
-        note(request, Action.SIGN_IN, actor=user, actor_username=user.get_username())
+        note(Actor.from_request(request, user), Action.SIGN_IN)
 
 
 @receiver(user_login_failed)
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     if request is not None and not getattr(request, "axes_locked_out", False):
         username = str(credentials.get("username", ""))[:150]
-        note(request, Action.SIGN_IN_FAILED, Outcome.REFUSED, actor_username=username)
+        note(Actor.named(username, request), Action.SIGN_IN_FAILED, Outcome.REFUSED)
 
 
 @receiver(user_locked_out)
@@ -41,9 +42,8 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     ).exists()
     if not already:
         note(
-            request,
+            Actor.named(username, request),
             Action.SIGN_IN_FAILED,
             Outcome.REFUSED,
-            actor_username=username,
             message=LOCKED_OUT,
         )

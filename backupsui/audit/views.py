@@ -1,17 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from backupsui.http import HtmxHttpRequest
+from backupsui.csv_export import csv_response
+from backupsui.http import PAGE_SIZE, HtmxHttpRequest, page_or_part
 
-from .export import csv_rows
+from . import export
 from .forms import AuditFilterForm
 from .models import AuditEvent, Outcome
 
-PAGE_SIZE = 50
 OPEN_SHOWN = 20
 
 
@@ -32,8 +29,7 @@ def audit_list(request: HtmxHttpRequest):
         context["open_events"] = AuditEvent.objects.filter(
             outcome__in=(Outcome.PENDING, Outcome.UNKNOWN)
         )[:OPEN_SHOWN]
-    partial = request.htmx and request.htmx.target == "audit-results"
-    return render(request, "audit/list.html#results" if partial else "audit/list.html", context)
+    return page_or_part(request, "audit/list.html", "audit-results", context)
 
 
 @require_GET
@@ -41,7 +37,4 @@ def audit_list(request: HtmxHttpRequest):
 def audit_export(request: HtmxHttpRequest):
     form = AuditFilterForm(request.GET)
     events = _events(request, form)
-    response = StreamingHttpResponse(csv_rows(events), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    return csv_response("audit", export.HEADINGS, export.rows(events))

@@ -1,29 +1,42 @@
-"""The decorator for views that act with the person's stored token."""
+"""The decorator of every view that acts with the person's stored token."""
 
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from backupsui.http import redirect_for
+from backupsui.http import HtmxHttpRequest, redirect_for
 
-from .panel import NoToken, panel_for
+from .account import Account, NoToken, account_for
 
 
-def panel_required(view):
-    """Gives the view `request.panel`, or sends a person with no usable token to the token
-    page (coming back afterwards to where they were)."""
+class AccountRequest(HtmxHttpRequest):
+    """A request of a view that acts with the person's token (see `account_view`)."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            request.panel = panel_for(request.user)
-        except NoToken:
-            messages.info(request, _("Store your API token first: the panel acts with it."))
-            url = reverse("accounts:token") + "?" + urlencode({"next": request.get_full_path()})
-            return redirect_for(request, url)
-        return view(request, *args, **kwargs)
+    account: Account
 
-    return wrapped
+
+def account_view(permission: str, methods: tuple[str, ...] = ("GET",)):
+    """Only these methods, only signed in, only with the permission (403 otherwise), and
+    with `request.account`; a person with no usable token is sent to the token page first
+    (coming back afterwards to where they were)."""
+
+    def decorate(view):
+        @wraps(view)
+        def with_account(request, *args, **kwargs):
+            try:
+                request.account = account_for(request.user)
+            except NoToken:
+                messages.info(request, _("Store your API token first: the panel acts with it."))
+                url = reverse("accounts:token") + "?" + urlencode({"next": request.get_full_path()})
+                return redirect_for(request, url)
+            return view(request, *args, **kwargs)
+
+        guarded = permission_required(permission, raise_exception=True)(with_account)
+        return require_http_methods(list(methods))(login_required(guarded))
+
+    return decorate

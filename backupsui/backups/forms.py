@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from backupsui.ids import IdField, parse_id
 from backupsui.upstream import TYPES, UpstreamError
 
+from .account import MAX_WATCHED
 from .health import HEALTHS, ordered
 from .health import SORTS as SERVER_SORTS
 from .lists import DEFAULT_SORT, SORTS
 from .models import FormKey
-from .panel import MAX_WATCHED
 from .presenters import badge
 
 DESCRIPTION_MAX = 255
@@ -52,6 +52,11 @@ class KeyedForm(UpstreamErrorsForm):
         data = self.data.copy()
         data["once"] = FormKey.issue(self.user, self.purpose)
         self.data = data
+
+    def refused(self, error: UpstreamError) -> None:
+        """The API refused the change: the form is shown again, with a new key (this one
+        is spent) and the page shows why."""
+        self.renew_key()
 
 
 class ServerSelect(forms.Select):
@@ -196,6 +201,10 @@ class CreateBackupForm(KeyedForm):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
+
+    def refused(self, error: UpstreamError) -> None:
+        self.add_upstream_errors(error)  # beside the fields the API named
+        super().refused(error)
 
 
 # Apostrophes people type for the ones in names: ' ’ ‘ ʻ (the Samoan ʻokina) ʼ `.

@@ -160,9 +160,9 @@ class Memory:
             self._lists.move_to_end(key)
             return found
 
-    def remember(self, key: tuple, backups: Listing) -> BackupList:
-        """The list, kept if it fits the budget; the person's older lists are dropped."""
-        made = BackupList(backups)
+    def remember(self, key: tuple, made: BackupList) -> BackupList:
+        """The list, kept if it fits the budget; the person's older lists are dropped. It is
+        complete when it comes here: nothing changes a list once it is shared."""
         budget = settings.BACKUPS_CACHE_MB * 2**20
         with self._lock:
             for stale in [k for k in self._lists if k[0] == key[0]]:

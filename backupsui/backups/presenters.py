@@ -132,7 +132,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
 
     zone = timezone.get_current_timezone()
     list_url = reverse("backups:list")
-    restore_url = _url_maker("jobs:restore", "server_id")
+    restore_url = _url_maker("backups:restore", "server_id")
     delete_url = _url_maker("backups:delete", "backup_id")
     types = {value: str(label) for value, label in TYPES.items()}
     never, status_is = _("never"), _("Status: %(status)s")

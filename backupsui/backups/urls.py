@@ -2,15 +2,16 @@ from django.urls import path
 
 from backupsui import ids  # noqa: F401  (registers <id:...>)
 
-from . import views
+from .views import changes, lists, servers
 
 app_name = "backups"
 
 urlpatterns = [
-    path("backups/", views.backup_list, name="list"),
-    path("backups/poll/", views.poll, name="poll"),
-    path("backups/new/", views.backup_create, name="create"),
-    path("backups/<id:backup_id>/delete/", views.backup_delete, name="delete"),
-    path("servers/", views.server_list, name="servers"),
-    path("servers/export.csv", views.server_export, name="servers_export"),
+    path("backups/", lists.backup_list, name="list"),
+    path("backups/poll/", lists.poll, name="poll"),
+    path("backups/new/", changes.backup_create, name="create"),
+    path("backups/<id:backup_id>/delete/", changes.backup_delete, name="delete"),
+    path("servers/", servers.server_list, name="servers"),
+    path("servers/export.csv", servers.server_export, name="servers_export"),
+    path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
 ]

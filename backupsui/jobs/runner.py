@@ -19,9 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.audit.settle import settle_interrupted
-from backupsui.backups.panel import NoToken, Panel, panel_for
+from backupsui.backups import commands
+from backupsui.backups.account import Account, NoToken, account_for
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence
 
@@ -35,26 +37,26 @@ def safety_description(backup_id: int, username: str) -> str:
     return f"Safety backup before restoring from backup {backup_id} (requested by {username})"[:255]
 
 
-def hold_for() -> timedelta:
-    """How long a step may hold a job: longer than a step can take (one change and one list,
-    each within the API's time limit), so a live worker is never overtaken; a dead one's hold
-    runs out soon after."""
+def lease_for() -> timedelta:
+    """How long a step's lease on a job lasts: longer than a step can take (one change and one
+    list, each within the API's time limit), so a live worker is never overtaken; a dead one's
+    lease runs out soon after."""
     return timedelta(seconds=2 * settings.BACKUPS_API_TIMEOUT + 5)
 
 
-def hold(job_id: int) -> Job | None:
-    """The job, held by this worker; None when it is finished or another worker holds it."""
+def lease(job_id: int) -> Job | None:
+    """The job, leased to this worker; None when it is finished or another worker has it."""
     now = timezone.now()
     free = Q(held_until__isnull=True) | Q(held_until__lt=now)
     taken = Job.objects.filter(free, pk=job_id, state__in=Job.OPEN).update(
-        held_until=now + hold_for()
+        held_until=now + lease_for()
     )
     return Job.objects.select_related("user").get(pk=job_id) if taken else None
 
 
 def advance(job_id: int) -> Job | None:
-    """Moves the job on as far as it can go now; returns it (None if not held)."""
-    job = hold(job_id)
+    """Moves the job on as far as it can go now; returns it (None if not leased)."""
+    job = lease(job_id)
     if job is None:
         return None
     try:
@@ -101,18 +103,18 @@ def _step(job: Job) -> None:
             ),
         )
     try:
-        panel = panel_for(job.user)
+        account = account_for(job.user)
     except NoToken:
         return _stop(
             job, _("Your API token is gone, so the job stopped; the restore was not sent.")
         )
     try:
         if job.state == State.BACKING_UP:
-            _back_up(job, panel)
+            _back_up(job, account)
         if job.state == State.WAITING:
-            _wait(job, panel)
+            _wait(job, account)
         if job.state == State.RESTORING:
-            _restore(job, panel)
+            _restore(job, account)
     except UpstreamError as error:
         if error.token_refused:
             return _stop(
@@ -133,27 +135,18 @@ class _Link:
         Job.objects.filter(pk=self.job.pk).update(**{self.field: event})
 
 
-def _acting(job: Job) -> dict:
-    return {
-        "actor": job.user,
-        "actor_username": job.user.get_username(),
-        "user_agent": "backupsui job",
-        "job_id": job.pk,
-    }
-
-
-def _back_up(job: Job, panel: Panel) -> None:
+def _back_up(job: Job, account: Account) -> None:
     event = job.safety_event
     if event is None:
         if not _move(job, State.BACKING_UP, safety_requested_at=timezone.now()):
             return  # cancelled meanwhile: nothing was sent
         try:
-            created = panel.create(
-                None,
+            created = commands.request_backup(
+                account,
+                Actor.for_job(job.user, job.pk),
                 job.server_id,
                 job.safety_description,
-                claim=_Link(job, "safety_event"),
-                **_acting(job),
+                _Link(job, "safety_event"),
             )
         except UpstreamError:
             event = job.safety_event
@@ -161,7 +154,7 @@ def _back_up(job: Job, panel: Panel) -> None:
         else:
             _move(job, State.BACKING_UP, state=State.WAITING, safety_backup_id=created.backup.id)
             return _later(job)
-    _settle(event, panel)
+    _settle(event, account)
     if event.outcome == Outcome.ACCEPTED and event.backup_id:
         _move(job, State.BACKING_UP, state=State.WAITING, safety_backup_id=event.backup_id)
         return _later(job)
@@ -182,7 +175,7 @@ def _back_up(job: Job, panel: Panel) -> None:
     _later(job)  # pending (a worker died mid-call) or unknown: the list will tell
 
 
-def _settle(event, panel: Panel) -> None:
+def _settle(event, account: Account) -> None:
     """Brings an open event up to date: interrupted if its call died, and whatever a fresh
     list of the person's backups says (fetching it settles their unknown requests)."""
     event.refresh_from_db()
@@ -190,7 +183,7 @@ def _settle(event, panel: Panel) -> None:
         settle_interrupted(type(event).objects.filter(pk=event.pk))
         event.refresh_from_db()
     if event.outcome == Outcome.UNKNOWN:
-        panel.backups()
+        account.backups()
         event.refresh_from_db()
 
 
@@ -199,8 +192,8 @@ def _too_long(job: Job) -> bool:
     return timezone.now() - since > timedelta(minutes=settings.BACKUPSUI_SAFETY_WAIT_MINUTES)
 
 
-def _wait(job: Job, panel: Panel) -> None:
-    safety = panel.backups().find(job.safety_backup_id)
+def _wait(job: Job, account: Account) -> None:
+    safety = account.backups().find(job.safety_backup_id)
     if safety is None:
         return _stop(
             job,
@@ -230,19 +223,19 @@ def _wait(job: Job, panel: Panel) -> None:
         )
 
 
-def _restore(job: Job, panel: Panel) -> None:
+def _restore(job: Job, account: Account) -> None:
     event = job.restore_event
     if event is None:
-        backup = panel.find(job.backup_id)
+        backup = account.find(job.backup_id)
         if backup is None or backup.server.id != job.server_id:
             return _stop(job, _("The backup to restore from is no longer in the list."))
         try:
-            message, event = panel.restore(
-                None, backup, claim=_Link(job, "restore_event"), **_acting(job)
+            event = commands.restore_server(
+                account, Actor.for_job(job.user, job.pk), backup, _Link(job, "restore_event")
             )
         except UpstreamError:
             event = job.restore_event
-    _settle(event, panel)
+    _settle(event, account)
     now = timezone.now()
     if event.outcome == Outcome.ACCEPTED:
         said = Sentence.verbatim(event.message).dumps()

@@ -7,7 +7,6 @@ from . import views
 app_name = "jobs"
 
 urlpatterns = [
-    path("servers/<id:server_id>/restore/", views.server_restore, name="restore"),
     path("jobs/<id:job_id>/", views.job_detail, name="detail"),
     path("jobs/<id:job_id>/cancel/", views.job_cancel, name="cancel"),
 ]

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-class SandboxConfig(AppConfig):
+class SandboxAppConfig(AppConfig):
     name = "backupsui.sandbox"
     label = "sandbox"
     verbose_name = "Sandbox Backups API"

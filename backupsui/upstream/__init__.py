@@ -2,7 +2,7 @@
 
 from .client import BackupsClient, Created, Restored
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .models import IN_PROGRESS, TYPES, Backup, Listing, Server, status_label, type_label
+from .types import IN_PROGRESS, TYPES, Backup, Listing, Server, status_label, type_label
 
 __all__ = [
     "IN_PROGRESS",

@@ -30,7 +30,7 @@ from backupsui.words import Sentence
 
 from .breaker import breaker_for
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .models import Backup, Listing, parse_any, parse_created, parse_page
+from .types import Backup, Listing, parse_any, parse_created, parse_page
 
 logger = logging.getLogger(__name__)
 
@@ -195,16 +195,12 @@ class BackupsClient:
 
     # The API's four calls ----------------------------------------------------------------
 
-    def list_backups(self, server_id: int | None = None, backup_type: str | None = None) -> Listing:
-        """Every backup, following `next` links on the API's own host (see `_next_page`)."""
-        params = {}
-        if server_id is not None:
-            params["server_id"] = int(server_id)
-        if backup_type:
-            params["backup_type"] = backup_type
+    def list_backups(self) -> Listing:
+        """Every backup of every server, following `next` links on the API's own host (see
+        `_next_page`): the panel filters on its side, so one list serves every page."""
         deadline = time.monotonic() + self.timeout
         budget = self.max_bytes
-        answer = self._call("GET", self.base_url + "/backups/", deadline, budget, params=params)
+        answer = self._call("GET", self.base_url + "/backups/", deadline, budget)
         backups, counted, following = parse_page(answer.body)
         seen = {answer.url}
         for _page in range(MAX_PAGES - 1):
@@ -253,7 +249,7 @@ class BackupsClient:
             raise _unreadable_change(answer.status)
         return answer
 
-    def _call(self, method, url, deadline, budget, payload=None, params=None) -> Answer:
+    def _call(self, method, url, deadline, budget, payload=None) -> Answer:
         """One request, retried (GET only) while the deadline allows; raises UpstreamError."""
         changes = method != "GET"
         if not self._auth["Authorization"].isascii():
@@ -273,7 +269,7 @@ class BackupsClient:
                     )
                 )
             try:
-                answer = self._send(method, url, deadline, budget, payload, params)
+                answer = self._send(method, url, deadline, budget, payload)
             except _Failure as failure:
                 self.breaker.failure()
                 last = _transport_error(changes and failure.sent, failure.timed_out)
@@ -309,7 +305,7 @@ class BackupsClient:
                 continue
             raise last
 
-    def _send(self, method, url, deadline, budget, payload, params) -> Answer:
+    def _send(self, method, url, deadline, budget, payload) -> Answer:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Failure(sent=False, timed_out=True)
@@ -322,7 +318,6 @@ class BackupsClient:
             response = _session().request(
                 method,
                 url,
-                params=params,
                 data=data,
                 headers=headers,
                 timeout=(min(self.connect_timeout, remaining), remaining),

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from backupsui.accounts import tokens
+from backupsui.audit.actors import Actor
 from backupsui.upstream import UpstreamError
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if not token:
             raise CommandError("No token on standard input.")
         try:
-            stored = tokens.verify_and_save(None, user, token)
+            stored = tokens.verify_and_save(Actor.named(user.get_username()), user, token)
         except UpstreamError as error:
             raise CommandError(f"The token was not saved: {error.message}") from None
         self.stdout.write(f"Token …{stored.last4} saved for {user.get_username()}.")

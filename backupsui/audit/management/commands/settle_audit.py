@@ -6,7 +6,7 @@ from backupsui.audit.settle import settle_interrupted
 class Command(BaseCommand):
     help = (
         "Marks audit events still pending after twice the API's time limit as unknown "
-        "(interrupted). For cron; the panel also does it whenever it fetches a person's list."
+        "(interrupted). The periodic round does it too; this is for doing it at once."
     )
 
     def handle(self, *args, **options):

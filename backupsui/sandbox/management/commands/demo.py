@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backupsui.accounts import tokens
 from backupsui.accounts.roles import OPERATORS, SUPPORT
+from backupsui.audit.actors import Actor
 from backupsui.sandbox.config import new_token
 from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
@@ -196,7 +197,7 @@ class Command(BaseCommand):
                 _save_passwords(passwords)
             user.groups.add(Group.objects.get(name=role))
             try:
-                tokens.verify_and_save(None, user, account_tokens[username])
+                tokens.verify_and_save(Actor.named(username), user, account_tokens[username])
             except UpstreamError as error:
                 raise CommandError(f"Could not store the sandbox token: {error.message}") from None
         for username in DEMO_USERS:

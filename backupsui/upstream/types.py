@@ -62,10 +62,6 @@ class Listing(list):
         super().__init__(backups)
         self.counted = counted
 
-    @property
-    def short(self) -> bool:
-        return self.counted is not None and self.counted > len(self)
-
 
 class _Page(msgspec.Struct):
     results: list[Backup]

@@ -1,0 +1,121 @@
+"""The read side: a person's backups as their stored token sees them, from the cache or the
+API. Reading changes nothing upstream; what must follow a fresh list (the servers seen noted,
+the person's open audit events settled) happens once, in `_fetch`, before the list is shared.
+The changes are commands (commands.py) that take this account and an explicit actor."""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from backupsui.accounts import tokens
+from backupsui.accounts.crypto import TokenKeyError
+from backupsui.accounts.models import ApiToken
+from backupsui.audit.settle import settle_from_list
+from backupsui.upstream import Backup, BackupsClient, Unauthorized, UpstreamError
+
+from .health import note_servers
+from .lists import BackupList, memory
+
+MAX_WATCHED = 50
+
+
+class NoToken(Exception):
+    """The person has no usable API token stored."""
+
+
+@dataclass
+class PollResult:
+    """What changed among the watched backups since the page was drawn."""
+
+    changed: list[Backup]
+    gone: list[int]
+    watch: str
+    error: str | None = None
+
+
+@dataclass
+class Account:
+    """The provider's account as one person's token sees it."""
+
+    user: object
+    token: ApiToken
+    client: BackupsClient
+
+    @property
+    def key(self) -> tuple:
+        """The cache key of this person's list: renewed by every change (never the token)."""
+        return (self.user.pk, self.token.lists_version)
+
+    @contextmanager
+    def calling(self):
+        """Around each client call: a refused token is noted, an accepted one too."""
+        try:
+            yield
+        except Unauthorized:
+            memory.forget(self.user.pk)
+            raise
+        tokens.mark_accepted(self.token)
+
+    def backups(self) -> BackupList:
+        """The person's whole list: cached from the last few seconds, or fetched."""
+        found = memory.recall(self.key)
+        if found is None:
+            found = memory.remember(self.key, self._fetch())
+        return found
+
+    def _fetch(self) -> BackupList:
+        """A fresh list from the API, with what must follow it done before anyone shares it."""
+        with self.calling():
+            listed = self.client.list_backups()
+        fresh = BackupList(listed)
+        fresh.known = note_servers(self.user, self.token.saved_at, fresh.servers())
+        # What the list shows settles this person's requests nobody knew the end of.
+        settle_from_list(self.user, listed, complete=not fresh.short)
+        return fresh
+
+    def find(self, backup_id: int) -> Backup | None:
+        return self.backups().find(backup_id)
+
+    def poll(self, watched: dict[int, int]) -> PollResult:
+        """Answers from the one list, however many backups are watched (backup id → server
+        id, for backups that were in progress)."""
+        try:
+            listed = self.backups()
+        except UpstreamError as error:
+            # Keep watching what we watched; stop only when the token itself is refused.
+            keep = {} if error.token_refused else watched
+            return PollResult([], [], watch_param(keep), error.message)
+        changed, gone, running = [], [], {}
+        for backup_id, server_id in watched.items():
+            backup = listed.find(backup_id)
+            if backup is None or backup.server.id != server_id:
+                gone.append(backup_id)
+            elif backup.in_progress:
+                running[backup.id] = server_id
+            else:
+                changed.append(backup)
+        return PollResult(changed, gone, watch_param(running))
+
+    def known_servers(self) -> list[tuple[int, str]]:
+        """The servers of the cached list, without asking the API for them."""
+        found = memory.recall(self.key)
+        return found.servers() if found is not None else []
+
+
+def watch_param(watched) -> str:
+    """The poller's query value: 'server:backup' pairs, from backups (those in progress) or
+    from a dict of backup id → server id; empty when nothing runs."""
+    if not isinstance(watched, dict):
+        watched = {b.id: b.server.id for b in watched if b.in_progress}
+    return ",".join(f"{server}:{backup}" for backup, server in sorted(watched.items()))
+
+
+def account_for(user) -> Account:
+    """The person's account through their stored token; raises NoToken."""
+    token = tokens.stored_token(user)
+    if token is None:
+        raise NoToken
+    try:
+        plaintext = token.reveal()
+    except TokenKeyError:
+        raise NoToken from None
+    return Account(user, token, BackupsClient(plaintext))

@@ -1,0 +1,177 @@
+"""The confirmed changes: request a backup, delete one, restore a server (at once, or as a job
+that takes a safety backup first). Each confirms first (a GET changes nothing), then goes
+through the one pipeline (pipeline.carry_out) to its command."""
+
+from contextlib import suppress
+from functools import partial
+
+from django.contrib import messages
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from backupsui.http import redirect_for
+from backupsui.ids import parse_id
+from backupsui.jobs.commands import start_safe_restore
+from backupsui.upstream import UpstreamError
+
+from .. import commands, presenters
+from ..decorators import AccountRequest, account_view
+from ..forms import CreateBackupForm, DeleteForm, RestoreForm
+from ..pipeline import carry_out
+
+
+def _list_of(server_id: int) -> str:
+    return reverse("backups:list") + f"?server_id={server_id}"
+
+
+def gone(request: AccountRequest, why: str, server_id: int | None = None):
+    """A backup a page (or an older tab) still names, but the list no longer holds."""
+    context = {"why": why, "server_id": server_id}
+    return render(request, "backups/gone.html", context, status=404)
+
+
+@account_view("backups.create_backup", methods=("GET", "POST"))
+def backup_create(request: AccountRequest):
+    if request.method == "GET":
+        initial = {"server_id": request.GET.get("server_id", "")}
+        return _create_page(request, CreateBackupForm(initial=initial, user=request.user))
+    form = CreateBackupForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _create_page(request, form, 400)
+
+    def change(actor, key):
+        server_id = form.cleaned_data["server_id"]
+        created = commands.request_backup(
+            request.account, actor, server_id, form.cleaned_data["description"], key
+        )
+        messages.success(
+            request,
+            _("Backup %(id)s of %(server)s started. %(message)s")
+            % {
+                "id": created.backup.id,
+                "server": created.backup.server.name,
+                "message": created.message,
+            },
+        )
+        return _list_of(server_id)
+
+    return carry_out(request, form, change, partial(_create_page, request, form))
+
+
+def _create_page(request: AccountRequest, form, status: int = 200, **extra):
+    """The create form, with the servers of the person's list offered as suggestions (fetched
+    for a new form; after a failed request, only what is cached)."""
+    servers = request.account.known_servers()
+    if request.method == "GET" and not servers:
+        with suppress(UpstreamError):  # suggestions only: the form works without them
+            servers = request.account.backups().servers()
+    context = {"form": form, "servers": servers, **extra}
+    return render(request, "backups/create.html", context, status=status)
+
+
+def _page(request: AccountRequest, template: str, context: dict, status: int = 200, **extra):
+    return render(request, template, {**context, **extra}, status=status)
+
+
+@account_view("backups.delete_backup", methods=("GET", "POST"))
+def backup_delete(request: AccountRequest, backup_id: int):
+    try:
+        backup = request.account.find(backup_id)
+    except UpstreamError as error:
+        return render(request, "backups/delete.html", {"error": error}, status=502)
+    if backup is None:
+        return gone(
+            request,
+            _(
+                "Backup %(id)s is not in the list (any more): it may have been deleted "
+                "already, here or elsewhere. Nothing was sent."
+            )
+            % {"id": backup_id},
+        )
+    form = DeleteForm(request.POST or None, user=request.user)
+    context = {**presenters.facts(backup), "form": form}
+    page = partial(_page, request, "backups/delete.html", context)
+    if backup.in_progress:
+        context["refusal"] = _(
+            "This backup is still in progress; it can be deleted once it has finished."
+        )
+        return page(409 if request.method == "POST" else 200)
+    if request.method == "GET" or not form.is_valid():
+        return page()
+
+    def change(actor, key):
+        commands.delete_backup(request.account, actor, backup, key)
+        messages.success(
+            request,
+            _("Backup %(id)s of %(server)s was deleted.")
+            % {"id": backup.id, "server": backup.server.name},
+        )
+        return _list_of(backup.server.id)
+
+    return carry_out(request, form, change, page)
+
+
+@account_view("backups.restore_server", methods=("GET", "POST"))
+def server_restore(request: AccountRequest, server_id: int):
+    data = request.POST if request.method == "POST" else None
+    backup_id = parse_id((data or request.GET).get("backup_id"))
+    if backup_id is None:  # an address cut short, or a sign-in that came back without it
+        messages.info(request, _("Choose a backup to restore from."))
+        return redirect_for(request, _list_of(server_id))
+    try:
+        backup = request.account.find(backup_id)
+    except UpstreamError as error:
+        return render(request, "backups/restore.html", {"error": error}, status=502)
+    if backup is None or backup.server.id != server_id:
+        return gone(
+            request,
+            _("Backup %(id)s of server %(server)s is not in the list (any more); nothing was sent.")
+            % {"id": backup_id, "server": server_id},
+            server_id,
+        )
+    # A server with no name is confirmed by typing its id.
+    expected = backup.server.name if backup.server.name.strip() else str(backup.server.id)
+    form = RestoreForm(
+        data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
+    )
+    context = {**presenters.facts(backup), "form": form, "expected": expected}
+    page = partial(_page, request, "backups/restore.html", context)
+    if not backup.completed:
+        context["refusal"] = _(
+            "Only a completed backup can restore a server; this one is %(status)s."
+        ) % {"status": presenters.badge(backup.status)[1]}
+        return page(409 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return page()
+    if not form.is_valid():
+        return page(400)
+
+    def change(actor, key):
+        if form.cleaned_data["safety"]:
+            job = start_safe_restore(actor, backup, key)
+            messages.success(
+                request,
+                _(
+                    "A safety backup of %(server)s is being taken; the restore from backup "
+                    "%(id)s is sent once it has completed."
+                )
+                % {"server": backup.server.name, "id": backup.id},
+            )
+            return reverse("jobs:detail", args=[job.pk])
+        event = commands.restore_server(request.account, actor, backup, key)
+        messages.success(
+            request,
+            format_html(
+                '{} {} <a href="{}">{}</a>',
+                _("Restore of %(server)s from backup %(id)s was accepted.")
+                % {"server": backup.server.name, "id": backup.id},
+                event.message,
+                reverse("audit:list") + f"?event={event.pk}",
+                _("See it in the audit trail."),
+            ),
+        )
+        return _list_of(server_id)
+
+    return carry_out(request, form, change, page)

@@ -1,0 +1,69 @@
+from datetime import timedelta
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from backupsui.http import PAGE_SIZE, page_or_part
+from backupsui.upstream import UpstreamError
+
+from .. import presenters
+from ..account import watch_param
+from ..decorators import AccountRequest, account_view
+from ..forms import CreateBackupForm, FilterForm, OpenServerForm, PollForm
+from ..health import summary
+from ..models import FormKey
+
+
+@account_view("backups.view_backups")
+def backup_list(request: AccountRequest):
+    form = FilterForm(request.GET)
+    filters = form.filters()
+    context = {"form": form, "filters": filters, "server_name": None}
+    context.update(presenters.table(request.user))
+    context["once"] = FormKey.issue(request.user, CreateBackupForm.purpose)  # "Back up now"
+    context["open_form"] = OpenServerForm(
+        initial={"server_id": filters["server_id"]}, auto_id="open_%s"
+    )
+    try:
+        listed = request.account.backups()
+    except UpstreamError as error:
+        context["error"] = error
+        form.offer([], [])
+    else:
+        shown = listed.select(
+            server_id=filters["server_id"],
+            backup_type=filters["backup_type"],
+            status=filters["status"],
+            q=filters["q"],
+            sort=filters["sort"],
+            since=timezone.now() - timedelta(days=filters["within"]) if filters["within"] else None,
+        )
+        page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
+        form.offer(listed.servers(), listed.statuses())
+        context.update(
+            page=page,
+            rows=presenters.rows(page),
+            health=summary(listed.health(timezone.now())),
+            watch=watch_param(page),
+            server_name=dict(listed.servers()).get(filters["server_id"]),
+            short=listed.short and (len(listed.backups), listed.counted),
+        )
+    return page_or_part(request, "backups/list.html", "results", context)
+
+
+@account_view("backups.view_backups")
+def poll(request: AccountRequest):
+    form = PollForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    result = request.account.poll(form.cleaned_data["watch"])
+    context = {
+        "changed": result.changed,
+        "gone": result.gone,
+        "watch": result.watch,
+        "error": result.error,
+        "rows": presenters.rows(result.changed),
+        **presenters.table(request.user),
+    }
+    return render(request, "backups/poll.html", context)

@@ -1,0 +1,35 @@
+"""Starting a restore job: the job, its audit event, and its first look queued."""
+
+from backupsui.audit.actors import Actor
+from backupsui.audit.models import Action
+from backupsui.audit.recorder import note
+from backupsui.backups.commands import as_shown
+from backupsui.upstream import Backup
+
+from . import runner, tasks
+from .models import Job
+
+
+def start_safe_restore(actor: Actor, backup: Backup, key=None) -> Job:
+    """A restore of the backup's server that takes a safety backup first, for `actor.user`
+    and with their token as it is when each step runs."""
+    user = actor.user
+    job = Job.objects.create(
+        user=user,
+        server_id=backup.server.id,
+        server_name=backup.server.name[:255],
+        backup_id=backup.id,
+        backup_created_at=backup.created_at,
+        safety_description=runner.safety_description(backup.id, user.get_username()),
+    )
+    event = note(
+        actor,
+        Action.SAFE_RESTORE_REQUESTED,
+        **as_shown(backup),
+        job_id=job.pk,
+        message=job.safety_description,
+    )
+    if key is not None:
+        key.attach(event)
+    tasks.start(job)
+    return job
