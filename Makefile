@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint tools bench screenshots clean
+.PHONY: run test test-fast lint tools bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: $(STAMP)
 
 test: $(STAMP) $(CATALOGUES) tools lint
 	$(PY) -m pytest
+
+# The inner loop: each app's unit tests, without real processes, journeys or the browser.
+test-fast: $(STAMP) $(CATALOGUES)
+	$(PY) -m pytest -q -m "not slow and not e2e"
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \

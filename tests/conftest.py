@@ -25,6 +25,15 @@ TOKENS = {OPERATOR_TOKEN: "acme", SUPPORT_TOKEN: "acme", OTHER_TOKEN: "globex"}
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items):
+    """The markers by folder: `make test-fast` leaves out what is slow or needs a browser."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+        elif "system" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def client():
     """A test client that posts forms as browsers do."""

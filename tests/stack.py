@@ -23,6 +23,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_for(condition, seconds: float = 60, every: float = 0.05):
+    """What `condition()` returns once it is true; fails when it is not within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(every)
+    raise AssertionError("the condition did not hold in time")
+
+
 def database_url() -> str:
     """The test database, as DATABASE_URL, for processes started by the test."""
     db = connection.settings_dict

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from backupsui.audit.actors import Actor
 from backupsui.http import HtmxHttpRequest
@@ -110,22 +111,16 @@ def token_remove(request: HtmxHttpRequest):
 
 @require_POST
 def language(request: HtmxHttpRequest):
-    """The language switcher, on every page (sign-in included): a POST that works without
-    JavaScript. A signed-in person's choice is stored on their account."""
+    """The language switcher, on every page (sign-in included): Django's `set_language`, a
+    POST that works without JavaScript, sent on only to a page of the panel's own (see
+    `_next_url`); a signed-in person's choice is also stored on their account."""
     chosen = request.POST.get("language", "")
-    target = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
-    response = HttpResponseRedirect(target)
-    if chosen in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            chosen,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-        if request.user.is_authenticated:
-            Preference.objects.update_or_create(user=request.user, defaults={"language": chosen})
+    form = request.POST.copy()
+    form["next"] = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+    request.POST = form
+    response = set_language(request)
+    if chosen in dict(settings.LANGUAGES) and request.user.is_authenticated:
+        Preference.objects.update_or_create(user=request.user, defaults={"language": chosen})
     return response
 
 

@@ -10,6 +10,11 @@ FAILURES_TO_OPEN = 3
 PAUSE_SECONDS = 5.0
 
 
+def now() -> float:
+    """The breaker's clock (tests move it on by hand)."""
+    return time.monotonic()
+
+
 class Breaker:
     def __init__(self, failures: int = FAILURES_TO_OPEN, pause: float = PAUSE_SECONDS):
         self.limit, self.pause = failures, pause
@@ -22,11 +27,11 @@ class Breaker:
         with self._lock:
             if self._failures < self.limit:
                 return True
-            now = time.monotonic()
-            if now < self._open_until or now < self._probe_until:
+            moment = now()
+            if moment < self._open_until or moment < self._probe_until:
                 return False
             # Half open: this call is the probe; others wait until it ends (or times out).
-            self._probe_until = now + self.pause
+            self._probe_until = moment + self.pause
             return True
 
     def success(self) -> None:
@@ -39,7 +44,7 @@ class Breaker:
             self._failures += 1
             self._probe_until = 0.0
             if self._failures >= self.limit:
-                self._open_until = time.monotonic() + self.pause
+                self._open_until = now() + self.pause
 
 
 _lock = threading.Lock()

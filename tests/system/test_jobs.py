@@ -4,7 +4,6 @@ only once it completed, one restore; never a restore after a failed safety backu
 Cancel; the same with a worker killed while it waits, and with two workers at once."""
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +13,7 @@ from backupsui.audit.models import AuditEvent
 from backupsui.jobs.models import Job
 from tests.conftest import OPERATOR_TOKEN, make_user, start_sandbox
 from tests.helpers import FormClient, completed_backup, text
-from tests.stack import Workers
+from tests.stack import Workers, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = Job.State
@@ -71,15 +70,6 @@ def workers(world):
     started = Workers(world.url)
     yield started
     started.stop()
-
-
-def wait_for(condition, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.05)
-    raise AssertionError("the condition did not hold in time")
 
 
 def restore_with_safety(client, world) -> Job:

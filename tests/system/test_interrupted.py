@@ -13,21 +13,11 @@ from django.core.management import call_command
 from backupsui.audit.models import AuditEvent, Outcome
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, make_user
 from tests.faults import FaultServer
-from tests.stack import Browser, Replica, production_env
-from tests.test_replicas import QuickPBKDF2
+from tests.stack import Browser, Replica, production_env, wait_for
+from tests.system.test_replicas import QuickPBKDF2
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TIMEOUT = 2  # seconds the API may take: a pending event older than 4 s was interrupted
-
-
-def wait_for(condition, seconds: float = 15, every: float = 0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError("the condition did not hold in time")
 
 
 def test_it_settles_the_event_of_a_worker_killed_mid_change(django_user_model, settings):

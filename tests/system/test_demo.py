@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 
 from backupsui.sandbox.management.commands import demo
 from tests.conftest import ensure_roles
+from tests.stack import free_port
 
 
 @pytest.fixture
@@ -25,12 +26,6 @@ def busy_port():
         held.bind(("127.0.0.1", 0))
         held.listen()
         yield held.getsockname()[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_demo(port: int, sandbox_port: int) -> subprocess.CompletedProcess:

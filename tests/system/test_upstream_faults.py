@@ -128,15 +128,23 @@ def test_it_abandons_a_body_past_the_bound_without_growing_past_it(
 
 
 def test_it_stops_calling_an_upstream_that_is_down(operator_client, upstream, faults, monkeypatch):
-    from backupsui.upstream import client
+    """A minute of pages, one a second on the breaker's clock: after three failures only one
+    probe per pause reaches the upstream."""
+    from backupsui.upstream import breaker, client
 
+    clock = [1000.0]
+    monkeypatch.setattr(breaker, "now", lambda: clock[0])
     monkeypatch.setattr(client.time, "sleep", lambda seconds: None)
     upstream("down")
     before = count(faults, "down")
-    pages = [operator_client.get("/backups/") for _ in range(300)]
+    pages = []
+    for _second in range(60):
+        pages.append(operator_client.get("/backups/"))
+        clock[0] += 1
     assert {page.status_code for page in pages} == {502}
     assert "Nothing was changed" in text(pages[-1])
-    assert count(faults, "down") - before <= 30
+    # Three failures (each page's retries count), then a probe every PAUSE_SECONDS.
+    assert count(faults, "down") - before <= 3 + 60 / breaker.PAUSE_SECONDS + 1
 
 
 def test_it_is_ready_while_the_upstream_is_down(db, client, upstream, faults):

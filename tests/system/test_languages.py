@@ -24,7 +24,7 @@ from backupsui.jobs.models import Job
 from backupsui.words import Sentence
 from tests.helpers import FormClient, completed_backup, text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "sm" / "LC_MESSAGES" / "django.po"
 CATALOGUES = sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po"))
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-0-9.]*[sdf]|\{\{\s*\w+\s*\}\}|<[^>]+>|%s|%d")
