@@ -45,6 +45,9 @@ if BACKUPSUI_HEALTH_BAD_HOURS < BACKUPSUI_HEALTH_LATE_HOURS:
     raise ImproperlyConfigured(
         "BACKUPSUI_HEALTH_BAD_HOURS must be at least BACKUPSUI_HEALTH_LATE_HOURS."
     )
+# A completed backup is odd at most this times, or at least this times, its server's usual size.
+BACKUPSUI_SIZE_LOW = env_number("BACKUPSUI_SIZE_LOW", 0.5, minimum=0)
+BACKUPSUI_SIZE_HIGH = env_number("BACKUPSUI_SIZE_HIGH", 2.0, minimum=1)
 # What each worker may keep of fetched lists, least recently used first out.
 BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("backups/<id:backup_id>/delete/", changes.backup_delete, name="delete"),
     path("servers/", servers.server_list, name="servers"),
     path("servers/export.csv", servers.server_export, name="servers_export"),
+    path("servers/<id:server_id>/", servers.server_detail, name="server"),
     path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
 ]

@@ -250,7 +250,7 @@ def test_it_filters_by_user_action_outcome_server_and_date(trail):
     restore = AuditEvent.objects.get(action="restore_requested")
     page = text(as_operator.get("/audit/", {"event": restore.pk}))
     assert audit_rows(as_operator.get("/audit/", {"event": restore.pk})) == 1
-    assert 'href="/backups/?server_id=12345"' in page
+    assert 'href="/servers/12345/"' in page  # the server's story
 
 
 def test_it_exports_the_filtered_trail_as_streamed_csv(trail):

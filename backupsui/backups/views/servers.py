@@ -1,13 +1,17 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from backupsui.audit.models import Action, AuditEvent
 from backupsui.csv_export import csv_response
 from backupsui.http import PAGE_SIZE, page_or_part
 from backupsui.upstream import UpstreamError
 
-from .. import presenters
+from .. import presenters, story
 from ..decorators import AccountRequest, account_view
 from ..forms import ServerFilterForm
 from ..health import summary
@@ -75,3 +79,55 @@ def server_export(request: AccountRequest):
         for server in servers
     )
     return csv_response("servers", SERVER_COLUMNS, rows)
+
+
+STORY_ROWS = 50
+STORY_ACTIONS = (
+    Action.RESTORE_REQUESTED,
+    Action.SAFE_RESTORE_REQUESTED,
+    Action.RESTORE_CANCELLED,
+    Action.BACKUP_DELETED,
+)
+STORY_EVENTS = 20
+
+
+@account_view("backups.view_backups")
+def server_detail(request: AccountRequest, server_id: int):
+    """One server's story: its health and why, the last 90 days, its sizes over time, odd
+    backups, restores and deletions, and its newest backups."""
+    try:
+        listed = request.account.backups()
+    except UpstreamError as error:
+        return render(request, "backups/server.html", {"error": error}, status=502)
+    now = timezone.now()
+    server = next((s for s in listed.health(now) if s.id == server_id), None)
+    if server is None:
+        context = {
+            "why": _("Server %(server)s is not in your list (any more).") % {"server": server_id}
+        }
+        return render(request, "backups/gone.html", context, status=404)
+    mine = story.of_server(listed.backups, server_id)
+    zone = timezone.get_current_timezone()
+    odd = story.odd_backups(mine)
+    chart = story.size_chart(mine, now - timedelta(days=story.CALENDAR_DAYS), now)
+    newest_first = mine[::-1]
+    context = {
+        "server": server,
+        "health_row": presenters.server_rows([server], now)[0],
+        "days": story.calendar(mine, now.astimezone(zone).date(), zone),
+        "chart": chart,
+        "chart_lines": chart.lines(),
+        "chart_points": [
+            (kind, x, y, backup) for kind, points in chart.series.items() for x, y, backup in points
+        ],
+        "odd": [odd[b.id] for b in newest_first if b.id in odd],
+        "odd_ids": set(odd),
+        "events": AuditEvent.objects.visible_to(request.user)
+        .filter(server_id=server_id, action__in=STORY_ACTIONS)
+        .order_by("-created_at")[:STORY_EVENTS],
+        "rows": presenters.rows(newest_first[:STORY_ROWS], now),
+        "more": max(0, len(mine) - STORY_ROWS),
+        "can_create": request.user.has_perm("backups.create_backup"),
+        **presenters.table(request.user),
+    }
+    return render(request, "backups/server.html", context)

@@ -1,0 +1,138 @@
+"""One server's story, worked out from the one list: a calendar of its last 90 days, the size of
+its completed backups over time, and which backups are odd (far from the server's usual size:
+often the only sign that a dump silently broke)."""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from backupsui.upstream import Backup
+
+CALENDAR_DAYS = 90
+USUAL_OF = 10  # the median of this many previous completed backups of the same type
+STUCK_AFTER = 5  # exactly the same size as this many before it: a stuck dump
+
+COMPLETED, FAILED, NOTHING, RUNNING = "completed", "failed", "nothing", "running"
+
+
+@dataclass(slots=True)
+class Day:
+    day: date
+    state: str  # COMPLETED (at least one), FAILED (only failures), RUNNING, or NOTHING
+    completed: int = 0
+    failed: int = 0
+
+
+@dataclass(slots=True)
+class Odd:
+    """Why a completed backup is odd: its size against the usual (the median before it)."""
+
+    backup: Backup
+    usual_mb: float
+    stuck: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return self.backup.size_mb / self.usual_mb if self.usual_mb else 0.0
+
+    @property
+    def percent(self) -> int:
+        """How far from usual, in whole percent (62 for 62 % smaller or larger)."""
+        return round(abs(1 - self.ratio) * 100)
+
+    @property
+    def smaller(self) -> bool:
+        return self.ratio < 1
+
+
+def of_server(backups: list[Backup], server_id: int) -> list[Backup]:
+    """The server's backups, oldest first."""
+    return sorted((b for b in backups if b.server.id == server_id), key=lambda b: b.created_at)
+
+
+def calendar(backups: list[Backup], today: date, zone: ZoneInfo) -> list[Day]:
+    """One day a cell for the last CALENDAR_DAYS days up to `today` (days in `zone`), oldest
+    first; `backups` are one server's."""
+    first = today - timedelta(days=CALENDAR_DAYS - 1)
+    days = {
+        first + timedelta(days=n): Day(first + timedelta(days=n), NOTHING)
+        for n in range(CALENDAR_DAYS)
+    }
+    for backup in backups:
+        cell = days.get(backup.created_at.astimezone(zone).date())
+        if cell is None:
+            continue
+        if backup.status == "completed":
+            cell.completed += 1
+        elif backup.status == "failed":
+            cell.failed += 1
+        elif backup.status == "in_progress" and cell.state == NOTHING:
+            cell.state = RUNNING
+    for cell in days.values():
+        if cell.completed:
+            cell.state = COMPLETED
+        elif cell.failed:
+            cell.state = FAILED
+    return list(days.values())
+
+
+def odd_backups(backups: list[Backup]) -> dict[int, Odd]:
+    """Backup id → why it is odd, for one server's backups (any order): a completed backup
+    at most BACKUPSUI_SIZE_LOW or at least BACKUPSUI_SIZE_HIGH times the median of the
+    previous USUAL_OF completed backups of its type, or exactly the size of the previous
+    STUCK_AFTER."""
+    low, high = settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH
+    found: dict[int, Odd] = {}
+    before: dict[str, list[float]] = {}
+    for backup in sorted(backups, key=lambda b: (b.created_at, b.id)):
+        if backup.status != "completed" or backup.size_mb is None:
+            continue
+        sizes = before.setdefault(backup.backup_type or "", [])
+        previous = sizes[-USUAL_OF:]
+        if previous:
+            usual = statistics.median(previous)
+            size = backup.size_mb
+            stuck = len(sizes) >= STUCK_AFTER and all(s == size for s in sizes[-STUCK_AFTER:])
+            if stuck or (usual and (size <= low * usual or size >= high * usual)):
+                found[backup.id] = Odd(backup, usual, stuck)
+        sizes.append(backup.size_mb)
+    return found
+
+
+@dataclass(slots=True)
+class Chart:
+    """Completed backups' sizes over time, as points in a 0–WIDTH × 0–HEIGHT box."""
+
+    WIDTH = 600
+    HEIGHT = 160
+    series: dict[str, list[tuple[float, float, Backup]]] = field(default_factory=dict)
+    top_mb: float = 0
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def lines(self) -> dict[str, str]:
+        """Each type's points as an SVG polyline's `points`."""
+        return {
+            kind: " ".join(f"{x:.1f},{y:.1f}" for x, y, _b in points)
+            for kind, points in self.series.items()
+        }
+
+
+def size_chart(backups: list[Backup], start: datetime, end: datetime) -> Chart:
+    """The sizes of one server's completed backups taken between `start` and `end`, by type."""
+    shown = [
+        b
+        for b in backups
+        if b.status == "completed" and b.size_mb is not None and start <= b.created_at <= end
+    ]
+    chart = Chart(start=start, end=end)
+    chart.top_mb = max((b.size_mb for b in shown), default=0)
+    span = (end - start).total_seconds() or 1
+    for backup in sorted(shown, key=lambda b: b.created_at):
+        x = (backup.created_at - start).total_seconds() / span * Chart.WIDTH
+        y = Chart.HEIGHT - (backup.size_mb / chart.top_mb * Chart.HEIGHT if chart.top_mb else 0)
+        chart.series.setdefault(backup.backup_type or "", []).append((x, y, backup))
+    return chart

@@ -1,0 +1,101 @@
+"""One server's story from a known history: the calendar's cells, the chart's points, and the
+odd-size flags at, just inside and just outside each bound, and the same-size rule."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from backupsui.backups import story
+from backupsui.upstream import Backup, Server
+from tests.helpers import text
+
+WEB = Server(id=12345, name="web-server-01")
+START = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+
+
+def made(n, size, *, status="completed", kind="automatic", when=None, server=WEB):
+    return Backup(
+        id=n,
+        server=server,
+        backup_type=kind,
+        status=status,
+        size_mb=size,
+        created_at=when or START + timedelta(days=n),
+    )
+
+
+def test_it_colours_each_of_ninety_days_by_its_outcome():
+    backups = [
+        made(1, 100),
+        made(2, None, status="failed"),
+        made(3, None, status="failed"),
+        made(3 + 100, 100, when=START + timedelta(days=3, hours=2)),  # day 3 also completed
+        made(5, None, status="in_progress"),
+    ]
+    today = (START + timedelta(days=10)).date()
+    days = story.calendar(backups, today, ZoneInfo("UTC"))
+    assert len(days) == 90 and days[-1].day == today and days[0].day == today - timedelta(89)
+    by_day = {d.day: d.state for d in days}
+    assert by_day[date(2026, 6, 2)] == story.COMPLETED
+    assert by_day[date(2026, 6, 3)] == story.FAILED
+    assert by_day[date(2026, 6, 4)] == story.COMPLETED
+    assert by_day[date(2026, 6, 6)] == story.RUNNING
+    assert by_day[date(2026, 6, 7)] == story.NOTHING
+
+
+def test_it_counts_days_in_the_panels_time_zone():
+    late_evening = made(1, 100, when=datetime(2026, 6, 2, 23, 30, tzinfo=UTC))
+    days = story.calendar([late_evening], date(2026, 6, 3), ZoneInfo("Pacific/Apia"))  # +13
+    assert {d.day for d in days if d.state == story.COMPLETED} == {date(2026, 6, 3)}
+
+
+@pytest.mark.parametrize(
+    ("size", "odd"),
+    [(50, True), (51, False), (199, False), (200, True), (49, True), (201, True)],
+)
+def test_it_flags_a_size_at_half_or_double_the_usual(settings, size, odd):
+    settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH = 0.5, 2.0
+    usual = [made(n, 100 + (n % 2) * 0) for n in range(1, 11)]  # ten of 100 MB
+    usual[0] = made(1, 101)  # not all the same: the stuck rule stays out of it
+    latest = made(11, size)
+    found = story.odd_backups([*usual, latest])
+    assert (latest.id in found) is odd
+    if odd:
+        assert found[latest.id].usual_mb == 100
+
+
+def test_it_compares_with_the_median_of_the_ten_before_of_the_same_type():
+    older = [made(n, 1000) for n in range(1, 4)]  # outside the last ten by number 15
+    recent = [made(n, 400 + n) for n in range(4, 14)]  # 404 … 413: median 408.5
+    manual = made(14, 5, kind="manual")  # another type: its own usual (none yet)
+    latest = made(15, 204)  # 0.4994 of 408.5
+    found = story.odd_backups([latest, manual, *reversed(recent), *older])  # any order
+    # 4, 5 and 6 were odd against the 1000 MB before them; 7 had 404–406 among its ten.
+    assert set(found) == {4, 5, 6, 15}
+    assert found[15].usual_mb == 408.5 and found[15].percent == 50 and found[15].smaller
+
+
+def test_it_flags_a_size_the_same_as_the_five_before_as_stuck():
+    same = [made(n, 300) for n in range(1, 6)]
+    sixth = made(6, 300)
+    found = story.odd_backups([*same, sixth])
+    assert set(found) == {6} and found[6].stuck
+    assert 5 not in story.odd_backups(same)  # four before it: not yet
+
+
+def test_it_places_completed_sizes_on_the_chart_by_type():
+    backups = [made(1, 100), made(2, 200, kind="manual"), made(3, None, status="failed")]
+    chart = story.size_chart(backups, START, START + timedelta(days=4))
+    assert chart.top_mb == 200
+    assert [(round(x), round(y)) for x, y, _b in chart.series["automatic"]] == [(150, 80)]
+    assert [(round(x), round(y)) for x, y, _b in chart.series["manual"]] == [(300, 0)]
+
+
+def test_it_shows_a_servers_story_page(sandbox, operator_client):
+    page = operator_client.get("/servers/12345/")
+    body = text(page)
+    assert page.status_code == 200
+    assert body.count('<li class="day day-') == 90
+    assert "The sizes as a table" in body and "web-server-01" in body
+    assert operator_client.get("/servers/999999/").status_code == 404
