@@ -1,11 +1,14 @@
 import unicodedata
+from datetime import datetime, time, timedelta
 from html import escape
 
 from django import forms
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from backupsui.audit.forms import DayField
 from backupsui.ids import IdField, parse_id
 from backupsui.upstream import TYPES, UpstreamError
 
@@ -274,3 +277,35 @@ class PollForm(forms.Form):
             if server_id is not None and backup_id is not None:
                 pairs[backup_id] = server_id
         return pairs
+
+
+class ReportForm(forms.Form):
+    """A report's period: whole days in the panel's time zone, at most a year; the last seven
+    days unless chosen."""
+
+    MAX_DAYS = 366
+
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("Until"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The period ends before it begins."))
+        if since and until and (until - since).days >= self.MAX_DAYS:
+            raise forms.ValidationError(
+                _("A report covers at most %(days)s days."), params={"days": self.MAX_DAYS}
+            )
+        return data
+
+    def period(self, now) -> tuple:
+        """The period as aware times: from the first day's start to the day after the last."""
+        zone = timezone.get_current_timezone()
+        today = now.astimezone(zone).date()
+        data = self.cleaned_data if self.is_valid() else {}
+        until = data.get("until") or today
+        since = data.get("since") or until - timedelta(days=6)
+        start = datetime.combine(since, time.min, tzinfo=zone)
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        return start, end

@@ -2,7 +2,7 @@ from django.urls import path
 
 from backupsui import ids  # noqa: F401  (registers <id:...>)
 
-from .views import changes, lists, servers
+from .views import changes, lists, reports, servers
 
 app_name = "backups"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     path("servers/", servers.server_list, name="servers"),
     path("servers/export.csv", servers.server_export, name="servers_export"),
     path("servers/<id:server_id>/", servers.server_detail, name="server"),
+    path("reports/", reports.report_page, name="report"),
+    path("reports/export.csv", reports.report_export, name="report_export"),
     path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
 ]
