@@ -43,6 +43,8 @@ class FormClient(Client):
 
 def purpose_of(path: str) -> str:
     """The kind of change a form posted to this path makes (its key is for that alone)."""
+    if path.startswith("/servers/backup/"):
+        return "bulk-create"
     return "delete" if "/delete/" in path else "restore" if "/restore/" in path else "create"
 
 

@@ -309,3 +309,17 @@ class ReportForm(forms.Form):
         start = datetime.combine(since, time.min, tzinfo=zone)
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         return start, end
+
+
+class BulkBackupForm(KeyedForm):
+    """Back up the chosen servers now: one description for all of them."""
+
+    purpose = "bulk-create"
+    server_id = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=DESCRIPTION_MAX
+    )
+
+    def __init__(self, *args, servers: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["server_id"].choices = [(sid, name) for sid, name in servers]

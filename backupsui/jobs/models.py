@@ -83,3 +83,63 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BulkBackup(models.Model):
+    """Many servers backed up at once, from one confirmation: one create per server, each
+    audited and each with its own outcome, carried out by a background worker. Who asked,
+    from where, is kept for the audit events the worker writes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    description = models.CharField(max_length=255, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"bulk backup {self.pk} of user {self.user_id}"
+
+    def visible_to(self, user) -> bool:
+        return self.user_id == user.pk or user.has_perm("audit.view_all_events")
+
+
+class BulkItem(models.Model):
+    """One server of a bulk backup. `sending` is written before the call (with the audit
+    event tied to it), so a worker killed mid-call never sends it twice."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    OPEN = (State.PENDING, State.SENDING)
+
+    bulk = models.ForeignKey(BulkBackup, on_delete=models.CASCADE, related_name="items")
+    server_id = models.BigIntegerField()
+    server_name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    backup_id = models.BigIntegerField(null=True, blank=True)
+    event = models.ForeignKey(
+        AuditEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.TextField(blank=True)  # a Sentence: the API's words or ours
+
+    class Meta:
+        ordering = ["server_name", "server_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulk", "server_id"], name="one_item_per_server")
+        ]
+
+    def __str__(self) -> str:
+        return f"server {self.server_id} of bulk backup {self.bulk_id}"
+
+    @property
+    def detail_text(self) -> str:
+        return str(Sentence.loads(self.detail))
