@@ -45,6 +45,8 @@ def purpose_of(path: str) -> str:
     """The kind of change a form posted to this path makes (its key is for that alone)."""
     if path.startswith("/servers/backup/"):
         return "bulk-create"
+    if path.startswith("/backups/delete/"):
+        return "bulk-delete"
     return "delete" if "/delete/" in path else "restore" if "/restore/" in path else "create"
 
 

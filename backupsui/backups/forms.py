@@ -323,3 +323,28 @@ class BulkBackupForm(KeyedForm):
     def __init__(self, *args, servers: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["server_id"].choices = [(sid, name) for sid, name in servers]
+
+
+class BulkDeleteForm(KeyedForm):
+    """Delete the chosen backups: the person types how many will go."""
+
+    purpose = "bulk-delete"
+    backup_id = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput)
+    allow_newest = forms.BooleanField(
+        label=_("Also delete a server's newest completed backup"), required=False
+    )
+    confirm = forms.CharField(label=_("Type how many backups to delete"), max_length=12)
+
+    def __init__(self, *args, chosen: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["backup_id"].choices = [(bid, bid) for bid in chosen]
+
+    def check_count(self, count: int) -> bool:
+        """Whether the typed number is the count that will be deleted (an error if not)."""
+        if self.cleaned_data.get("confirm", "").strip() == str(count):
+            return True
+        self.add_error(
+            "confirm",
+            _("Type %(count)s: the number of backups that will be deleted.") % {"count": count},
+        )
+        return False

@@ -37,6 +37,7 @@ class Row:
     expires_soon: bool
     restore_label: str
     delete_label: str
+    choose_label: str
 
 
 def badge(status: str) -> tuple[str, str]:
@@ -174,6 +175,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
                 restore_label=_("Restore %(server)s from backup %(id)s")
                 % {"server": server.name, "id": backup.id},
                 delete_label=_("Delete backup %(id)s") % {"id": backup.id},
+                choose_label=_("Choose backup %(id)s") % {"id": backup.id},
             )
         )
     return made

@@ -1,5 +1,6 @@
-"""Back up many servers at once: a confirmation naming them, then a results page that follows
-each server's create live."""
+"""Many changes at once: back up the chosen servers, or delete the chosen backups. A
+confirmation naming them (and what is left out, and why), then a results page that follows
+each one live."""
 
 from functools import partial
 
@@ -7,16 +8,17 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backupsui.backups.decorators import AccountRequest, account_view
-from backupsui.backups.forms import BulkBackupForm
+from backupsui.backups.forms import BulkBackupForm, BulkDeleteForm
 from backupsui.backups.pipeline import carry_out
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
 
 from . import bulk
-from .models import BulkBackup, BulkItem
+from .models import BulkItem, BulkRequest
 
 MAX_SERVERS = 500
 
@@ -52,7 +54,7 @@ def bulk_backup(request: AccountRequest):
 
     def change(actor, key):
         chosen = set(form.cleaned_data["server_id"])
-        started = bulk.start(
+        started = bulk.back_up(
             actor, [s for s in servers if s[0] in chosen], form.cleaned_data["description"]
         )
         messages.success(
@@ -72,7 +74,7 @@ def _page(request, context: dict, status: int = 200, **extra):
 @account_view("backups.view_backups")
 def bulk_results(request: AccountRequest, bulk_id: int):
     """Each server's outcome, live while any create is open or any new backup runs."""
-    found = BulkBackup.objects.filter(pk=bulk_id).first()
+    found = BulkRequest.objects.filter(pk=bulk_id).first()
     if found is None or not found.visible_to(request.user):
         raise Http404(_("No such bulk backup."))
     items = list(found.items.select_related("event"))
@@ -93,3 +95,65 @@ def bulk_results(request: AccountRequest, bulk_id: int):
     partial_only = request.htmx and request.htmx.target == "bulk-results"
     template = "jobs/bulk.html#results" if partial_only else "jobs/bulk.html"
     return render(request, template, context)
+
+
+def _to_delete(request: AccountRequest, listed, ids: list[str], allow_newest: bool):
+    """The chosen backups that will be deleted, and those left out with why."""
+    parts = [part for value in ids for part in value.split(",")][:MAX_SERVERS]
+    wanted = list(dict.fromkeys(i for i in (parse_id(p) for p in parts) if i is not None))
+    newest = {
+        server.newest.id for server in listed.health(timezone.now()) if server.newest is not None
+    }
+    going, left_out = [], []
+    for backup_id in wanted:
+        backup = listed.find(backup_id)
+        if backup is None:
+            left_out.append((backup_id, None, _("no longer in the list")))
+        elif backup.in_progress:
+            left_out.append((backup_id, backup, _("it is being taken now")))
+        elif backup.id in newest and not allow_newest:
+            left_out.append((backup_id, backup, _("its server's newest completed backup")))
+        else:
+            going.append(backup)
+    return going, left_out
+
+
+@account_view("backups.delete_backup", methods=("GET", "POST"))
+def bulk_delete(request: AccountRequest):
+    try:
+        listed = request.account.backups()
+    except UpstreamError as error:
+        return render(request, "jobs/bulk_delete.html", {"error": error}, status=502)
+    source = request.POST if request.method == "POST" else request.GET
+    allow_newest = source.get("allow_newest") in ("on", "1", "true")
+    going, left_out = _to_delete(request, listed, source.getlist("backup_id"), allow_newest)
+    if not going and not left_out:
+        messages.info(request, _("Choose the backups to delete first."))
+        return redirect("backups:list")
+    form = BulkDeleteForm(
+        request.POST if request.method == "POST" else None,
+        initial={"backup_id": [b.id for b in going] + [i for i, _b, _w in left_out]},
+        chosen=[b.id for b in going] + [i for i, _b, _w in left_out],
+        user=request.user,
+    )
+    context = {"form": form, "going": going, "left_out": left_out}
+    page = partial(_delete_page, request, context)
+    if request.method == "GET":
+        return page()
+    if not form.is_valid() or not going or not form.check_count(len(going)):
+        return page(400)
+
+    def change(actor, key):
+        started = bulk.delete(actor, going)
+        messages.success(
+            request,
+            _("The deletion of %(count)s backups was requested; each one's outcome follows.")
+            % {"count": len(going)},
+        )
+        return reverse("jobs:bulk", args=[started.pk])
+
+    return carry_out(request, form, change, page)
+
+
+def _delete_page(request, context: dict, status: int = 200, **extra):
+    return render(request, "jobs/bulk_delete.html", {**context, **extra}, status=status)

@@ -85,11 +85,16 @@ class Schedule(models.Model):
         return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M:%S}"
 
 
-class BulkBackup(models.Model):
-    """Many servers backed up at once, from one confirmation: one create per server, each
-    audited and each with its own outcome, carried out by a background worker. Who asked,
-    from where, is kept for the audit events the worker writes."""
+class BulkRequest(models.Model):
+    """Many changes from one confirmation: a backup of each chosen server, or the deletion of
+    each chosen backup; each audited, each with its own outcome, carried out by a background
+    worker. Who asked, from where, is kept for the audit events the worker writes."""
 
+    class Kind(models.TextChoices):
+        CREATE = "create", _("Back up servers")
+        DELETE = "delete", _("Delete backups")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CREATE)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     description = models.CharField(max_length=255, blank=True)
@@ -101,15 +106,15 @@ class BulkBackup(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"bulk backup {self.pk} of user {self.user_id}"
+        return f"bulk {self.kind} {self.pk} of user {self.user_id}"
 
     def visible_to(self, user) -> bool:
         return self.user_id == user.pk or user.has_perm("audit.view_all_events")
 
 
 class BulkItem(models.Model):
-    """One server of a bulk backup. `sending` is written before the call (with the audit
-    event tied to it), so a worker killed mid-call never sends it twice."""
+    """One server to back up, or one backup to delete. `sending` is written before the call
+    (with the audit event tied to it), so a worker killed mid-call never sends it twice."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -121,10 +126,11 @@ class BulkItem(models.Model):
 
     OPEN = (State.PENDING, State.SENDING)
 
-    bulk = models.ForeignKey(BulkBackup, on_delete=models.CASCADE, related_name="items")
+    bulk = models.ForeignKey(BulkRequest, on_delete=models.CASCADE, related_name="items")
     server_id = models.BigIntegerField()
     server_name = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # The backup made (create), or the one to delete (delete).
     backup_id = models.BigIntegerField(null=True, blank=True)
     event = models.ForeignKey(
         AuditEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -132,13 +138,10 @@ class BulkItem(models.Model):
     detail = models.TextField(blank=True)  # a Sentence: the API's words or ours
 
     class Meta:
-        ordering = ["server_name", "server_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["bulk", "server_id"], name="one_item_per_server")
-        ]
+        ordering = ["server_name", "server_id", "backup_id"]
 
     def __str__(self) -> str:
-        return f"server {self.server_id} of bulk backup {self.bulk_id}"
+        return f"item {self.pk} of bulk {self.bulk_id}"
 
     @property
     def detail_text(self) -> str:

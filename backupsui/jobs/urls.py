@@ -10,5 +10,6 @@ urlpatterns = [
     path("jobs/<id:job_id>/", views.job_detail, name="detail"),
     path("jobs/<id:job_id>/cancel/", views.job_cancel, name="cancel"),
     path("servers/backup/", bulk_views.bulk_backup, name="bulk_backup"),
-    path("servers/backup/<id:bulk_id>/", bulk_views.bulk_results, name="bulk"),
+    path("jobs/bulk/<id:bulk_id>/", bulk_views.bulk_results, name="bulk"),
+    path("backups/delete/", bulk_views.bulk_delete, name="bulk_delete"),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from backupsui.audit.models import Action, AuditEvent
-from backupsui.jobs.models import BulkBackup, BulkItem
+from backupsui.jobs.models import BulkItem, BulkRequest
 from tests.helpers import text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,9 +40,9 @@ def confirmed(operator_client, description="before the migration"):
 
 def test_it_backs_up_each_chosen_server_once(sandbox, operator_client):
     sent = confirmed(operator_client)
-    assert sent.status_code == 302 and sent.url.startswith("/servers/backup/")
+    assert sent.status_code == 302 and sent.url.startswith("/jobs/bulk/")
     run_worker()
-    bulk = BulkBackup.objects.get()
+    bulk = BulkRequest.objects.get()
     assert sorted(bulk.items.values_list("state", flat=True)) == ["accepted"] * 3
     assert len(manual_creates(sandbox, "before the migration")) == 3
     events = AuditEvent.objects.filter(action=Action.BACKUP_REQUESTED)
@@ -58,7 +58,7 @@ def test_it_creates_nothing_twice_when_the_form_is_sent_again(sandbox, operator_
     again = send(operator_client, page, "twice")
     assert first.status_code == again.status_code == 302
     run_worker()
-    assert BulkBackup.objects.count() == 1
+    assert BulkRequest.objects.count() == 1
     assert len(manual_creates(sandbox, "twice")) == 3
 
 
@@ -75,3 +75,48 @@ def test_it_goes_on_when_one_server_refuses(sandbox, operator_client):
 def test_it_asks_for_servers_first(sandbox, operator_client):
     empty = operator_client.get("/servers/backup/")
     assert empty.status_code == 302 and empty.url == "/servers/"
+
+
+def chosen_for_deletion(sandbox):
+    """An older completed backup, the newest completed one and a running one of a server."""
+    sandbox.state.config.completion_delay = 3600
+    running = sandbox.state.create_backup("acme", 12345, "running for the test")
+    listed = {b["id"]: b for b in sandbox.state.list_backups("acme", 12345, None)}
+    done = sorted(
+        (b for b in listed.values() if b["status"] == "completed"), key=lambda b: b["created_at"]
+    )
+    return done[0]["id"], done[-1]["id"], running["id"]
+
+
+def test_it_deletes_the_chosen_backups_and_names_what_it_leaves_out(sandbox, operator_client):
+    older, newest, running = chosen_for_deletion(sandbox)
+    page = operator_client.get("/backups/delete/", {"backup_id": [older, newest, running]})
+    body = text(page)
+    assert page.status_code == 200
+    assert "1 backup will be deleted" in body
+    assert "its server&#x27;s newest completed backup" in body or "newest completed" in body
+    assert "it is being taken now" in body
+    key = re.search(r'name="once" value="([^"]+)"', body).group(1)
+    data = {"once": key, "backup_id": [older, newest, running]}
+    wrong = operator_client.post("/backups/delete/", {**data, "confirm": "3"})
+    assert wrong.status_code == 400 and "Type 1" in text(wrong)
+    sent = operator_client.post("/backups/delete/", {**data, "confirm": "1"})
+    assert sent.status_code == 302 and sent.url.startswith("/jobs/bulk/")
+    run_worker()
+    assert older not in sandbox.state.backups
+    assert newest in sandbox.state.backups and running in sandbox.state.backups
+    [event] = AuditEvent.objects.filter(action=Action.BACKUP_DELETED)
+    assert event.backup_id == older and event.outcome == "accepted"
+
+
+def test_it_deletes_the_newest_only_when_ticked(sandbox, operator_client):
+    older, newest, _running = chosen_for_deletion(sandbox)
+    page = operator_client.get(
+        "/backups/delete/", {"backup_id": [older, newest], "allow_newest": "on"}
+    )
+    assert "2 backups will be deleted" in text(page)
+    key = re.search(r'name="once" value="([^"]+)"', text(page)).group(1)
+    data = {"once": key, "backup_id": [older, newest], "allow_newest": "on", "confirm": "2"}
+    assert operator_client.post("/backups/delete/", data).status_code == 302
+    run_worker()
+    assert older not in sandbox.state.backups and newest not in sandbox.state.backups

@@ -4,7 +4,7 @@ status."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from backupsui.jobs.models import BulkBackup, Job
+from backupsui.jobs.models import BulkRequest, Job
 from tests.helpers import FormClient, completed_backup
 
 ROLES = ANON, SUPPORT, OPERATOR, AUDITOR = ("anonymous", "support", "operator", "auditor")
@@ -42,7 +42,8 @@ MATRIX = {
         "/servers/backup/?server_id=12345&server_id=12346",
         expect(302, 200, 200, 403),
     ),
-    "jobs:bulk": ("get", "/servers/backup/{bulk}/", expect(302, 404, 200, 200)),  # olivia's
+    "jobs:bulk_delete": ("get", "/backups/delete/?backup_id={backup}", expect(302, 403, 200, 403)),
+    "jobs:bulk": ("get", "/jobs/bulk/{bulk}/", expect(302, 404, 200, 200)),  # olivia's
     "alerts:settings": ("get", "/account/alerts/", expect(302, 200, 200, 200)),
     "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
     "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
@@ -95,7 +96,7 @@ def clients(operator, support, auditor):
 def test_it_answers_each_role_as_expected(sandbox, clients, operator, name):
     method, path, expected = MATRIX[name]
     job = Job.objects.create(user=operator, server_id=12345, backup_id=1)
-    bulk = BulkBackup.objects.create(user=operator)
+    bulk = BulkRequest.objects.create(user=operator)
     path = path.format(backup=completed_backup(sandbox).id, job=job.pk, bulk=bulk.pk)
     got = {role: getattr(client, method)(path).status_code for role, client in clients.items()}
     assert got == expected
