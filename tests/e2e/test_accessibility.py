@@ -15,6 +15,10 @@ PAGES = {
     "token": "/account/token/",
     "audit": "/audit/",
     "servers": "/servers/",
+    "server-story": "/servers/12345/",
+    "report": "/reports/",
+    "bulk-backup": "/servers/backup/?server_id=12345&server_id=12346",
+    "bulk-delete": "/backups/delete/?backup_id={backup}",
     "alerts": "/account/alerts/",
     "not-found": "/nowhere/",
 }
