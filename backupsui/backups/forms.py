@@ -168,18 +168,24 @@ class ServerFilterForm(PagedFilterForm):
         widget=forms.SearchInput(attrs={"placeholder": _("Text in the server's name")}),
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SERVER_SORTS.items())
+    odd = forms.BooleanField(label=_("Newest backup of an odd size"), required=False)
 
     def chosen(self, data: dict) -> dict:
         return {
             "health": data.get("health") or "",
             "q": data.get("q") or "",
             "sort": data.get("sort") or "health",
+            "odd": bool(data.get("odd")),
         }
 
-    def select(self, servers: list) -> list:
+    def select(self, servers: list, listed=None) -> list:
+        """The servers the filters choose; `listed` (the BackupList) judges odd sizes."""
         found = self.filters()
         if found["health"]:
             servers = [s for s in servers if s.health == found["health"]]
+        if found["odd"] and listed is not None:
+            odd = listed.odd_among([s.newest for s in servers if s.newest is not None])
+            servers = [s for s in servers if s.newest is not None and s.newest.id in odd]
         if found["q"]:
             needle = found["q"].casefold()
             servers = [s for s in servers if needle in s.name.casefold()]

@@ -38,6 +38,7 @@ class Row:
     restore_label: str
     delete_label: str
     choose_label: str
+    odd_text: str = ""  # why its size is odd, when it is
 
 
 def badge(status: str) -> tuple[str, str]:
@@ -101,6 +102,7 @@ def table(user) -> dict:
         "can_delete": user.has_perm("backups.delete_backup"),
         "words": {
             "restore": _("Restore"),
+            "odd": _("odd size"),
             "delete": _("Delete"),
             "server": _("Server"),
             "type": _("Type"),
@@ -120,8 +122,20 @@ def _url_maker(name: str, argument: str):
     return lambda value: f"{head}{value}{tail}"
 
 
-def rows(backups, now: datetime | None = None) -> list[Row]:
+def odd_words(odd) -> str:
+    """How far from usual a backup's size is, in words."""
+    if odd.stuck:
+        return _("exactly the same size as the five before it: a stuck dump?")
+    values = {"pct": odd.percent, "size": odd.backup.size_mb, "usual": round(odd.usual_mb)}
+    if odd.smaller:
+        return _("%(pct)s %% smaller than usual: %(size)s MB against %(usual)s MB.") % values
+    return _("%(pct)s %% larger than usual: %(size)s MB against %(usual)s MB.") % values
+
+
+def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[Row]:
+    """The rows; `odd` maps a backup id to why its size is odd (see story.py)."""
     now = now or timezone.now()
+    odd = odd or {}
     # Backups taken on a schedule share their times: word each time once per page.
     said: dict[tuple, str] = {}
 
@@ -176,6 +190,7 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
                 % {"server": server.name, "id": backup.id},
                 delete_label=_("Delete backup %(id)s") % {"id": backup.id},
                 choose_label=_("Choose backup %(id)s") % {"id": backup.id},
+                odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
             )
         )
     return made

@@ -84,22 +84,32 @@ def odd_backups(backups: list[Backup]) -> dict[int, Odd]:
     at most BACKUPSUI_SIZE_LOW or at least BACKUPSUI_SIZE_HIGH times the median of the
     previous USUAL_OF completed backups of its type, or exactly the size of the previous
     STUCK_AFTER."""
-    low, high = settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH
     found: dict[int, Odd] = {}
     before: dict[str, list[float]] = {}
     for backup in sorted(backups, key=lambda b: (b.created_at, b.id)):
         if backup.status != "completed" or backup.size_mb is None:
             continue
         sizes = before.setdefault(backup.backup_type or "", [])
-        previous = sizes[-USUAL_OF:]
-        if previous:
-            usual = statistics.median(previous)
-            size = backup.size_mb
-            stuck = len(sizes) >= STUCK_AFTER and all(s == size for s in sizes[-STUCK_AFTER:])
-            if stuck or (usual and (size <= low * usual or size >= high * usual)):
-                found[backup.id] = Odd(backup, usual, stuck)
+        odd = judge(backup, sizes)
+        if odd is not None:
+            found[backup.id] = odd
         sizes.append(backup.size_mb)
     return found
+
+
+def judge(backup: Backup, before: list[float]) -> Odd | None:
+    """Whether a completed backup is odd, given the sizes of the completed backups of its
+    server and type taken before it, oldest first."""
+    previous = before[-USUAL_OF:]
+    if not previous:
+        return None
+    usual = statistics.median(previous)
+    size = backup.size_mb
+    stuck = len(before) >= STUCK_AFTER and all(s == size for s in before[-STUCK_AFTER:])
+    low, high = settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH
+    if stuck or (usual and (size <= low * usual or size >= high * usual)):
+        return Odd(backup, usual, stuck)
+    return None
 
 
 @dataclass(slots=True)

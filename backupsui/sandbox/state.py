@@ -159,7 +159,7 @@ class SandboxState:
                         MANUAL,
                         taken,
                         f"Pre-update backup {number + 1}",
-                        self._size(),
+                        self._size(server),
                         None,
                         taken,
                     )
@@ -192,7 +192,7 @@ class SandboxState:
             AUTOMATIC,
             taken,
             AUTOMATIC_DESCRIPTION,
-            self._size(),
+            self._size(server),
             add_month(taken),
             taken,
             failed=self._fails(),
@@ -203,8 +203,13 @@ class SandboxState:
         rate = self.config.failure_rate
         return rate > 0 and self.random.random() < rate
 
-    def _size(self) -> int:
-        return self.random.randint(800, 9000)
+    def _size(self, server: "Server") -> int:
+        """A size near the server's own (within 10 %), as a real server's dumps are: each
+        server has its usual size, from its id, between 800 MB and 9 GB. One draw, as ever,
+        so a seed's world keeps its failures."""
+        draw = self.random.randint(800, 9000)
+        usual = 800 + (server.id * 7919) % 8200
+        return round(usual * (0.9 + 0.2 * (draw - 800) / 8200))
 
     def _add(self, backup: Backup) -> Backup:
         backup.id = self.next_id
@@ -264,7 +269,7 @@ class SandboxState:
                     MANUAL,
                     created,
                     description,
-                    self._size(),
+                    self._size(server),
                     None,
                     now + timedelta(seconds=self.config.completion_delay),
                 )
@@ -343,7 +348,7 @@ class SandboxState:
                     backup_type,
                     created,
                     description,
-                    self._size() if size_mb is None else size_mb,
+                    self._size(server) if size_mb is None else size_mb,
                     add_month(created) if backup_type == AUTOMATIC else None,
                     completes_at,
                     failed=status == FAILED,

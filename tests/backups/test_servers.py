@@ -138,3 +138,19 @@ def test_it_draws_the_lines_at_the_settings(settings, hours, health):
 def test_it_never_counts_another_status_as_good(status):
     [server] = assess([backup(status, 1)], {}, NOW)
     assert server.health == "bad" and server.newest is None
+
+
+def test_it_flags_an_odd_newest_backup_on_the_list_and_filters_servers_by_it(
+    sandbox, operator_client
+):
+    """The sandbox's sizes stay near each server's usual; a 10 MB dump of web-server-01 does
+    not, and is the only odd one."""
+    sandbox.state.add_backup(12345, size_mb=10)
+    odd_only = operator_client.get("/servers/", {"odd": "on"})
+    assert odd_only.status_code == 200
+    assert 'id="server-12345"' in text(odd_only) and 'id="server-12346"' not in text(odd_only)
+    listed = text(operator_client.get("/backups/", {"server_id": 12345}))
+    assert listed.count('class="badge badge-odd"') == 1 and "smaller than usual" in listed
+    assert 'class="badge badge-odd"' not in text(
+        operator_client.get("/backups/", {"server_id": 12346})
+    )

@@ -99,3 +99,33 @@ def test_it_shows_a_servers_story_page(sandbox, operator_client):
     assert body.count('<li class="day day-') == 90
     assert "The sizes as a table" in body and "web-server-01" in body
     assert operator_client.get("/servers/999999/").status_code == 404
+
+
+def test_it_flags_the_same_backups_on_the_list_as_on_the_servers_page():
+    """The list judges only the backups it shows, from one grouping per list; the verdicts
+    are those of the whole server's story."""
+    import random
+
+    from backupsui.backups.lists import BackupList
+    from backupsui.upstream import Listing
+
+    pick = random.Random(7)
+    servers = [Server(id=n, name=f"s{n}") for n in range(1, 5)]
+    backups = [
+        made(
+            n,
+            pick.choice([100, 100, 100, 40, 250, None]),
+            status=pick.choice(["completed", "completed", "failed"]),
+            kind=pick.choice(["manual", "automatic"]),
+            when=START + timedelta(hours=pick.randrange(2000)),
+            server=pick.choice(servers),
+        )
+        for n in range(1, 400)
+    ]
+    whole = {}
+    for server in servers:
+        whole.update(story.odd_backups(story.of_server(backups, server.id)))
+    listed = BackupList(Listing(backups))
+    shown = {k: (v.usual_mb, v.stuck) for k, v in listed.odd_among(backups).items()}
+    assert shown == {k: (v.usual_mb, v.stuck) for k, v in whole.items()}
+    assert len(shown) > 10

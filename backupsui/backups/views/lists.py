@@ -43,7 +43,7 @@ def backup_list(request: AccountRequest):
         form.offer(listed.servers(), listed.statuses())
         context.update(
             page=page,
-            rows=presenters.rows(page),
+            rows=presenters.rows(page, odd=listed.odd_among(page)),
             health=summary(listed.health(timezone.now())),
             watch=watch_param(page),
             server_name=dict(listed.servers()).get(filters["server_id"]),

@@ -49,7 +49,7 @@ def server_list(request: AccountRequest):
         context["error"] = error
     else:
         everyone = listed.health(timezone.now())
-        page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
+        page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
         context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
@@ -61,7 +61,7 @@ def server_export(request: AccountRequest):
         listed = request.account.backups()
     except UpstreamError as error:
         return render(request, "backups/servers.html", {"error": error}, status=502)
-    servers = ServerFilterForm(request.GET).select(listed.health(timezone.now()))
+    servers = ServerFilterForm(request.GET).select(listed.health(timezone.now()), listed)
     rows = (
         [
             server.id,
@@ -120,12 +120,12 @@ def server_detail(request: AccountRequest, server_id: int):
         "chart_points": [
             (kind, x, y, backup) for kind, points in chart.series.items() for x, y, backup in points
         ],
-        "odd": [odd[b.id] for b in newest_first if b.id in odd],
+        "odd": [(odd[b.id], presenters.odd_words(odd[b.id])) for b in newest_first if b.id in odd],
         "odd_ids": set(odd),
         "events": AuditEvent.objects.visible_to(request.user)
         .filter(server_id=server_id, action__in=STORY_ACTIONS)
         .order_by("-created_at")[:STORY_EVENTS],
-        "rows": presenters.rows(newest_first[:STORY_ROWS], now),
+        "rows": presenters.rows(newest_first[:STORY_ROWS], now, odd),
         "more": max(0, len(mine) - STORY_ROWS),
         "can_create": request.user.has_perm("backups.create_backup"),
         **presenters.table(request.user),
