@@ -125,10 +125,14 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         )
         served.append((name, address, answer.status_code))
 
-    class Worker:
-        """The background worker the demo starts beside the panel, and stops with it."""
+    class Background:
+        """The worker per queue and the scheduler the demo starts beside the panel, and stops
+        with it."""
 
         stopped = False
+
+        def poll(self):
+            return None if not self.stopped else 0
 
         def terminate(self):
             self.stopped = True
@@ -136,13 +140,13 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         def wait(self, timeout):
             return 0
 
-    worker = Worker()
+    background = [Background(), Background()]
     monkeypatch.setattr(demo, "call_command", runserver)
-    monkeypatch.setattr(demo, "start_worker", lambda: worker)
+    monkeypatch.setattr(demo, "start_background", lambda: background)
     call_command("demo", port=port, sandbox_port=sandbox_port, stdout=out)
 
     assert served == [("runserver", f"127.0.0.1:{port}", 200)]
-    assert worker.stopped
+    assert all(process.stopped for process in background)
     saved = json.loads(credentials.read_text())
     assert saved["support"] == "still right" and saved["operator"] != "stale"
     assert credentials.stat().st_mode & 0o777 == 0o600
