@@ -45,9 +45,9 @@ def _due_at(name: str, now: datetime) -> datetime:
     return schedule.due_at
 
 
-def claim(round_: Round) -> datetime | None:
+def claim(round_: Round, now: datetime | None = None) -> datetime | None:
     """Queues the round if it is due and this scheduler wins it; returns the slot won."""
-    now = timezone.now()
+    now = now or timezone.now()
     due = _due_at(round_.name, now)
     if due > now:
         return None
@@ -66,9 +66,9 @@ def claim(round_: Round) -> datetime | None:
 
 def run_due() -> list[tuple[str, datetime]]:
     """One pass over every round: those this scheduler queued, with their slots."""
-    queued = []
+    queued, now = [], timezone.now()
     for round_ in ROUNDS:
-        slot = claim(round_)
+        slot = claim(round_, now)
         if slot is not None:
             queued.append((round_.name, slot))
     return queued
