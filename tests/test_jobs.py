@@ -11,7 +11,9 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from backupsui.audit.models import AuditEvent
+from backupsui.jobs import runner
 from backupsui.jobs.models import Job
+from backupsui.jobs.tasks import housekeeping
 from tests.conftest import OPERATOR_TOKEN, make_user, start_sandbox
 from tests.helpers import FormClient, completed_backup, text
 from tests.stack import Workers
@@ -194,3 +196,41 @@ def test_it_finishes_once_when_the_worker_is_killed_mid_call(olivia, world, work
     # Interrupted (pending, then unknown), then settled from the list, which showed it.
     assert job.safety_event.outcome == "accepted" and job.safety_event.first_outcome == "pending"
     assert "the list showed backup" in job.safety_event.settled_by
+
+
+def test_it_keeps_one_chain_of_looks_when_the_workers_die_and_come_back(olivia, world, settings):
+    """Both workers killed while the job waits, housekeeping rounds while they are away (the
+    job stalled, its look waiting), the workers started again twice over: one look waits."""
+    world.state.config.completion_delay = 600
+    settings.BACKUPSUI_JOB_LOOK_SECONDS, settings.BACKUPS_API_TIMEOUT = 0.3, 5  # as the workers
+    processes = Workers(world.url)
+    looks = DBTaskResult.objects.filter(task_path__endswith=".advance_job")
+    try:
+        started = [processes.start(), processes.start()]
+        job = restore_with_safety(olivia, world)
+        wait_for(lambda: job_in(job, State.WAITING))
+        for _ in range(2):
+            for process in started:
+                processes.kill(process)
+            # Overdue (and let go, if a worker died holding it): the job counts as stalled.
+            wait_for(lambda: runner.stalled().filter(pk=job.pk).exists())
+            for _ in range(2):  # the rounds the scheduler queues meanwhile
+                housekeeping.call("while the workers are away")
+            started = [processes.start(), processes.start()]
+            wait_for(lambda: job_in(job, State.WAITING).next_look_at > datetime.now(UTC))
+        for process in started:  # stopped gently: each finishes the look it is running
+            process.terminate()
+            process.wait(timeout=15)
+        job.refresh_from_db()
+        assert job.state == State.WAITING
+        waiting = looks.filter(status="READY", args_kwargs__args=[job.pk])
+        assert [str(look.pk) for look in waiting] == [str(job.look_task)]
+        # Started again, the job finishes: one create, one restore.
+        world.state.backups[job.safety_backup_id].completes_at = datetime.now(UTC)
+        processes.start()
+        wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+        wait_for(lambda: not looks.filter(status="READY").exists())  # the chain ends
+    finally:
+        processes.stop()
+    assert job.state == State.DONE, job.detail_text
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1

@@ -263,10 +263,16 @@ def _restore(job: Job, panel: Panel) -> None:
         _later(job)  # pending: a worker died mid-call; it will be settled as interrupted
 
 
+def stalled_after() -> timedelta:
+    """How late a look may be before the job counts as stalled: six looks (a minute at the
+    default pace)."""
+    return 6 * look_every()
+
+
 def stalled(grace: timedelta | None = None):
     """Open jobs nobody moved on in time (a worker was killed mid-step, say): not held, and
-    their next look six looks overdue (a minute at the default pace)."""
+    their next look overdue by `grace` (stalled_after() unless given)."""
     now = timezone.now()
-    grace = 6 * look_every() if grace is None else grace
+    grace = stalled_after() if grace is None else grace
     free = Q(held_until__isnull=True) | Q(held_until__lt=now)
     return Job.objects.filter(free, state__in=Job.OPEN, next_look_at__lt=now - grace)
