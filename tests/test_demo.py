@@ -227,8 +227,8 @@ def test_it_stops_every_process_it_started_on_sigterm(tmp_path):
         while time.monotonic() < deadline:
             started = descendants(demo_process.pid)
             try:
-                up = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
-            except requests.ConnectionError:
+                up = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok
+            except requests.RequestException:
                 up = False
             if up and len(started) >= len(demo.BACKGROUND):
                 break
