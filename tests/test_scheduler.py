@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.tasks import TaskResultStatus
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from backupsui.jobs import runner, scheduler, tasks
@@ -71,6 +73,8 @@ def test_it_fails_a_dead_workers_look_once_the_jobs_lease_has_run_out(settings, 
         assert tasks.fail_abandoned() == 1
         look.refresh_from_db()
         assert look.status == TaskResultStatus.FAILED and look.finished_at is not None
+        [error] = look.task_result.errors
+        assert error.exception_class is tasks.WorkerGone
         # The job's one look is gone: the housekeeping gives it a new one, once.
         clock.move_to(T0 + timedelta(minutes=5))
         assert tasks.restart_stalled() == 1
@@ -121,3 +125,18 @@ def test_it_runs_each_round_once_with_two_schedulers_and_two_workers(tmp_path):
     assert slots("alerts_round") == slots("housekeeping")
     lines = (tmp_path / "log").read_text()
     assert "unavailable" not in lines and "Traceback" not in lines, lines
+
+
+@pytest.mark.django_db
+def test_it_queues_and_writes_nothing_while_a_page_renders(operator_client):
+    with CaptureQueriesContext(connection) as queries:
+        page = operator_client.get("/audit/")
+    assert page.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "django_session" not in q["sql"]
+    ]
+    assert writes == []
+    assert not Schedule.objects.exists() and not DBTaskResult.objects.exists()

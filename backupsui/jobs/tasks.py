@@ -30,6 +30,10 @@ ROUND_ABANDONED = timedelta(hours=1)
 LOOK = "backupsui.jobs.tasks.advance_job"
 
 
+class WorkerGone(Exception):
+    """Why a task left running by a worker that died is marked failed."""
+
+
 @task(takes_context=True)
 def advance_job(context: TaskContext, job_id: int) -> str:
     """One look at a job. The next look is queued (and made the job's current one) before
@@ -91,7 +95,7 @@ def fail_abandoned() -> int:
     return DBTaskResult.objects.filter(pk__in=abandoned, status=RUNNING).update(
         status=TaskResultStatus.FAILED,
         finished_at=now,
-        exception_class_path="backupsui.jobs.tasks.WorkerGone",
+        exception_class_path=f"{__name__}.{WorkerGone.__qualname__}",
         traceback="The worker running this task stopped before it finished; its lease ran out.",
     )
 
