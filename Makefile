@@ -25,10 +25,11 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 
+# exec: the shell gives way to the demo, so a SIGTERM that make passes on reaches it.
 run: $(STAMP) $(CATALOGUES)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 \
-	  $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+	  exec $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 # Debian's chromium (the browser tests) and gettext (the test that regenerates the
 # catalogue), installed when missing and we are root.

@@ -74,16 +74,24 @@ INSTALLED_APPS = [
     "backupsui.sandbox",
 ]
 
-# Work that outlives a request (restores with a safety backup, failure alerts) runs in
-# `manage.py db_worker` processes, any number of them, from the same database.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Work that outlives a request runs in `manage.py worker` processes, any number of them per
+# queue, from the same database: restore jobs and the housekeeping round on "default", every
+# outbound alert on "alerts" (so a slow receiver never holds up a restore). `manage.py
+# scheduler` queues the periodic rounds.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "alerts"],
+    }
+}
 # How long a restore job waits for its safety backup to complete before giving up.
 BACKUPSUI_SAFETY_WAIT_MINUTES = env_number("BACKUPSUI_SAFETY_WAIT_MINUTES", 120, minimum=0.01)
 # How often a job looks at the list while it waits (at most every 10 seconds).
 BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimum=0.1)
 if BACKUPSUI_JOB_LOOK_SECONDS > 10:
     raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
-# How often people's lists are looked at for failed backups and bad servers, to alert them.
+# How often the scheduler queues the periodic rounds: people's lists looked at for failed
+# backups and bad servers (alerts), and the housekeeping.
 BACKUPSUI_WATCH_MINUTES = env_number("BACKUPSUI_WATCH_MINUTES", 10, minimum=0.05)
 
 # Email for alerts: SMTP from the environment; the console in development.

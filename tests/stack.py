@@ -181,33 +181,41 @@ class Browser:
 
 
 class Workers:
-    """Background workers (`manage.py db_worker`) on the test database, quick to look."""
+    """Background workers (`manage.py worker`, every queue by default) and schedulers on the
+    test database, quick to look."""
 
-    def __init__(self, api_url: str):
+    def __init__(self, api_url: str, **extra):
         self.env = production_env(
-            api_url, BACKUPSUI_JOB_LOOK_SECONDS="0.3", BACKUPS_API_TIMEOUT="5"
+            api_url, BACKUPSUI_JOB_LOOK_SECONDS="0.3", BACKUPS_API_TIMEOUT="5", **extra
         )
         self.running: list[subprocess.Popen] = []
 
-    def start(self) -> subprocess.Popen:
+    def _start(self, *command: str, log=subprocess.DEVNULL) -> subprocess.Popen:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--no-reload",
-                "--interval",
-                "0.1",
-                "--no-startup-delay",
-            ],
+            [sys.executable, "manage.py", *command],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
             start_new_session=True,
         )
         self.running.append(process)
         return process
+
+    def start(self, queue: str = "*", log=subprocess.DEVNULL) -> subprocess.Popen:
+        return self._start(
+            "worker",
+            "--no-reload",
+            "--interval",
+            "0.1",
+            "--no-startup-delay",
+            "--queue-name",
+            queue,
+            log=log,
+        )
+
+    def scheduler(self, log=subprocess.DEVNULL) -> subprocess.Popen:
+        return self._start("scheduler", "--interval", "0.1", log=log)
 
     def kill(self, process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)

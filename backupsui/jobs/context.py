@@ -1,5 +1,5 @@
-"""On every page: the person's restore jobs still running, so any page links to them.
-Reading only: periodic work is the scheduler's (nothing is enqueued while a page renders)."""
+"""On every page: the person's restore jobs still running (so any page links to them). It
+only reads: the periodic rounds are queued by `manage.py scheduler`, never by a page."""
 
 from .models import Job
 

@@ -49,6 +49,9 @@ class Job(models.Model):
     # The worker running a step holds the job until then; a worker that died lets go.
     held_until = models.DateTimeField(null=True, blank=True)
     next_look_at = models.DateTimeField(default=timezone.now)
+    # The id of the job's one current look (a queued `advance_job` task): any other look of
+    # this job, left by a worker that died and came back, ends without queueing another.
+    look_task = models.UUIDField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -75,8 +78,8 @@ class Job(models.Model):
 
 
 class Schedule(models.Model):
-    """When a periodic piece of work (the watch for alerts, the look at stalled jobs) is due
-    next. The worker that moves `due_at` on does the work; any other finds it moved."""
+    """When a periodic round (the alerts, the housekeeping) is due next. The scheduler that
+    moves `due_at` on queues the round; any other scheduler finds it moved."""
 
     name = models.CharField(max_length=40, unique=True)
     due_at = models.DateTimeField()

@@ -256,8 +256,16 @@ def _restore(job: Job, account: Account) -> None:
         _later(job)  # pending: a worker died mid-call; it will be settled as interrupted
 
 
-def stalled(grace: timedelta = timedelta(seconds=60)):
-    """Open jobs nobody moved on in time (a worker was killed mid-step, say)."""
+def stalled_after() -> timedelta:
+    """How late a look may be before the job counts as stalled: six looks (a minute at the
+    default pace)."""
+    return 6 * look_every()
+
+
+def stalled(grace: timedelta | None = None):
+    """Open jobs nobody moved on in time (a worker was killed mid-step, say): not held, and
+    their next look overdue by `grace` (stalled_after() unless given)."""
     now = timezone.now()
+    grace = stalled_after() if grace is None else grace
     free = Q(held_until__isnull=True) | Q(held_until__lt=now)
     return Job.objects.filter(free, state__in=Job.OPEN, next_look_at__lt=now - grace)

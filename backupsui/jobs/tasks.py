@@ -1,83 +1,128 @@
-"""What the background workers run (`manage.py db_worker`, any number of them).
+"""What the background workers run (`manage.py worker`, any number of them).
 
-- `advance_job`: moves one restore job on, then asks to be run again when the job next
-  needs a look.
-- `tick`: the periodic round, every BACKUPSUI_WATCH_MINUTES: alerts for everyone subscribed,
-  stalled jobs started again, interrupted audit events settled. A `Schedule` row in the
-  database says when the next round is due; the worker that moves it on does the round and
-  queues the next one, and any duplicate round finds it moved and stops. If the chain of
-  rounds is broken (a worker killed mid-round), the panel queues a new one when it finds the
-  round overdue (`keep_ticking`)."""
+- `advance_job`: one look at a restore job, which queues the job's next look first. A job
+  has one chain of looks: `Job.look_task` names its one current look, and a look that is not
+  the current one (a copy left by a restart) ends without queueing anything.
+- `housekeeping`: the periodic round on the default queue, queued by `manage.py scheduler`
+  every BACKUPSUI_WATCH_MINUTES: looks of dead workers marked failed once the job's lease has
+  run out, jobs with no live look given one, interrupted audit events settled (the one
+  place that does it periodically; `manage.py settle_audit` does the same by hand).
+
+The alerts' round lives beside the alerts (`backupsui.alerts.tasks.alerts_round`)."""
 
 import logging
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import IntegrityError
-from django.tasks import task
+from django.db import transaction
+from django.tasks import TaskContext, TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from backupsui.alerts.watch import watch_everyone
 from backupsui.audit.settle import settle_interrupted
 
 from . import runner
-from .models import Job, Schedule
+from .models import Job
 
 logger = logging.getLogger("backupsui.jobs")
-TICK = "tick"
-OVERDUE = timedelta(minutes=2)  # a round this late was lost: start another
+READY, RUNNING = TaskResultStatus.READY, TaskResultStatus.RUNNING
+# A round (not a look) left running this long was abandoned by a worker that died.
+ROUND_ABANDONED = timedelta(hours=1)
+LOOK = "backupsui.jobs.tasks.advance_job"
 
 
-@task()
-def advance_job(job_id: int) -> str:
-    """One look at a job. The next look is queued before this one starts working, so that a
-    worker killed mid-step leaves the job its next look (which waits, a look at a time, until
-    the dead worker's hold on the job runs out); a finished job's last look queues none."""
+class WorkerGone(Exception):
+    """Why a task left running by a worker that died is marked failed."""
+
+
+@task(takes_context=True)
+def advance_job(context: TaskContext, job_id: int) -> str:
+    """One look at a job. The next look is queued (and made the job's current one) before
+    this one starts working, so that a worker killed mid-step leaves the job its next look
+    (which waits, a look at a time, until the dead worker's lease on the job runs out); a
+    finished job's last look queues none, and a look that is not the job's current one stops."""
+    me = context.task_result.id
     if not Job.objects.filter(pk=job_id, state__in=Job.OPEN).exists():
         return "finished"
-    advance_job.using(run_after=timezone.now() + runner.look_every()).enqueue(job_id)
+    if not _queue_look(job_id, instead_of=me, after=runner.look_every()):
+        return "not the job's current look"
     job = runner.advance(job_id)
     return job.state if job is not None else "held elsewhere"
 
 
+class _Superseded(Exception):
+    pass
+
+
+def _queue_look(job_id: int, instead_of, after: timedelta | None = None) -> bool:
+    """Queues a look and makes it the job's current one, only if the current one is still
+    `instead_of` (None: none yet) and the job is open; both or neither are written."""
+    queued = advance_job.using(run_after=timezone.now() + after) if after else advance_job
+    try:
+        with transaction.atomic():
+            result = queued.enqueue(job_id)
+            current = Job.objects.filter(pk=job_id, look_task=instead_of, state__in=Job.OPEN)
+            if not current.update(look_task=result.id):
+                raise _Superseded
+    except _Superseded:
+        return False
+    return True
+
+
 def start(job: Job) -> None:
-    advance_job.enqueue(job.pk)
+    _queue_look(job.pk, instead_of=None)
 
 
-def every() -> timedelta:
-    return timedelta(minutes=settings.BACKUPSUI_WATCH_MINUTES)
+def _job_of(result: DBTaskResult) -> int | None:
+    args = (result.args_kwargs or {}).get("args") or []
+    return args[-1] if args and isinstance(args[-1], int) else None
+
+
+def fail_abandoned() -> int:
+    """Tasks left RUNNING by a worker that died: a look once its job's lease has run out (a
+    live worker always finishes a step within it), a round after ROUND_ABANDONED. They are
+    marked failed, so the pruning of finished results removes them later."""
+    now = timezone.now()
+    abandoned = []
+    looks = DBTaskResult.objects.filter(
+        status=RUNNING, task_path=LOOK, started_at__lt=now - runner.lease_for()
+    )
+    for result in looks:
+        job = Job.objects.filter(pk=_job_of(result)).first()
+        if job is None or job.held_until is None or job.held_until < now:
+            abandoned.append(result.pk)
+    rounds = DBTaskResult.objects.filter(status=RUNNING, started_at__lt=now - ROUND_ABANDONED)
+    abandoned += list(rounds.exclude(task_path=LOOK).values_list("pk", flat=True))
+    return DBTaskResult.objects.filter(pk__in=abandoned, status=RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path=f"{__name__}.{WorkerGone.__qualname__}",
+        traceback="The worker running this task stopped before it finished; its lease ran out.",
+    )
+
+
+def restart_stalled() -> int:
+    """Jobs overdue for a look whose current look is neither waiting for a worker nor
+    running get a new one (the old chain ended with a worker that died before queueing)."""
+    restarted = 0
+    for job in runner.stalled():
+        alive = DBTaskResult.objects.filter(pk=job.look_task, status__in=(READY, RUNNING))
+        if job.look_task is not None and alive.exists():
+            continue  # the workers are away: the look waits for them
+        restarted += _queue_look(job.pk, instead_of=job.look_task)
+    return restarted
 
 
 @task()
-def tick() -> str:
-    now = timezone.now()
-    due = now + every()
-    if not Schedule.objects.filter(name=TICK, due_at__lte=now).update(due_at=due):
-        return "not due: another round has it"
-    tick.using(run_after=due).enqueue()
-    try:
-        sent = watch_everyone()
-    except Exception:  # noqa: BLE001 - the jobs and the audit trail still get their turn
-        logger.exception("tick: the watch for alerts failed")
-        sent = 0
-    restarted = 0
-    for job in runner.stalled():
-        advance_job.enqueue(job.pk)
-        restarted += 1
+def housekeeping(slot: str = "") -> str:
+    """The round for `slot` (the time it was due, as the scheduler claimed it)."""
+    failed = fail_abandoned()
+    restarted = restart_stalled()
     settled = settle_interrupted()
     logger.info(
-        "tick: %d alert(s), %d job(s) restarted, %d event(s) settled", sent, restarted, settled
+        "housekeeping %s: %d abandoned task(s) failed, %d job(s) restarted, %d event(s) settled",
+        slot,
+        failed,
+        restarted,
+        settled,
     )
-    return "done"
-
-
-def keep_ticking() -> None:
-    """Queues a round when none is due soon (the first one, or after a lost chain)."""
-    now = timezone.now()
-    try:
-        schedule, created = Schedule.objects.get_or_create(name=TICK, defaults={"due_at": now})
-    except IntegrityError:  # made by another request this very moment
-        return
-    if created or schedule.due_at < now - OVERDUE:
-        Schedule.objects.filter(pk=schedule.pk).update(due_at=now)
-        tick.enqueue()
+    return slot

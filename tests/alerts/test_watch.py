@@ -1,7 +1,7 @@
 """Failure alerts: a backup turning failed in the sandbox gives one email and one signed
 webhook POST (to a receiver on loopback, whose signature is checked here), the next round
 sends nothing new, five at once go as one digest, and a receiver that is down gets its three
-tries, logged. The rounds run in the real worker (`db_worker --batch`, in this process, so
+tries, logged. The rounds run in the real worker (`worker --batch`, in this process, so
 Django's test outbox sees the email)."""
 
 import hashlib
@@ -18,8 +18,8 @@ from django.core.management import call_command
 
 from backupsui.alerts import delivery
 from backupsui.alerts.models import SentAlert, Subscription
+from backupsui.jobs import scheduler
 from backupsui.jobs.models import Schedule
-from backupsui.jobs.tasks import TICK, keep_ticking
 from tests.faults import closed_port
 from tests.helpers import text
 
@@ -75,14 +75,17 @@ def subscribed(sandbox, operator, operator_client, settings, receiver):
     return secret
 
 
-def run_round():
-    """One periodic round, due now, run by the worker."""
-    keep_ticking()
-    Schedule.objects.filter(name=TICK).update(due_at=datetime.now(UTC) - timedelta(seconds=1))
-    from backupsui.jobs.tasks import tick
+def run_worker():
+    """The workers of every queue, until nothing is waiting."""
+    call_command("worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*")
 
-    tick.enqueue()
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+
+def run_round():
+    """One periodic round, made due now, queued by the scheduler and run by the worker."""
+    scheduler.run_due()  # the first pass makes the schedule
+    Schedule.objects.update(due_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert {name for name, _ in scheduler.run_due()} == {"alerts", "housekeeping"}
+    run_worker()
 
 
 def failing(sandbox, count=1):
@@ -156,7 +159,7 @@ def test_it_tries_a_dead_receiver_three_times_and_logs_it(
 
 def test_it_sends_a_test_alert_from_the_button(subscribed, operator_client, receiver):
     operator_client.post("/account/alerts/", {"test": "1"})
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+    run_worker()
     assert len(mail.outbox) == 1 and "test alert" in mail.outbox[0].subject
     assert json.loads(receiver.got[0][1])["type"] == "test"
     assert "Emailed." in text(operator_client.get("/account/alerts/"))

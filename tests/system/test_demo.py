@@ -4,9 +4,12 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -120,10 +123,14 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         )
         served.append((name, address, answer.status_code))
 
-    class Worker:
-        """The background worker the demo starts beside the panel, and stops with it."""
+    class Background:
+        """The worker per queue and the scheduler the demo starts beside the panel, and stops
+        with it."""
 
         stopped = False
+
+        def poll(self):
+            return None if not self.stopped else 0
 
         def terminate(self):
             self.stopped = True
@@ -131,13 +138,13 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         def wait(self, timeout):
             return 0
 
-    worker = Worker()
+    background = [Background(), Background()]
     monkeypatch.setattr(demo, "call_command", runserver)
-    monkeypatch.setattr(demo, "start_worker", lambda: worker)
+    monkeypatch.setattr(demo, "start_background", lambda: background)
     call_command("demo", port=port, sandbox_port=sandbox_port, stdout=out)
 
     assert served == [("runserver", f"127.0.0.1:{port}", 200)]
-    assert worker.stopped
+    assert all(process.stopped for process in background)
     saved = json.loads(credentials.read_text())
     assert saved["support"] == "still right" and saved["operator"] != "stale"
     assert credentials.stat().st_mode & 0o777 == 0o600
@@ -149,3 +156,89 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
     assert sandboxes[0].state.config.failure_rate == demo.FAILURE_RATE > 0
     with pytest.raises(requests.ConnectionError):  # Ctrl-C, here the end of runserver, stops both
         requests.get(settings.BACKUPS_API_URL + "/backups/", timeout=5)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started by `pid`, and by those, as /proc lists them."""
+    found = set()
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        children = {int(c) for t in tasks for c in (t / "children").read_text().split()}
+    except FileNotFoundError:
+        return found
+    for child in children:
+        found |= {child} | descendants(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_it_stops_every_process_it_started_on_sigterm(tmp_path):
+    """`make run` stopped by SIGTERM (a `kill`, a supervisor, a closed terminal's session):
+    the panel, the sandbox, both workers and the scheduler all stop."""
+    port, sandbox_port = free_port(), free_port()
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="backupsui.settings",
+        DJANGO_DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        BACKUPS_API_URL=f"http://127.0.0.1:{sandbox_port}/api/v1",
+    )
+    root = django_settings.BASE_DIR
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    # `manage.py demo`, with its passwords kept in a file of this test's own.
+    start = (
+        "import sys, pathlib, django; django.setup();"
+        "from backupsui.sandbox.management.commands import demo;"
+        "demo.CREDENTIALS = pathlib.Path(sys.argv[1]);"
+        "from django.core.management import execute_from_command_line as run;"
+        "run(['manage.py', 'demo', '--port', sys.argv[2], '--sandbox-port', sys.argv[3]])"
+    )
+    credentials = root / "var" / f"test-demo-credentials-{os.getpid()}.json"
+    demo_process = subprocess.Popen(
+        [sys.executable, "-c", start, str(credentials), str(port), str(sandbox_port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "demo.log").open("w"),
+        start_new_session=True,
+    )
+    started: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            started = descendants(demo_process.pid)
+            try:
+                up = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok
+            except requests.RequestException:
+                up = False
+            if up and len(started) >= len(demo.BACKGROUND):
+                break
+            assert demo_process.poll() is None, (tmp_path / "demo.log").read_text()
+            time.sleep(0.1)
+        assert len(started) == len(demo.BACKGROUND) and all(map(alive, started))
+        demo_process.send_signal(signal.SIGTERM)
+        assert demo_process.wait(timeout=45) == 0
+        assert [pid for pid in started if alive(pid)] == []
+        for listening in (port, sandbox_port):
+            with pytest.raises(requests.ConnectionError):
+                requests.get(f"http://127.0.0.1:{listening}/", timeout=1)
+    finally:
+        os.killpg(demo_process.pid, signal.SIGKILL) if demo_process.poll() is None else None
+        for pid in started:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        credentials.unlink(missing_ok=True)

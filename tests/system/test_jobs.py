@@ -3,14 +3,21 @@
 only once it completed, one restore; never a restore after a failed safety backup or a
 Cancel; the same with a worker killed while it waits, and with two workers at once."""
 
+import contextlib
+import socket
 import threading
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django_tasks_db.models import DBTaskResult
 
+from backupsui.alerts.models import Subscription
+from backupsui.alerts.tasks import send_test_alert
 from backupsui.audit.models import AuditEvent
+from backupsui.jobs import runner
 from backupsui.jobs.models import Job
+from backupsui.jobs.tasks import housekeeping
 from tests.conftest import OPERATOR_TOKEN, make_user, start_sandbox
 from tests.helpers import FormClient, completed_backup, text
 from tests.stack import Workers, wait_for
@@ -184,3 +191,91 @@ def test_it_finishes_once_when_the_worker_is_killed_mid_call(olivia, world, work
     # Interrupted (pending, then unknown), then settled from the list, which showed it.
     assert job.safety_event.outcome == "accepted" and job.safety_event.first_outcome == "pending"
     assert "the list showed backup" in job.safety_event.settled_by
+
+
+def test_it_keeps_one_chain_of_looks_when_the_workers_die_and_come_back(olivia, world, settings):
+    """Both workers killed while the job waits, housekeeping rounds while they are away (the
+    job stalled, its look waiting), the workers started again twice over: one look waits."""
+    world.state.config.completion_delay = 600
+    settings.BACKUPSUI_JOB_LOOK_SECONDS, settings.BACKUPS_API_TIMEOUT = 0.3, 5  # as the workers
+    processes = Workers(world.url)
+    looks = DBTaskResult.objects.filter(task_path__endswith=".advance_job")
+    try:
+        started = [processes.start(), processes.start()]
+        job = restore_with_safety(olivia, world)
+        wait_for(lambda: job_in(job, State.WAITING))
+        for _ in range(2):
+            for process in started:
+                processes.kill(process)
+            # Overdue (and let go, if a worker died holding it): the job counts as stalled.
+            wait_for(lambda: runner.stalled().filter(pk=job.pk).exists())
+            for _ in range(2):  # the rounds the scheduler queues meanwhile
+                housekeeping.call("while the workers are away")
+            started = [processes.start(), processes.start()]
+            wait_for(lambda: job_in(job, State.WAITING).next_look_at > datetime.now(UTC))
+        for process in started:  # stopped gently: each finishes the look it is running
+            process.terminate()
+            process.wait(timeout=15)
+        job.refresh_from_db()
+        assert job.state == State.WAITING
+        waiting = looks.filter(status="READY", args_kwargs__args=[job.pk])
+        assert [str(look.pk) for look in waiting] == [str(job.look_task)]
+        # Started again, the job finishes: one create, one restore.
+        world.state.backups[job.safety_backup_id].completes_at = datetime.now(UTC)
+        processes.start()
+        wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+        wait_for(lambda: not looks.filter(status="READY").exists())  # the chain ends
+    finally:
+        processes.stop()
+    assert job.state == State.DONE, job.detail_text
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1
+
+
+class TricklingMailServer:
+    """An SMTP server on loopback that never finishes its greeting: one byte every second,
+    for as long as the test lasts (a receiver holding an alert's delivery)."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connected, self.done = threading.Event(), threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = self.listener.accept()
+            self.connected.set()
+            with connection:
+                while not self.done.wait(1):
+                    connection.sendall(b"2")
+
+    def stop(self) -> None:
+        self.done.set()
+        self.listener.close()
+
+
+def test_it_restores_while_an_alert_is_held_up_with_one_worker_per_queue(olivia, world):
+    mail_server = TricklingMailServer()
+    processes = Workers(
+        world.url,
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        DJANGO_EMAIL_HOST="127.0.0.1",
+        DJANGO_EMAIL_PORT=str(mail_server.port),
+    )
+    person = User.objects.get(username="olivia")
+    person.email = "olivia@example.com"
+    person.save()
+    Subscription.objects.create(user=person, by_email=True)
+    try:
+        processes.start(queue="default")
+        processes.start(queue="alerts")
+        alert = send_test_alert.enqueue(person.pk)
+        assert mail_server.connected.wait(30)  # the alerts worker is held by the receiver
+        job = restore_with_safety(olivia, world)
+        wait_for(lambda: job_in(job, State.DONE, State.FAILED))
+        assert job.state == State.DONE, job.detail_text
+        assert DBTaskResult.objects.get(pk=alert.id).status == "RUNNING"
+    finally:
+        mail_server.stop()
+        processes.stop()
+    assert len(world.calls.creates) == 1 and len(world.calls.restores) == 1

@@ -1,11 +1,13 @@
 """`make run`: the sandbox on 127.0.0.1:SANDBOX_PORT (8001), two demo users with sandbox
-tokens, the panel on 127.0.0.1:PORT (8000), all stopped by one Ctrl-C. Running it again keeps
-the database and the passwords that still work."""
+tokens, the panel on 127.0.0.1:PORT (8000), a worker per task queue and the scheduler, all
+stopped by one Ctrl-C or SIGTERM. Running it again keeps the database and the passwords that
+still work."""
 
 import errno
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -94,12 +96,51 @@ def tcp_port(value: str) -> int:
     return number
 
 
-def start_worker() -> subprocess.Popen:
-    """One background worker beside the panel, as production runs them (db_worker)."""
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
-        cwd=settings.BASE_DIR,
-    )
+# Beside the panel, as production runs them: a worker per queue and the scheduler.
+BACKGROUND = {
+    "worker": ["worker", "--no-reload", "--interval", "1"],
+    "alerts worker": ["worker", "--no-reload", "--interval", "1", "--queue-name", "alerts"],
+    "scheduler": ["scheduler"],
+}
+
+
+def start_background() -> list[subprocess.Popen]:
+    """The background processes, each in a process group of its own: a Ctrl-C in the
+    terminal reaches the demo only, which stops them once and waits for them."""
+    started = []
+    try:
+        for command in BACKGROUND.values():
+            started.append(
+                subprocess.Popen(  # noqa: S603 - our own commands, no outside input
+                    [sys.executable, "manage.py", *command],
+                    cwd=settings.BASE_DIR,
+                    process_group=0,
+                )
+            )
+    except BaseException:
+        stop_background(started)
+        raise
+    return started
+
+
+def stop_background(processes: list, patience: float = 30) -> None:
+    """SIGTERM to each (a worker finishes its task first), SIGKILL to any still running."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=patience)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _interrupt(signum, frame):
+    """SIGTERM (`kill`, a supervisor) stops the demo as Ctrl-C does: everything it started
+    is stopped on the way out (a second SIGTERM does not cut that short)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -120,6 +161,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("The demo runs with DJANGO_DEBUG=1 only.")
+        before = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self.serve(options)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, before)
+
+    def serve(self, options):
         port, sandbox_port = options["port"], options["sandbox_port"]
         if port == sandbox_port:
             raise CommandError(f"The panel and the sandbox cannot share port {port}.")
@@ -168,15 +218,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  a second sandbox token, to try on the API token page: {spare_token}\n"
                 f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})\n"
-                "  a background worker runs restore jobs and alerts (alert emails print here)"
+                "  background workers run restore jobs and alerts (alert emails print here),"
+                " a scheduler queues the periodic rounds"
                 "\nCtrl-C stops them all.\n"
             )
-            worker = start_worker()
+            background = start_background()
             try:
                 call_command("runserver", f"{HOST}:{port}", use_reloader=False)
             finally:
-                worker.terminate()
-                worker.wait(timeout=30)
+                stop_background(background)
         finally:
             sandbox.stop()
 

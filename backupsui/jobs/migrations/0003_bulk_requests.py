@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0003_jobs"),
-        ("jobs", "0001_initial"),
+        ("jobs", "0002_job_look_task"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
