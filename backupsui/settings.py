@@ -158,6 +158,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "backupsui.jobs.context.jobs",
+                "backupsui.views.version",
             ],
         },
     },

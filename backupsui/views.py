@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+import backupsui
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from backupsui.ids import parse_id
@@ -14,8 +15,8 @@ from backupsui.ids import parse_id
 @require_safe
 @never_cache
 def healthz(request):
-    """The process is alive."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    """The process is alive, and which version it runs."""
+    return HttpResponse(f"ok\nversion {backupsui.__version__}\n", content_type="text/plain")
 
 
 @require_safe
@@ -29,6 +30,11 @@ def readyz(request):
     except Exception:  # noqa: BLE001 - any failure means not ready
         return JsonResponse({"database": "failed"}, status=503)
     return JsonResponse({"database": "ok"})
+
+
+def version(request):
+    """The running version, for the footer of every page."""
+    return {"version": backupsui.__version__}
 
 
 def permission_denied(request, exception=None):
