@@ -17,6 +17,7 @@ from backupsui.env import (
     env_str,
     env_url,
 )
+from backupsui.probes import REDIRECT_EXEMPT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -109,6 +110,8 @@ BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 MIDDLEWARE = [
     # First: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
+    # Health probes answer whatever Host a load balancer sends (backupsui/probes.py).
+    "backupsui.probes.ProbeMiddleware",
     # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -250,6 +253,7 @@ SESSION_IDLE_SECONDS = int(
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = REDIRECT_EXEMPT  # probes answer over plain HTTP too
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

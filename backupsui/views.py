@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 import backupsui
+from backupsui import probes
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from backupsui.ids import parse_id
@@ -27,8 +28,11 @@ def readyz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means not ready
-        return JsonResponse({"database": "failed"}, status=503)
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
+        probes.not_ready.failed(error)
+        response = JsonResponse({"database": "failed"}, status=503)
+        response._has_been_logged = True  # django.request would write a line per probe
+        return response
     return JsonResponse({"database": "ok"})
 
 

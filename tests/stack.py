@@ -118,7 +118,9 @@ class Replica:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
-        self.process.stderr.close()
+        if not self.process.stderr.closed:
+            self.log = self.process.stderr.read().decode(errors="replace")  # what it wrote
+            self.process.stderr.close()
 
 
 class Browser:
