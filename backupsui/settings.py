@@ -17,6 +17,7 @@ from backupsui.env import (
     env_str,
     env_url,
 )
+from backupsui.logs import log_format, logging_config
 from backupsui.probes import REDIRECT_EXEMPT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -110,6 +111,8 @@ BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 MIDDLEWARE = [
     # First: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
+    # Early: every line logged while a request is handled carries its id (backupsui/logs.py).
+    "backupsui.audit.middleware.RequestIdMiddleware",
     # Health probes answer whatever Host a load balancer sends (backupsui/probes.py).
     "backupsui.probes.ProbeMiddleware",
     # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
@@ -127,9 +130,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "backupsui.audit.middleware.RequestIdMiddleware",
     "backupsui.accounts.middleware.SignInAgainMiddleware",
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",
+    "backupsui.logs.UserIdMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -266,25 +269,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "backupsui.views.csrf_failure"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "line": {"format": "%(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "audit": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "backupsui.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
-        # django-axes narrates every sign-in at INFO; its lock-outs are audit events already.
-        "axes": {"level": "WARNING"},
-    },
-}
+# One JSON object per line (BACKUPSUI_LOG_FORMAT=json, the default with debug off) or plain
+# readable lines (`plain`); see backupsui/logs.py, and gunicorn.conf.py for gunicorn's own.
+try:
+    BACKUPSUI_LOG_FORMAT = log_format(DEBUG)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))

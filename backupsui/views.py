@@ -1,8 +1,9 @@
 """The project's own pages: health checks, and the refusals every app shares."""
 
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -55,6 +56,16 @@ def permission_denied(request, exception=None):
             backup_id=parse_id(kwargs.get("backup_id")),
         )
     return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    """The 500 page, with the request id the log line of the failure carries (quoted to
+    whoever looks into it). Rendered without the request's context processors: whatever
+    failed (the database, say) may fail them too."""
+    page = loader.get_template("500.html").render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseServerError(page)
 
 
 def csrf_failure(request, reason=""):

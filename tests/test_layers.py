@@ -10,7 +10,7 @@ import backupsui
 
 PACKAGE = Path(backupsui.__file__).parent
 FLOORS = ["upstream", "audit", "accounts", "backups", "alerts", "jobs"]
-GROUND = {"ids", "env", "http", "words", "__init__"}
+GROUND = {"ids", "env", "http", "words", "logs", "probes", "__init__"}
 # The glue that puts the house together may reach every floor.
 ROOF = {"settings", "urls", "views", "wsgi", "sandbox.management.commands.demo"}
 
