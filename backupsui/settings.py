@@ -178,6 +178,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"].get("OPTIONS", {}).get("pool"):
+    # DATABASE_URL=…?pool=true: psycopg's pool keeps the connections (psycopg[pool]).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Threads of one worker write at once: wait for the lock, take it up front, use WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
