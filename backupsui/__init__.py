@@ -1,3 +1,4 @@
 """backupsui: a web panel for a VPS provider's Backups API."""
 
-__version__ = "0.1.0"
+# The released versions and what each brought: CHANGELOG.md.
+__version__ = "0.3.0.dev0"

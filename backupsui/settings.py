@@ -17,6 +17,8 @@ from backupsui.env import (
     env_str,
     env_url,
 )
+from backupsui.logs import log_format, logging_config
+from backupsui.probes import REDIRECT_EXEMPT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,6 +122,10 @@ BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 MIDDLEWARE = [
     # First: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
+    # Early: every line logged while a request is handled carries its id (backupsui/logs.py).
+    "backupsui.audit.middleware.RequestIdMiddleware",
+    # Health probes answer whatever Host a load balancer sends (backupsui/probes.py).
+    "backupsui.probes.ProbeMiddleware",
     # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -135,9 +141,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "backupsui.audit.middleware.RequestIdMiddleware",
     "backupsui.accounts.middleware.SignInAgainMiddleware",
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",
+    "backupsui.logs.UserIdMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -169,6 +175,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "backupsui.jobs.context.jobs",
+                "backupsui.views.version",
             ],
         },
     },
@@ -182,6 +189,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"].get("OPTIONS", {}).get("pool"):
+    # DATABASE_URL=…?pool=true: psycopg's pool keeps the connections (psycopg[pool]).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Threads of one worker write at once: wait for the lock, take it up front, use WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -260,6 +270,7 @@ BACKUPSUI_SESSION_IDLE_SECONDS = int(
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = REDIRECT_EXEMPT  # probes answer over plain HTTP too
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -272,25 +283,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "backupsui.views.csrf_failure"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "line": {"format": "%(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "audit": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "backupsui.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
-        # django-axes narrates every sign-in at INFO; its lock-outs are audit events already.
-        "axes": {"level": "WARNING"},
-    },
-}
+# One JSON object per line (BACKUPSUI_LOG_FORMAT=json, the default with debug off) or plain
+# readable lines (`plain`); see backupsui/logs.py, and gunicorn.conf.py for gunicorn's own.
+try:
+    BACKUPSUI_LOG_FORMAT = log_format(DEBUG)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))

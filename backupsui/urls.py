@@ -21,3 +21,4 @@ urlpatterns = [
 ]
 
 handler403 = "backupsui.views.permission_denied"
+handler500 = "backupsui.views.server_error"

@@ -1,11 +1,14 @@
 """The project's own pages: health checks, and the refusals every app shares."""
 
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+import backupsui
+from backupsui import probes
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
@@ -15,8 +18,8 @@ from backupsui.ids import parse_id
 @require_safe
 @never_cache
 def healthz(request):
-    """The process is alive."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    """The process is alive, and which version it runs."""
+    return HttpResponse(f"ok\nversion {backupsui.__version__}\n", content_type="text/plain")
 
 
 @require_safe
@@ -27,9 +30,17 @@ def readyz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means not ready
-        return JsonResponse({"database": "failed"}, status=503)
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
+        probes.not_ready.failed(error)
+        response = JsonResponse({"database": "failed"}, status=503)
+        response._has_been_logged = True  # django.request would write a line per probe
+        return response
     return JsonResponse({"database": "ok"})
+
+
+def version(request):
+    """The running version, for the footer of every page."""
+    return {"version": backupsui.__version__}
 
 
 def permission_denied(request, exception=None):
@@ -46,6 +57,16 @@ def permission_denied(request, exception=None):
             backup_id=parse_id(kwargs.get("backup_id")),
         )
     return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    """The 500 page, with the request id the log line of the failure carries (quoted to
+    whoever looks into it). Rendered without the request's context processors: whatever
+    failed (the database, say) may fail them too."""
+    page = loader.get_template("500.html").render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseServerError(page)
 
 
 def csrf_failure(request, reason=""):

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -102,13 +103,27 @@ class Replica:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        # Read as it comes: a full pipe would stop gunicorn mid-request.
+        self._written: list[bytes] = []
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         self.wait_until_up()
+
+    def _read_log(self) -> None:
+        for line in self.process.stderr:
+            self._written.append(line)
+
+    @property
+    def log(self) -> str:
+        """What gunicorn and the panel wrote to standard error so far."""
+        return b"".join(self._written).decode(errors="replace")
 
     def wait_until_up(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn stopped: {self.process.stderr.read().decode()}")
+                self._reader.join(timeout=5)
+                raise RuntimeError(f"gunicorn stopped: {self.log}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -128,6 +143,7 @@ class Replica:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
+        self._reader.join(timeout=5)
         self.process.stderr.close()
 
 

@@ -98,3 +98,38 @@ def test_it_refuses_to_start_with_a_malformed_token_key():
     )
     assert result.returncode != 0
     assert "BACKUPSUI_TOKEN_KEYS" in result.stderr and "Traceback" not in result.stdout
+
+
+def test_it_refuses_a_bad_log_format_by_name():
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", BACKUPSUI_LOG_FORMAT="xml"
+    )
+    assert result.returncode != 0 and "BACKUPSUI_LOG_FORMAT" in result.stderr
+
+
+def test_it_leaves_connections_to_psycopgs_pool_when_the_url_asks_for_it():
+    def connection_settings(url: str) -> str:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from django.conf import settings; d = settings.DATABASES['default']; "
+                "print(d['CONN_MAX_AGE'], d.get('OPTIONS', {}).get('pool'))",
+            ],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA"))},
+                "DJANGO_SETTINGS_MODULE": "backupsui.settings",
+                "DJANGO_DEBUG": "1",
+                "DATABASE_URL": url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
+
+    assert connection_settings("postgres://panel@db.internal:5432/backupsui") == ["60", "None"]
+    assert connection_settings("postgres://panel@db.internal:5432/backupsui?pool=true") == [
+        "0",
+        "True",
+    ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup
@@ -103,21 +104,38 @@ def summary(servers: list[ServerHealth]) -> dict:
 
 def note_servers(user, token_saved_at, servers: list[tuple[int, str]]) -> dict[int, str]:
     """Notes a fresh list's servers for this person's token, and returns every server seen
-    under that token (id → name): one query, and one more only when a server is new."""
+    under that token (id → name): one query, one more when a server is new or renamed, and
+    one a day to renew when the servers were last seen."""
     rows = SeenServer.objects.filter(user=user, token_saved_at=token_saved_at)
-    known = dict(rows.values_list("server_id", "name"))
+    now = timezone.now()
+    known, stale = {}, set()
+    for sid, name, seen_at in rows.values_list("server_id", "name", "last_seen_at"):
+        known[sid] = name
+        if seen_at < now - SeenServer.RENEW_EVERY:
+            stale.add(sid)
     new = [(sid, name[:255]) for sid, name in servers if known.get(sid) != name[:255]]
     if new:
         SeenServer.objects.bulk_create(
             [
-                SeenServer(user=user, token_saved_at=token_saved_at, server_id=sid, name=name)
+                SeenServer(
+                    user=user,
+                    token_saved_at=token_saved_at,
+                    server_id=sid,
+                    name=name,
+                    last_seen_at=now,
+                )
                 for sid, name in new
             ],
             update_conflicts=True,
             unique_fields=["user", "token_saved_at", "server_id"],
-            update_fields=["name"],
+            update_fields=["name", "last_seen_at"],
         )
         # What an earlier token showed may be another account's.
         SeenServer.objects.filter(user=user).exclude(token_saved_at=token_saved_at).delete()
         known.update(new)
+    seen_again = stale.intersection(sid for sid, _name in servers).difference(
+        sid for sid, _name in new
+    )
+    if seen_again:
+        rows.filter(server_id__in=seen_again).update(last_seen_at=now)
     return known

@@ -94,13 +94,19 @@ class SeenServer(models.Model):
     """A server a person's token has shown a backup of. Kept so that a server whose backups
     all failed, expired or were deleted still shows on the servers page, as bad, instead of
     vanishing with its last backup. Tied to the token it was seen with (`token_saved_at`):
-    another token may be another account."""
+    another token may be another account. `last_seen_at` is renewed at most once a day
+    (RENEW_EVERY, a write per server a day, not per list); `manage.py prune` removes servers
+    not seen for FORGET_AFTER."""
+
+    RENEW_EVERY = timedelta(days=1)
+    FORGET_AFTER = timedelta(days=30)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     token_saved_at = models.DateTimeField()
     server_id = models.BigIntegerField()
     name = models.CharField(max_length=255, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -241,8 +241,17 @@ def _restore(job: Job, account: Account) -> None:
         said = Sentence.verbatim(event.message).dumps()
         _move(job, State.RESTORING, state=State.DONE, detail=said, finished_at=now)
     elif event.outcome == Outcome.UNKNOWN:
-        why = Sentence(
-            _("The restore was sent, but how it ended is unknown: %(why)s"), why=event.message
+        why = (
+            Sentence(
+                _("The restore was sent, but how it ended is unknown: %(why)s"), why=event.message
+            )
+            if event.message
+            else Sentence(
+                _(
+                    "The restore was sent, but how it ended is unknown: the worker stopped "
+                    "before the answer was recorded."
+                )
+            )
         )
         _move(job, State.RESTORING, state=State.DONE, detail=why.dumps(), finished_at=now)
     elif event.outcome == Outcome.REFUSED:

@@ -29,6 +29,7 @@ import backupsui
 from backupsui.words import Sentence
 
 from .breaker import breaker_for
+from .calls import logged
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
 from .types import Backup, Listing, parse_any, parse_created, parse_page
 
@@ -98,6 +99,7 @@ class _Failure(Exception):
 
     def __init__(self, sent: bool, timed_out: bool = False):
         self.sent, self.timed_out = sent, timed_out
+        self.cause = "timeout" if timed_out else "lost" if sent else "refused"
 
 
 def _fields(body) -> dict[str, list[str]]:
@@ -195,6 +197,7 @@ class BackupsClient:
 
     # The API's four calls ----------------------------------------------------------------
 
+    @logged
     def list_backups(self) -> Listing:
         """Every backup of every server, following `next` links on the API's own host (see
         `_next_page`): the panel filters on its side, so one list serves every page."""
@@ -214,6 +217,7 @@ class BackupsClient:
             seen.add(answer.url)
         return Listing(backups, counted)
 
+    @logged
     def create_backup(self, server_id: int, description: str = "") -> Created:
         payload = {"server_id": int(server_id)}
         if description:
@@ -225,9 +229,11 @@ class BackupsClient:
             raise _unreadable_change(answer.status) from None
         return Created(backup, message, answer.status)
 
+    @logged
     def delete_backup(self, backup_id: int) -> int:
         return self._change("DELETE", f"/backups/{int(backup_id)}/").status
 
+    @logged
     def restore_server(self, server_id: int, backup_id: int) -> Restored:
         """Asks for a restore. Any 2xx means accepted, with the upstream's message if any."""
         answer = self._change(
@@ -266,13 +272,15 @@ class BackupsClient:
                             "in a row, so the panel waits a few seconds before asking again. "
                             "Nothing was changed."
                         )
-                    )
+                    ),
+                    cause="paused",
                 )
             try:
                 answer = self._send(method, url, deadline, budget, payload)
             except _Failure as failure:
                 self.breaker.failure()
                 last = _transport_error(changes and failure.sent, failure.timed_out)
+                last.cause = failure.cause
                 retry = not changes and not failure.sent and attempt < RETRIES
                 if retry and self._wait(attempt, None, deadline):
                     attempt += 1
@@ -290,6 +298,7 @@ class BackupsClient:
                         mb=round(self.max_bytes / 2**20),
                     ),
                     status=200,
+                    cause="too large",
                 ) from None
             if answer.status >= 500:
                 self.breaker.failure()

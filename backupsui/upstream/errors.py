@@ -13,11 +13,19 @@ class UpstreamError(Exception):
     default_message = _("The backups service answered unexpectedly.")
 
     def __init__(
-        self, message=None, *, status: int | None = None, fields=None, outcome_unknown: bool = False
+        self,
+        message=None,
+        *,
+        status: int | None = None,
+        fields=None,
+        outcome_unknown: bool = False,
+        cause: str | None = None,
     ):
         # Shown in the reader's language, recorded in English (see backupsui.words).
         self.message = message or self.default_message
         self.status = status
+        # For the log line, when the status does not say it: timeout, refused, lost, ...
+        self.cause = cause
         self.fields: dict[str, list[str]] = fields or {}
         self.outcome_unknown = outcome_unknown
         super().__init__(english(self.message))

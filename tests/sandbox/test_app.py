@@ -390,3 +390,42 @@ def test_it_builds_page_links_from_the_server_name_without_a_host_header():
     }
     assert page_url(environ, 4) == "http://127.0.0.1:8001/api/v1/backups/?backup_type=manual&page=4"
     assert page_url(environ, 1) == "http://127.0.0.1:8001/api/v1/backups/?backup_type=manual"
+
+
+def test_it_runs_as_python_m_backupsui_sandbox_without_the_panels_settings():
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.stack import ROOT, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "BACKUPS"))}
+    env.update(SANDBOX_TOKENS=f"{OPERATOR_TOKEN}=acme", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backupsui.sandbox", "--port", str(port), "--servers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, answer = time.monotonic() + 20, None
+        while answer is None and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read()
+            try:
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/api/v1/backups/",
+                    headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+                    timeout=2,
+                )
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert answer is not None and answer.status_code == 200
+        assert answer.json()["count"] == len(answer.json()["results"]) > 0
+    finally:
+        process.terminate()
+        out, _err = process.communicate(timeout=10)
+    assert f"Sandbox Backups API at http://127.0.0.1:{port}" in out

@@ -61,3 +61,34 @@ def test_it_settles_the_event_of_a_worker_killed_mid_change(django_user_model, s
     call_command("settle_audit")
     event.refresh_from_db()
     assert event.outcome == Outcome.UNKNOWN and "interrupted" in event.settled_by
+
+
+def test_it_says_why_a_restore_job_killed_mid_restore_ended_unknown(sandbox, operator):
+    """The worker died after sending the restore and before writing the answer: the event is
+    settled as interrupted with no message of the API's; the job says what happened."""
+    from django.utils import timezone
+
+    from backupsui.audit.models import Action
+    from backupsui.jobs import runner
+    from backupsui.jobs.models import Job
+
+    sent = AuditEvent.objects.create(
+        actor=operator,
+        actor_username=operator.username,
+        action=Action.RESTORE_REQUESTED,
+        server_id=12345,
+        backup_id=1,
+        created_at=timezone.now() - timezone.timedelta(hours=1),
+    )
+    job = Job.objects.create(
+        user=operator, state=Job.State.RESTORING, server_id=12345, backup_id=1, restore_event=sent
+    )
+    runner.advance(job.pk)
+    job.refresh_from_db()
+    sent.refresh_from_db()
+    assert sent.outcome == Outcome.UNKNOWN and sent.message == ""
+    assert job.state == Job.State.DONE
+    assert job.detail_text == (
+        "The restore was sent, but how it ended is unknown: the worker stopped before the "
+        "answer was recorded."
+    )

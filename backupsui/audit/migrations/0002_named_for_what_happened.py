@@ -1,35 +1,13 @@
 """Actions named for what the panel did, outcomes for what the API said, the backup as it was
-shown, and room for settling an event later. Existing events are renamed in place."""
+shown, and room for settling an event later: the schema only. Existing events are renamed by
+0004_rename_events, in a migration of its own (PostgreSQL refuses to index a table whose rows
+changed earlier in the same transaction: "pending trigger events").
+
+Until the release after 0.2.0 this migration also renamed the events, between the new columns
+and the index. A database that applied it then has its events renamed already; 0004 finds
+nothing left to rename there."""
 
 from django.db import migrations, models
-
-ACTIONS = {
-    "backup_create": "backup_requested",
-    "backup_delete": "backup_deleted",
-    "server_restore": "restore_requested",
-}
-REFUSALS = ("sign_in_failed", "permission_denied")
-
-
-def rename(apps, schema_editor):
-    events = apps.get_model("audit", "AuditEvent").objects
-    for old, new in ACTIONS.items():
-        events.filter(action=old).update(action=new)
-    events.filter(outcome="succeeded").update(outcome="accepted")
-    failed = events.filter(outcome="failed")
-    failed.filter(action__in=REFUSALS).update(outcome="refused")
-    failed.filter(upstream_status__gte=400, upstream_status__lt=500).exclude(
-        upstream_status=429
-    ).update(outcome="refused")
-
-
-def unrename(apps, schema_editor):
-    events = apps.get_model("audit", "AuditEvent").objects
-    for old, new in ACTIONS.items():
-        events.filter(action=new).update(action=old)
-    events.filter(outcome="accepted").update(outcome="succeeded")
-    events.filter(outcome="refused").update(outcome="failed")
-
 
 OUTCOMES = [
     ("pending", "Pending"),
@@ -70,7 +48,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             "auditevent", "settled_by", models.CharField(blank=True, max_length=300)
         ),
-        migrations.RunPython(rename, unrename),
         migrations.AlterField(
             "auditevent",
             "action",

@@ -1,0 +1,248 @@
+"""Upgrades from each earlier release, both ways: a database made and filled by that release's
+own code (its tree taken from git), migrated to now by the current code, checked, then every
+app migrated back one step and forward again. On SQLite always; on PostgreSQL when the test
+run is on PostgreSQL (a database of its own per case, named after the run's test database)."""
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from cryptography.fernet import Fernet
+from django.db import connection
+
+from tests.stack import ROOT
+
+pytestmark = pytest.mark.slow
+
+# Released versions and their commits (CHANGELOG.md; tags v0.1.0 and v0.2.0 in the repository,
+# but a fresh clone in CI may not carry tags, so the commits are named here).
+RELEASES = {"0.1.0": "739d083", "0.2.0": "c126bd7"}
+KEY = Fernet.generate_key().decode()
+TOKENS = {"olivia": "sbx_upgrade_operator_token_0001", "sam": "sbx_upgrade_support_token_0002"}
+
+# Run by the old release's code, in its own tree: users, their tokens, audit events in that
+# release's words, and a waiting job where the release has jobs.
+FILL = r"""
+import os, sys
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
+import django
+django.setup()
+import backupsui
+assert backupsui.__file__.startswith(os.getcwd()), backupsui.__file__
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils import timezone
+
+call_command("migrate", verbosity=0)
+from backupsui.accounts.crypto import encrypt
+from backupsui.accounts.models import ApiToken
+from backupsui.audit.models import AuditEvent
+
+tokens = dict(arg.split("=") for arg in sys.argv[1:])
+users = {}
+for name, role in (("olivia", "Operators"), ("sam", "Support")):
+    users[name] = User.objects.create_user(name, password="correct horse battery staple")
+    users[name].groups.add(Group.objects.get(name=role))
+    token = tokens[name]
+    ApiToken.objects.create(
+        user=users[name], ciphertext=encrypt(token), last4=token[-4:], saved_at=timezone.now()
+    )
+old = not hasattr(AuditEvent, "backup_type")
+for action, outcome, status in (
+    ("backup_create" if old else "backup_requested", "succeeded" if old else "accepted", 202),
+    ("backup_delete" if old else "backup_deleted", "failed" if old else "refused", 404),
+    ("server_restore" if old else "restore_requested", "failed", 503),
+    ("sign_in_failed", "failed" if old else "refused", None),
+    ("token_set", "succeeded" if old else "accepted", None),
+):
+    AuditEvent.objects.create(
+        actor=users["olivia"], actor_username="olivia", action=action, outcome=outcome,
+        upstream_status=status, server_id=7, server_name="web-7", backup_id=70,
+    )
+from django.apps import apps
+if apps.is_installed("backupsui.jobs"):
+    from backupsui.jobs.models import Job
+    Job.objects.create(
+        user=users["sam"], server_id=7, server_name="web-7", backup_id=70, state="waiting",
+        safety_backup_id=71,
+    )
+"""
+
+# Run by the current code: migrate to now, tell what the database holds, then every app back
+# one step and forward again, and tell again.
+CHECK = r"""
+import json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
+import django
+django.setup()
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from backupsui.accounts.crypto import decrypt
+from backupsui.accounts.models import ApiToken
+from backupsui.audit.models import AuditEvent
+from backupsui.jobs.models import Job
+
+
+def held():
+    return {
+        "users": {
+            user.username: sorted(user.groups.values_list("name", flat=True))
+            for user in User.objects.all()
+        },
+        "tokens": {
+            token.user.username: decrypt(token.ciphertext)
+            for token in ApiToken.objects.select_related("user")
+        },
+        "events": sorted(
+            [e.action, e.outcome, e.upstream_status, e.actor_username]
+            for e in AuditEvent.objects.all()
+        ),
+        "jobs": sorted([j.user.username, j.state, j.safety_backup_id] for j in Job.objects.all()),
+    }
+
+
+call_command("migrate", verbosity=0)
+call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+report = {"now": held(), "steps": {}}
+ours = [c.label for c in apps.get_app_configs() if c.name.startswith("backupsui.")]
+for label in ours:
+    graph = MigrationLoader(connection).graph
+    leaves = graph.leaf_nodes(label)
+    if not leaves:
+        continue
+    (leaf,) = leaves
+    before = [parent[1] for parent in graph.node_map[leaf].parents if parent[0] == label]
+    call_command("migrate", label, before[0] if before else "zero", verbosity=0)
+    call_command("migrate", verbosity=0)
+    report["steps"][label] = held()
+print(json.dumps(report))
+"""
+
+
+def environment(database_url: str) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "BACKUPS", "DATABASE_URL", "PYTHONPATH"))
+    }
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="upgrade-test-" + uuid.uuid4().hex,
+        BACKUPSUI_TOKEN_KEYS=KEY,
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url,
+    )
+    return env
+
+
+def release_tree(commit: str, into: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout
+    into.mkdir()
+    archive_path = into.with_suffix(".tar")
+    archive_path.write_bytes(archive)
+    with tarfile.open(archive_path) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def run(script: str, cwd: Path, env: dict, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def postgres_database(name: str):
+    """A fresh PostgreSQL database beside the test database; its URL, and a way to drop it."""
+    db = connection.settings_dict
+    server = {
+        "host": db["HOST"],
+        "port": db["PORT"] or 5432,
+        "user": db["USER"],
+        "password": db["PASSWORD"] or None,
+    }
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
+            conn.execute(sql)
+
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}"')
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    url = f"postgres://{db['USER']}{password}@{server['host']}:{server['port']}/{name}"
+    return url, lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ENGINES = ["sqlite"]
+if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    ENGINES.append("postgresql")
+
+
+@pytest.fixture(params=ENGINES)
+def database(request, tmp_path, db):
+    """An empty database of the kind asked for: its URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"
+        return
+    name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
+    url, drop = postgres_database(name)
+    yield url
+    drop()
+
+
+EXPECTED_EVENTS = sorted(
+    [
+        ["backup_requested", "accepted", 202, "olivia"],
+        ["backup_deleted", "refused", 404, "olivia"],
+        ["restore_requested", "failed", 503, "olivia"],
+        ["sign_in_failed", "refused", None, "olivia"],
+        ["token_set", "accepted", None, "olivia"],
+    ]
+)
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_it_upgrades_a_filled_database_from_each_release_and_steps_back(
+    version, database, tmp_path
+):
+    env = environment(database)
+    old = release_tree(RELEASES[version], tmp_path / f"release-{version}")
+    run(FILL, old, env, *(f"{name}={token}" for name, token in TOKENS.items()))
+
+    report = json.loads(run(CHECK, ROOT, env))
+
+    now = report["now"]
+    assert now["users"] == {"olivia": ["Operators"], "sam": ["Support"]}
+    assert now["tokens"] == TOKENS
+    assert now["events"] == EXPECTED_EVENTS
+    assert now["jobs"] == ([] if version == "0.1.0" else [["sam", "waiting", 71]])
+    assert {"accounts", "audit", "backups", "alerts", "jobs"} <= set(report["steps"])
+    for label, after in report["steps"].items():
+        assert after["users"] == now["users"], label
+        assert after["tokens"] == TOKENS, label
+        assert after["events"] == EXPECTED_EVENTS, label
+        if label != "jobs":  # one step back from the jobs app's first migration is no jobs table
+            assert after["jobs"] == now["jobs"], label
