@@ -126,9 +126,7 @@ def test_it_answers_fifty_watched_backups_with_one_call(running, operator_client
     assert f"12345:{running[0]}" in poll_url(response)
 
 
-def test_it_announces_a_change_in_the_readers_language(
-    running, operator, operator_client, sandbox
-):
+def test_it_announces_a_change_in_the_readers_language(running, operator, operator_client, sandbox):
     Preference.objects.create(user=operator, language="sm")
     url = poll_url(operator_client.get("/backups/"))
     first, _second = running
