@@ -47,7 +47,7 @@ def test_it_keeps_focus_on_cancel_across_three_polls(watched, live_server, peopl
 def test_it_takes_focus_to_the_new_results_heading_after_next(watched, live_server, people):
     page = watched
     sign_in(page, live_server.url, "olivia")
-    expect(page.get_by_text("1–50 of 96")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–50 of 96")).to_be_visible()
     tab_to(page, "a[rel=next]")
     page.keyboard.press("Enter")
     heading = page.get_by_role("heading", name="51–96 of 96")
