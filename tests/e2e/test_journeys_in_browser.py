@@ -95,7 +95,7 @@ def test_it_goes_from_a_bad_server_to_its_new_backup_running(
     assert axe(page) == []
     page.get_by_role("link", name="1 bad").click()
     expect(page).to_have_url(re.compile(r"/servers/\?health=bad"))
-    page.get_by_role("link", name="Back up db-server-02 now").click()
+    page.get_by_role("link", name="Back up now: db-server-02").click()
     expect(page.get_by_label("Server id")).to_have_value("12346")
     page.get_by_role("button", name="Back up now").click()
     newest = max(world.state.backups)
