@@ -1,6 +1,6 @@
 """Layout measured from the element boxes: on a 375 px phone the server's id overlaps
 nothing, at 1024 px no cell of the list is cut off or scrolled out of sight, and dates
-never break inside."""
+never break inside nor leave their cell."""
 
 import pytest
 from playwright.sync_api import expect
@@ -35,8 +35,10 @@ HIDDEN = """() => {
   return found;
 }"""
 
-BROKEN_DATES = """() => [...document.querySelectorAll("main time")]
-  .filter((t) => t.getClientRects().length > 1).map((t) => t.textContent)"""
+BROKEN_DATES = """() => [...document.querySelectorAll("main td time")].filter((t) => {
+  const cell = t.closest("td").getBoundingClientRect(), box = t.getBoundingClientRect();
+  return t.getClientRects().length > 1 || box.right > cell.right + 0.5;
+}).map((t) => t.textContent)"""
 
 
 @pytest.mark.parametrize("path", ["/backups/", "/backups/?server_id=12345"])

@@ -28,7 +28,11 @@ def everything(page) -> dict[str, list[str]]:
     page.evaluate("document.querySelectorAll('details.fold').forEach((d) => { d.open = true; })")
     found = Axe().run(page).response
     return {
-        kind: [f"{v['id']}: {v['help']} at {v['nodes'][0]['target']}" for v in found[kind]]
+        kind: [
+            f"{v['id']}: {v['help']} at {n['target']}: {[c['message'] for c in n['any']]}"
+            for v in found[kind]
+            for n in v["nodes"]
+        ]
         for kind in ("violations", "incomplete")
     }
 
