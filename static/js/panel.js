@@ -70,6 +70,7 @@
       });
     });
   });
+
   // A poll whose answer shows the same version as the page swaps nothing: the focused
   // control (Cancel on a running job) stays the very same element.
   document.addEventListener("htmx:beforeSwap", function (event) {
