@@ -31,24 +31,33 @@ run: $(STAMP) $(CATALOGUES)
 	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 \
 	  exec $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
-# Debian's chromium (the browser tests) and gettext (the test that regenerates the
+# Debian's chromium (the browser tests), gettext (the test that regenerates the
 # catalogue), installed when missing and we are root.
 tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing:$$missing: install Debian's packages (apt-get install$$missing)"; fi; \
 	fi
 
+# html-validate, which the tests run on every page and fragment (package.json pins it;
+# node and npm from Debian; installed here, never globally).
+NODE_TOOLS := node_modules/.installed
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_TOOLS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
-test: $(STAMP) $(CATALOGUES) tools lint
+test: $(STAMP) $(CATALOGUES) tools $(NODE_TOOLS) lint
 	$(PY) -m pytest
 
 # The inner loop: each app's unit tests, without real processes, journeys or the browser.
@@ -66,4 +75,4 @@ screenshots: $(STAMP) $(CATALOGUES) tools
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/screenshots.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

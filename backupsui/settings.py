@@ -129,6 +129,11 @@ MIDDLEWARE = [
     # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can refuse a request (a bad Host is refused by CommonMiddleware,
+    # a static file answered by WhiteNoise): every answer carries these headers.
+    "backupsui.headers.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "backupsui.http.RefuseUploadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,8 +143,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backupsui.accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "backupsui.accounts.middleware.SignInAgainMiddleware",
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",

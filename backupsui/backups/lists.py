@@ -37,6 +37,10 @@ def _size(backup: Backup) -> int:
     return -1 if backup.size_mb is None else backup.size_mb
 
 
+def _size_unknown_last(backup: Backup) -> float:
+    return float("inf") if backup.size_mb is None else backup.size_mb
+
+
 def _server_id(backup: Backup) -> int:
     return backup.server.id
 
@@ -49,7 +53,7 @@ SORTS = {
     "-created": (_("Newest first"), [(_ID, True), (_CREATED, True)]),
     "created": (_("Oldest first"), [(_ID, False), (_CREATED, False)]),
     "-size": (_("Largest first"), [(_ID, True), (_size, True)]),
-    "size": (_("Smallest first"), [(_ID, False), (_size, False)]),
+    "size": (_("Smallest first"), [(_ID, False), (_size_unknown_last, False)]),
     "server": (_("Server A–Z"), [(_CREATED, True), (_server_id, False), (_server_name, False)]),
     "-server": (_("Server Z–A"), [(_CREATED, True), (_server_id, True), (_server_name, True)]),
 }

@@ -1,5 +1,7 @@
 // What htmx cannot do by itself: pause polling in hidden tabs, tick elapsed times,
-// and disable a form's buttons once it is sent so a double click sends it once.
+// disable a form's buttons once it is sent so a double click sends it once, keep a poll
+// from replacing what did not change, and after a swap set the tab's title and take the
+// keyboard to the new results.
 (function () {
   "use strict";
 
@@ -54,8 +56,12 @@
     if (next) { next.value = window.location.pathname + window.location.search; }
   }, true);
 
-  // A page restored from the back/forward cache gets its buttons back.
-  window.addEventListener("pageshow", function () {
+  // A page restored from the back/forward cache gets its buttons back, and a form that
+  // must be shown as drawn (the restore's safety box ticked) is drawn again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.querySelectorAll("form[data-fresh]").forEach(function (form) { form.reset(); });
+    }
     document.querySelectorAll("form[data-sent]").forEach(function (form) {
       form.removeAttribute("data-sent");
       form.querySelectorAll("button[type=submit]").forEach(function (b) {
@@ -63,5 +69,38 @@
         b.removeAttribute("aria-busy");
       });
     });
+  });
+
+  // A poll whose answer shows the same version as the page swaps nothing: the focused
+  // control (Cancel on a running job) stays the very same element.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute("data-version") || !event.detail.shouldSwap) { return; }
+    var answer = document.createElement("template");
+    answer.innerHTML = event.detail.serverResponse;
+    var fresh = answer.content.querySelector("[data-version]");
+    if (fresh && fresh.id === elt.id &&
+        fresh.getAttribute("data-version") === elt.getAttribute("data-version")) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
+  // After results are swapped in: the tab's title follows them; a pager link or a sent
+  // form takes focus to the results' heading (which says the range shown); a filter
+  // changed as one types or picks keeps focus where it is, and the range is announced.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var results = document.querySelector("main [data-title]");
+    if (!results) { return; }
+    document.title = results.getAttribute("data-title");
+    var config = event.detail.requestConfig || {};
+    if (!config.elt || config.elt.hasAttribute("data-poll")) { return; }
+    var heading = results.querySelector(".count[tabindex]") || results;
+    var trigger = config.triggeringEvent;
+    if (config.elt.closest(".pager") || (trigger && trigger.type === "submit")) {
+      heading.focus();
+    } else {
+      var announce = document.getElementById("announce");
+      if (announce) { announce.textContent = heading.textContent; }
+    }
   });
 })();

@@ -210,3 +210,12 @@ def test_it_names_the_time_zone_of_list_dates(document_sandbox, operator_client,
     settings.TIME_ZONE = "Pacific/Apia"
     body = text(operator_client.get("/backups/"))
     assert "2025-01-16 16:00 +13" in body  # 03:00 UTC in Apia, zone named
+
+
+def test_it_puts_backups_without_a_size_last_smallest_first(document_sandbox, operator_client):
+    document_sandbox.state.config.completion_delay = 3600
+    running = document_sandbox.state.create_backup("acme", 12345, "no size yet")
+    smallest_first = row_ids(operator_client.get("/backups/", {"sort": "size"}))
+    largest_first = row_ids(operator_client.get("/backups/", {"sort": "-size"}))
+    assert smallest_first == [495, 499, 501, running["id"]]
+    assert largest_first == [501, 499, 495, running["id"]]

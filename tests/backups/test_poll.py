@@ -6,6 +6,7 @@ import pytest
 import responses
 from django.test import override_settings
 
+from backupsui.accounts.models import Preference
 from backupsui.backups.lists import memory
 from backupsui.upstream import BackupsClient
 from tests.helpers import poll_url, row_ids, text
@@ -68,7 +69,7 @@ def test_it_sends_only_the_changed_rows_and_then_stops(
     body = text(response)
     assert row_ids(response) == [first]
     assert 'hx-swap-oob="true"' in body and "Completed" in body
-    assert f"Backup {first} of web-server-01 is now completed" in body
+    assert f"Backup {first} of web-server-01 is now Completed." in body
     assert poll_url(response) == f"/backups/poll/?watch=12346:{second}"
     move_clock(sandbox, 7200)
     memory.clear()
@@ -123,3 +124,14 @@ def test_it_answers_fifty_watched_backups_with_one_call(running, operator_client
     response = operator_client.get("/backups/poll/", {"watch": pairs})
     assert response.status_code == 200 and len(asked) == 1
     assert f"12345:{running[0]}" in poll_url(response)
+
+
+def test_it_announces_a_change_in_the_readers_language(running, operator, operator_client, sandbox):
+    Preference.objects.create(user=operator, language="sm")
+    url = poll_url(operator_client.get("/backups/"))
+    first, _second = running
+    sandbox.state.backups[first].completes_at = datetime.now(UTC) - timedelta(seconds=1)
+    memory.clear()
+    live = text(operator_client.get(url)).split('<div id="live"')[1]
+    assert "Ua maeʻa" in live  # Completed, as the badge says it
+    assert "completed" not in live

@@ -24,7 +24,7 @@ def test_it_comes_back_to_the_same_filtered_list_after_the_session_ends_mid_poll
     sign_in(page, live_server.url, "olivia")
     filtered = f"{live_server.url}/backups/?server_id=12345&backup_type=manual&q=running"
     page.goto(filtered)
-    expect(page.get_by_text("1–1 of 1")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–1 of 1")).to_be_visible()
     expect(page.locator("[data-poll]")).to_have_count(1)
     Session.objects.all().delete()  # signed out elsewhere, or timed out
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
@@ -33,7 +33,7 @@ def test_it_comes_back_to_the_same_filtered_list_after_the_session_ends_mid_poll
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(filtered)
-    expect(page.get_by_text("1–1 of 1")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–1 of 1")).to_be_visible()
 
 
 def test_it_offers_no_restore_from_a_failed_backup(watched, live_server, people, world):
@@ -95,7 +95,7 @@ def test_it_goes_from_a_bad_server_to_its_new_backup_running(
     assert axe(page) == []
     page.get_by_role("link", name="1 bad").click()
     expect(page).to_have_url(re.compile(r"/servers/\?health=bad"))
-    page.get_by_role("link", name="Back up db-server-02 now").click()
+    page.get_by_role("link", name="Back up now: db-server-02").click()
     expect(page.get_by_label("Server id")).to_have_value("12346")
     page.get_by_role("button", name="Back up now").click()
     newest = max(world.state.backups)

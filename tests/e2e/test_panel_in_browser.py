@@ -30,14 +30,14 @@ def test_it_signs_in_and_sets_a_token_that_is_never_shown(watched, live_server, 
 def test_it_lists_and_filters_without_reloading(watched, live_server, people, axe):
     page = watched
     sign_in(page, live_server.url, "olivia")
-    expect(page.get_by_text("1–50 of 96")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–50 of 96")).to_be_visible()
     assert axe(page) == []
     page.evaluate("window.stayed = true")
     page.get_by_label("Type").select_option("manual")
-    expect(page.get_by_text("1–6 of 6")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–6 of 6")).to_be_visible()
     expect(page).to_have_url(re.compile(r"backup_type=manual"))
     page.get_by_label("Search").fill("Pre-update backup 2")
-    expect(page.get_by_text("1–3 of 3")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–3 of 3")).to_be_visible()
     assert page.evaluate("window.stayed") is True
     page.get_by_role("link", name="web-server-01").first.click()
     expect(page.get_by_role("heading", name=re.compile("web-server-01"))).to_be_visible()
@@ -112,7 +112,7 @@ def test_it_explains_an_upstream_outage_with_a_retry(watched, live_server, peopl
     settings.BACKUPS_CACHE_SECONDS = 0
     page = watched
     sign_in(page, live_server.url, "olivia")
-    expect(page.get_by_text("1–50 of 96")).to_be_visible()
+    expect(page.get_by_role("heading", name="1–50 of 96")).to_be_visible()
     world.stop()
     page.reload()
     expect(page.get_by_text("could not be reached")).to_be_visible()

@@ -81,3 +81,23 @@ def test_it_refuses_an_upload_before_anything_parses_it(client, monkeypatch):
         response = client.post(url, {"file": big}, content_type=MULTIPART_CONTENT)
         assert response.status_code == 415, url
     assert written == []
+
+
+def test_it_answers_a_host_it_does_not_serve_with_a_small_page_and_the_same_headers(client, db):
+    response = client.get("/backups/", HTTP_HOST="evil.example", secure=True)
+    assert response.status_code == 400
+    csp = directives(response["Content-Security-Policy"])
+    for name, value in CSP.items():
+        assert csp[name] == value, name
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    body = response.content.decode()
+    assert "Bad request" in body
+    assert "csrfmiddlewaretoken" not in body and "X-CSRFToken" not in body
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/healthz", "/nowhere/"])
+def test_it_switches_off_browser_features_the_panel_never_uses(client, db, url):
+    policy = client.get(url)["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in policy
