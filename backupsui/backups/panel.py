@@ -4,6 +4,8 @@ change audited. Views call this and stay thin."""
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from backupsui.accounts import tokens
 from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import ApiToken
@@ -12,8 +14,9 @@ from backupsui.audit.recorder import record
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Created, Unauthorized, UpstreamError
 
+from .cache import list_cache
 from .health import note_servers
-from .lists import BackupList, memory
+from .lists import BackupList
 
 MAX_WATCHED = 50
 
@@ -40,7 +43,8 @@ class Panel:
 
     @property
     def key(self) -> tuple:
-        return (self.user.pk, self.token.lists_version)
+        """The token's row and its freshness version: what its lists are kept under."""
+        return (self.token.pk, self.token.lists_version)
 
     @contextmanager
     def _upstream(self):
@@ -48,21 +52,27 @@ class Panel:
         try:
             yield
         except Unauthorized:
-            memory.forget(self.user.pk)
+            list_cache.forget(self.key)
             raise
         tokens.mark_accepted(self.token)
 
-    def backups(self) -> BackupList:
-        """The person's whole list: remembered from the last few seconds, or fetched."""
-        found = memory.recall(self.key)
-        if found is None:
+    def backups(self, *, stale: bool = False) -> BackupList:
+        """The person's whole list: one fetched at most `BACKUPS_CACHE_SECONDS` ago, by
+        whichever process fetched it (one fetch per token at a time). `stale`: a page that
+        only shows the list may have one up to `BACKUPS_STALE_SECONDS` old at once (its age
+        on the page) while a new one is fetched; confirmations and changes never pass it."""
+
+        def fetch() -> BackupList:
             with self._upstream():
                 listed = self.client.list_backups()
-            found = memory.remember(self.key, listed)
+            found = BackupList(listed)
             found.known = note_servers(self.user, self.token.saved_at, found.servers())
             # What the list shows settles this person's requests nobody knew the end of.
             settle_from_list(self.user, listed, complete=not found.short)
-        return found
+            return found
+
+        max_age = None if stale else settings.BACKUPS_CACHE_SECONDS
+        return list_cache.get_or_fetch(self.key, fetch, max_age=max_age)
 
     def find(self, backup_id: int) -> Backup | None:
         return self.backups().find(backup_id)
@@ -132,7 +142,7 @@ class Panel:
 
     def known_servers(self) -> list[tuple[int, str]]:
         """The servers of the remembered list, without asking the API for them."""
-        found = memory.recall(self.key)
+        found = list_cache.peek(self.key)
         return found.servers() if found is not None else []
 
 

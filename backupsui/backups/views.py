@@ -54,11 +54,12 @@ def backup_list(request: PanelRequest):
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
     )
     try:
-        listed = request.panel.backups()
+        listed = request.panel.backups(stale=True)
     except UpstreamError as error:
         context["error"] = error
         form.offer([], [])
     else:
+        context["as_of"] = as_of(listed)
         shown = listed.select(
             server_id=filters["server_id"],
             backup_type=filters["backup_type"],
@@ -78,6 +79,12 @@ def backup_list(request: PanelRequest):
             short=listed.short and (len(listed.backups), listed.counted),
         )
     return page_or_part(request, "backups/list.html", "results", context)
+
+
+def as_of(listed) -> int | None:
+    """The age in seconds of a list shown while a newer one is fetched, else None."""
+    age = listed.age()
+    return round(age) if age > settings.BACKUPS_CACHE_SECONDS else None
 
 
 def gone(request: PanelRequest, why: str, server_id: int | None = None):
@@ -297,10 +304,11 @@ def server_list(request: PanelRequest):
         "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
     }
     try:
-        listed = request.panel.backups()
+        listed = request.panel.backups(stale=True)
     except UpstreamError as error:
         context["error"] = error
     else:
+        context["as_of"] = as_of(listed)
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
         context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
