@@ -2,12 +2,15 @@
 shared-list tests (and the bench's crowd row)."""
 
 import itertools
+import re
 import statistics
 import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
+
+import requests
 
 # What a person does, over and over: the list, its second page, another order, a filter,
 # the servers page.
@@ -73,30 +76,42 @@ class ListFetches:
             return max((len(times) for times in self.times.values()), default=0)
 
 
-def browse(people, seconds: float, think: float = 0.3) -> dict:
-    """Each person (a signed-in stack.Browser and the replica URLs to use in turn) clicks
-    through CLICKS for `seconds`, pausing `think` between clicks. Returns the latencies (ms)
-    at p50 and p95, the number of answers, and the errors (anything but a 200)."""
+def browse(people, seconds: float, think: float = 1.0, arrive: float = 0.25) -> dict:
+    """Each person (a signed-in stack.Browser and the replica URLs to use in turn) arrives
+    `arrive` seconds after the one before and clicks through CLICKS until `seconds` are over,
+    reading each page `think` seconds. Returns the latencies (ms) at p50 and p95, the number
+    of answers, and the errors (anything but a 200)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    start = time.monotonic()
+    stop = start + seconds
 
     def person(number, browser, urls):
+        time.sleep(number * arrive)
         for turn in itertools.count(number):
             if time.monotonic() >= stop:
                 return
             url = urls[turn % len(urls)] + CLICKS[turn % len(CLICKS)]
             began = time.monotonic()
             try:
-                status = browser.get(url).status_code
+                try:
+                    answer = browser.get(url)
+                except requests.ConnectionError:
+                    # A keep-alive connection the replica closed as we reused it: a browser
+                    # sends the GET again on a new one, once.
+                    answer = browser.get(url)
+                status = answer.status_code
+                if status != 200:
+                    why = re.search(r'role="alert"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)', answer.text)
+                    status = f"{status} {why[1].strip() if why else ''}"
             except Exception as error:  # noqa: BLE001 - every failure is counted
                 status = type(error).__name__
             took = (time.monotonic() - began) * 1000
             with lock:
                 latencies.append(took)
                 if status != 200:
-                    errors.append(f"{url}: {status}")
+                    errors.append(f"{began - start:.1f} s {url}: {status}")
             time.sleep(think)  # a person reading the page
 
     with ThreadPoolExecutor(max_workers=len(people)) as pool:
