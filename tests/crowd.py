@@ -65,15 +65,14 @@ class ListFetches:
     def release(self) -> None:
         self.gate.set()
 
-    def closest(self) -> float:
-        """The shortest time between two fetches of one token (inf when none fetched twice)."""
+    def most_in_window(self, seconds: float) -> int:
+        """The most fetches of one token that began within any `seconds`."""
+        most = 0
         with self.lock:
-            gaps = [b - a for times in self.times.values() for a, b in itertools.pairwise(times)]
-        return min(gaps, default=float("inf"))
-
-    def most_per_token(self) -> int:
-        with self.lock:
-            return max((len(times) for times in self.times.values()), default=0)
+            for times in self.times.values():
+                for n, began in enumerate(times):
+                    most = max(most, sum(1 for t in times[n:] if t - began < seconds))
+        return most
 
 
 def browse(people, seconds: float, think: float = 1.0, arrive: float = 0.25) -> dict:
