@@ -54,6 +54,14 @@ def env_url(name: str, default: str) -> str:
     return value.rstrip("/")
 
 
+def env_cache_url(name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://), or empty."""
+    value = env_str(name)
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL.")
+    return value
+
+
 def env_fernet_keys(name: str) -> list[str]:
     """Fernet keys, comma-separated: each must be one (32 url-safe base64-encoded bytes)."""
     keys = env_list(name)

@@ -10,6 +10,7 @@ from django.utils.csp import CSP
 
 from backupsui.env import (
     env_bool,
+    env_cache_url,
     env_fernet_keys,
     env_list,
     env_networks,
@@ -52,6 +53,13 @@ BACKUPSUI_SIZE_LOW = env_number("BACKUPSUI_SIZE_LOW", 0.5, minimum=0)
 BACKUPSUI_SIZE_HIGH = env_number("BACKUPSUI_SIZE_HIGH", 2.0, minimum=1)
 # What each worker may keep of fetched lists, least recently used first out.
 BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
+# A list older than BACKUPS_CACHE_SECONDS but younger than this is shown at once, with its
+# age, while one process fetches a new one (never for confirmations and changes). At most
+# BACKUPS_CACHE_SECONDS turns it off.
+BACKUPS_STALE_SECONDS = env_number("BACKUPS_STALE_SECONDS", 60.0, minimum=0)
+# The cache every process and replica shares (Redis): fetched lists and the single-flight
+# locks. Unset: each process keeps its own lists.
+BACKUPSUI_CACHE_URL = env_cache_url("BACKUPSUI_CACHE_URL")
 
 # Fernet keys for the stored API tokens: the first encrypts, all decrypt.
 BACKUPSUI_TOKEN_KEYS = env_fernet_keys("BACKUPSUI_TOKEN_KEYS")
@@ -244,6 +252,15 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 WHITENOISE_USE_FINDERS = DEBUG
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if BACKUPSUI_CACHE_URL:
+    CACHES["lists"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BACKUPSUI_CACHE_URL,
+        "KEY_PREFIX": "backupsui",
+        # A Redis that does not answer within a second is passed by: each process then
+        # fetches for itself, as without the shared cache.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
 
 # Security headers and cookies.
 SECURE_CSP = {

@@ -1,4 +1,5 @@
 import importlib
+import os
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -23,15 +24,6 @@ SUPPORT_TOKEN = "sbx_support_token_for_tests_0002"
 OTHER_TOKEN = "sbx_other_account_token_0003"
 TOKENS = {OPERATOR_TOKEN: "acme", SUPPORT_TOKEN: "acme", OTHER_TOKEN: "globex"}
 PASSWORD = "correct horse battery staple"
-
-
-def pytest_collection_modifyitems(items):
-    """The markers by folder: `make test-fast` leaves out what is slow or needs a browser."""
-    for item in items:
-        if "e2e" in item.path.parts:
-            item.add_marker(pytest.mark.e2e)
-        elif "system" in item.path.parts:
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -143,3 +135,61 @@ def operator_client(client, operator):
 def support_client(client, support):
     client.force_login(support)
     return client
+
+
+# Redis (the shared cache): its tests run wherever the Redis of BACKUPSUI_TEST_REDIS_URL
+# answers; BACKUPSUI_TEST_REDIS_REQUIRED=1 (CI) makes a missing Redis an error.
+REDIS_URL = os.environ.get("BACKUPSUI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """The markers by folder (`make test-fast` leaves out what is slow or needs a browser),
+    and the Redis tests only where a Redis answers, unless CI requires them."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+        elif "system" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+    needing = [item for item in items if item.get_closest_marker("redis")]
+    if not needing or redis_answers():
+        return
+    if os.environ.get("BACKUPSUI_TEST_REDIS_REQUIRED") == "1":
+        raise pytest.UsageError(f"Redis does not answer at {REDIS_URL}: its tests are required.")
+    config.hook.pytest_deselected(items=needing)
+    items[:] = [item for item in items if not item.get_closest_marker("redis")]
+    config.issue_config_time_warning(
+        pytest.PytestWarning(f"{len(needing)} Redis tests not run: nothing answers at {REDIS_URL}"),
+        stacklevel=2,
+    )
+
+
+def shared_cache_settings() -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "backupsui",
+    }
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The lists shared through the test Redis (its database emptied before and after);
+    yields a plain Redis client to look inside."""
+    import redis
+
+    settings.BACKUPSUI_CACHE_URL = REDIS_URL
+    settings.CACHES = {**settings.CACHES, "lists": shared_cache_settings()}
+    raw = redis.Redis.from_url(REDIS_URL)
+    raw.flushdb()
+    yield raw
+    raw.flushdb()
+    raw.close()

@@ -10,6 +10,10 @@ os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("BACKUPSUI_TOKEN_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Each in-process test runs in one transaction, which a list refreshed behind a page (in a
+# thread of its own, on a connection of its own) cannot see: here lists are fresh or fetched.
+# The stale window is tested on real replicas (test_shared_lists.py) and in test_cache.py.
+os.environ.setdefault("BACKUPS_STALE_SECONDS", "0")
 
 from backupsui.settings import *  # noqa: E402, F403
 

@@ -7,7 +7,14 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from backupsui.env import env_bool, env_fernet_keys, env_list, env_number, env_url
+from backupsui.env import (
+    env_bool,
+    env_cache_url,
+    env_fernet_keys,
+    env_list,
+    env_number,
+    env_url,
+)
 
 
 def test_it_reads_booleans_lists_numbers_and_urls(monkeypatch):
@@ -20,6 +27,9 @@ def test_it_reads_booleans_lists_numbers_and_urls(monkeypatch):
     assert env_number("X_NUM", 1.0) == 2.5
     assert env_url("X_URL", "") == "https://api.example.com/v1"
     assert env_bool("X_MISSING", True) is True
+    monkeypatch.setenv("X_CACHE", " redis://:secret@cache.internal:6379/2 ")
+    assert env_cache_url("X_CACHE") == "redis://:secret@cache.internal:6379/2"
+    assert env_cache_url("X_MISSING") == ""
 
 
 @pytest.mark.parametrize(
@@ -29,6 +39,7 @@ def test_it_reads_booleans_lists_numbers_and_urls(monkeypatch):
         (lambda: env_number("X_BAD", 1.0), "ten"),
         (lambda: env_number("X_BAD", 1.0), "-3"),
         (lambda: env_url("X_BAD", ""), "ftp://x"),
+        (lambda: env_cache_url("X_BAD"), "memcached://127.0.0.1:11211"),
     ],
 )
 def test_it_names_the_variable_with_a_bad_value(monkeypatch, reader, value):

@@ -6,14 +6,17 @@ The changes are commands (commands.py) that take this account and an explicit ac
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from backupsui.accounts import tokens
 from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import ApiToken
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Unauthorized, UpstreamError
 
+from .cache import list_cache
 from .health import note_servers
-from .lists import BackupList, memory
+from .lists import BackupList
 
 MAX_WATCHED = 50
 
@@ -42,8 +45,9 @@ class Account:
 
     @property
     def key(self) -> tuple:
-        """The cache key of this person's list: renewed by every change (never the token)."""
-        return (self.user.pk, self.token.lists_version)
+        """The cache key of the token's list: its row and its freshness version, renewed by
+        every change (never the token itself)."""
+        return (self.token.pk, self.token.lists_version)
 
     @contextmanager
     def calling(self):
@@ -51,16 +55,18 @@ class Account:
         try:
             yield
         except Unauthorized:
-            memory.forget(self.user.pk)
+            list_cache.forget(self.key)
             raise
         tokens.mark_accepted(self.token)
 
-    def backups(self) -> BackupList:
-        """The person's whole list: cached from the last few seconds, or fetched."""
-        found = memory.recall(self.key)
-        if found is None:
-            found = memory.remember(self.key, self._fetch())
-        return found
+    def backups(self, *, stale: bool = False) -> BackupList:
+        """The person's whole list: one fetched at most `BACKUPS_CACHE_SECONDS` ago, by
+        whichever process fetched it (one fetch per token at a time, see cache.py). `stale`:
+        a page that only shows the list may get one up to `BACKUPS_STALE_SECONDS` old at once
+        (its age on the page) while a new one is fetched; confirmations and changes never
+        pass it."""
+        max_age = None if stale else settings.BACKUPS_CACHE_SECONDS
+        return list_cache.get_or_fetch(self.key, self._fetch, max_age=max_age)
 
     def _fetch(self) -> BackupList:
         """A fresh list from the API, with what must follow it done before anyone shares it."""
@@ -97,7 +103,7 @@ class Account:
 
     def known_servers(self) -> list[tuple[int, str]]:
         """The servers of the cached list, without asking the API for them."""
-        found = memory.recall(self.key)
+        found = list_cache.peek(self.key)
         return found.servers() if found is not None else []
 
 

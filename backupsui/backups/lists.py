@@ -2,11 +2,12 @@
 
 The panel asks the API for the whole list (every server, every type) and filters, sorts and
 pages on its side: one list serves the list page, the live status, the confirmations and the
-servers page. A list is remembered for `BACKUPS_CACHE_SECONDS` under the person's freshness
-version (kept in the database and changed by every change anyone makes through the panel, in
-any process), so a change is seen on the very next request everywhere, and within a byte
-budget (`BACKUPS_CACHE_MB`), least recently used first out. Losing this memory is always
-correct: it is only a speed-up.
+servers page. A list is remembered under the person's token row and its freshness version
+(kept in the database and changed by every change anyone makes through the panel, in any
+process), so a change is seen on the very next request everywhere, and within a byte budget
+(`BACKUPS_CACHE_MB`), least recently used first out. How old a remembered list may be is
+decided in cache.py (fresh for `BACKUPS_CACHE_SECONDS`, shown while a new one is fetched up to
+`BACKUPS_STALE_SECONDS`). Losing this memory is always correct: it is only a speed-up.
 """
 
 import threading
@@ -61,12 +62,14 @@ DEFAULT_SORT = "-created"
 
 
 class BackupList:
-    """One fetched list, with what is worked out from it once and kept beside it."""
+    """One fetched list, with what is worked out from it once and kept beside it. `fetched`
+    is when it was fetched (wall clock, seconds since the epoch: processes compare it); what
+    is set at fetch time (`known`) is set before the list is shared, and never after."""
 
     def __init__(self, backups: Listing, fetched: float | None = None):
         self.backups = backups
         self.counted = getattr(backups, "counted", None)
-        self.fetched = time.monotonic() if fetched is None else fetched
+        self.fetched = time.time() if fetched is None else fetched
         self._orders: dict[str, list[Backup]] = {}
         self._statuses: list[str] | None = None
         self._servers: list[tuple[int, str]] | None = None
@@ -77,6 +80,10 @@ class BackupList:
         # Every server seen under the person's token, this list's included (see health.py).
         self.known: dict[int, str] = {}
         self.size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
+
+    def age(self) -> float:
+        """Seconds since it was fetched."""
+        return max(0.0, time.time() - self.fetched)
 
     @property
     def short(self) -> bool:
@@ -171,8 +178,18 @@ class BackupList:
         return self._by_id.get(backup_id)
 
 
+def kept_seconds() -> float:
+    """How long a list may be kept at all: until it may no longer be shown while a new one is
+    fetched (`BACKUPS_STALE_SECONDS`), or, without that, while it is fresh."""
+    fresh = settings.BACKUPS_CACHE_SECONDS
+    if fresh <= 0:
+        return 0.0
+    return max(fresh, settings.BACKUPS_STALE_SECONDS)
+
+
 class Memory:
-    """This worker's remembered lists: fresh for a few seconds, within a byte budget."""
+    """This worker's remembered lists, decoded: kept `kept_seconds()`, within a byte budget.
+    Keys are (token row id, freshness version)."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -180,24 +197,28 @@ class Memory:
         self._bytes = 0
 
     def recall(self, key: tuple) -> BackupList | None:
+        """The list kept under `key`, whatever its age within `kept_seconds()`."""
         with self._lock:
             found = self._lists.get(key)
             if found is None:
                 return None
-            if time.monotonic() - found.fetched >= settings.BACKUPS_CACHE_SECONDS:
+            if found.age() >= kept_seconds():
                 self._drop(key)
                 return None
             self._lists.move_to_end(key)
             return found
 
-    def remember(self, key: tuple, made: BackupList) -> BackupList:
-        """The list, kept if it fits the budget; the person's older lists are dropped. It is
-        complete when it comes here: nothing changes a list once it is shared."""
+    def keep(self, key: tuple, made: BackupList) -> BackupList:
+        """Keeps the list if it fits the budget (the token's lists of other versions are
+        dropped) and returns it; a newer one already kept under `key` wins."""
         budget = settings.BACKUPS_CACHE_MB * 2**20
         with self._lock:
-            for stale in [k for k in self._lists if k[0] == key[0]]:
-                self._drop(stale)
-            if made.size > budget or settings.BACKUPS_CACHE_SECONDS <= 0:
+            held = self._lists.get(key)
+            if held is not None and held.fetched >= made.fetched:
+                return held
+            for other in [k for k in self._lists if k[0] == key[0]]:
+                self._drop(other)
+            if made.size > budget or kept_seconds() <= 0:
                 return made  # used for this request, not kept
             while self._lists and self._bytes + made.size > budget:
                 self._drop(next(iter(self._lists)))
@@ -205,9 +226,9 @@ class Memory:
             self._bytes += made.size
         return made
 
-    def forget(self, user_id: int) -> None:
+    def forget(self, token_id: int) -> None:
         with self._lock:
-            for key in [k for k in self._lists if k[0] == user_id]:
+            for key in [k for k in self._lists if k[0] == token_id]:
                 self._drop(key)
 
     def _drop(self, key: tuple) -> None:

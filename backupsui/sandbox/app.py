@@ -141,21 +141,25 @@ class SandboxApp:
                 errors["backup_type"] = [f'"{backup_type}" is not a valid choice.']
         if errors:
             raise Reply(400, errors)
-        results = self.state.list_backups(account, server_id, backup_type)
         size = self.state.config.page_size
         if not size:
-            return 200, {"count": len(results), "results": results}
+            count, results = self.state.list_page(account, server_id, backup_type)
+            return 200, {"count": count, "results": results}
         # Pages slice the stable (shuffled) insertion order, so together they hold each backup
         # once; page 1 exists even when the list is empty, as in Django REST framework.
         page = parse_id(query["page"][-1]) if "page" in query else 1
-        pages = max(1, -(-len(results) // size))
-        if page is None or page > pages:
+        if page is None:
+            raise Reply(404, {"detail": "Invalid page."})
+        start = (page - 1) * size
+        count, results = self.state.list_page(account, server_id, backup_type, start, start + size)
+        pages = max(1, -(-count // size))
+        if page > pages:
             raise Reply(404, {"detail": "Invalid page."})
         return 200, {
-            "count": len(results),
+            "count": count,
             "next": page_url(environ, page + 1) if page < pages else None,
             "previous": page_url(environ, page - 1) if page > 1 else None,
-            "results": results[(page - 1) * size : page * size],
+            "results": results,
         }
 
     def create_backup(self, account: str, environ: dict) -> tuple[int, dict]:

@@ -6,6 +6,7 @@ comes from an injectable clock so tests can move it.
 """
 
 import calendar
+import functools
 import random
 import threading
 from collections.abc import Callable
@@ -22,6 +23,9 @@ DESCRIPTION_MAX = 255
 AUTOMATIC_DESCRIPTION = "Automatic daily backup"
 
 
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def add_month(moment: datetime) -> datetime:
     """The same day and time a calendar month later, clamped to the month's last day."""
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
@@ -29,6 +33,7 @@ def add_month(moment: datetime) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+@functools.lru_cache(maxsize=2**16)  # many backups share a time (the 03:00 UTC ones)
 def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -116,6 +121,9 @@ class SandboxState:
         self.next_id = 1
         self.random = random.Random(config.seed)  # noqa: S311 - a deterministic seed, not a secret
         self.last_daily: dict[int, datetime] = {}
+        self._expiry_checked: tuple = ()
+        self._next_expiry = LATEST
+        self._chosen: dict[tuple, tuple[tuple, list]] = {}
         with self.lock:
             if config.document_example:
                 self._seed_document_example()
@@ -229,9 +237,16 @@ class SandboxState:
                 last += timedelta(days=1)
                 self._add(self._automatic(server, last))
             self.last_daily[server_id] = last
-        expired = [b.id for b in self.backups.values() if b.expires_at and b.expires_at <= now]
-        for backup_id in expired:
-            del self.backups[backup_id]
+        # The expiry scan is skipped while no backup was added or removed and none is due.
+        held = (len(self.backups), self.next_id)
+        if self._expiry_checked != held or now >= self._next_expiry:
+            expired = [b.id for b in self.backups.values() if b.expires_at and b.expires_at <= now]
+            for backup_id in expired:
+                del self.backups[backup_id]
+            self._next_expiry = min(
+                (b.expires_at for b in self.backups.values() if b.expires_at), default=LATEST
+            )
+            self._expiry_checked = (len(self.backups), self.next_id)
         for server in self.servers.values():
             if server.active_at and now >= server.active_at:
                 server.status, server.active_at = "active", None
@@ -239,16 +254,37 @@ class SandboxState:
     # The API's operations -------------------------------------------------------------------
 
     def list_backups(self, account: str, server_id: int | None, backup_type: str | None) -> list:
+        return self.list_page(account, server_id, backup_type)[1]
+
+    def list_page(
+        self,
+        account: str,
+        server_id: int | None,
+        backup_type: str | None,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> tuple[int, list]:
+        """How many backups match, and those from `start` to `stop` as the API shows them
+        (only a page's worth is turned into JSON: a big account is paged many times)."""
         with self.lock:
             now = self.clock()
             self._tick(now)
-            return [
-                backup.as_json(now)
-                for backup in self.backups.values()
-                if backup.server.account == account
-                and (server_id is None or backup.server.id == server_id)
-                and (backup_type is None or backup.backup_type == backup_type)
-            ]
+            # A big account is asked for page after page: the backups it holds are picked
+            # once for as long as no backup is added or removed.
+            held, asked = (len(self.backups), self.next_id), (account, server_id, backup_type)
+            found = self._chosen.get(asked)
+            if found is not None and found[0] == held:
+                chosen = found[1]
+            else:
+                chosen = [
+                    backup
+                    for backup in self.backups.values()
+                    if backup.server.account == account
+                    and (server_id is None or backup.server.id == server_id)
+                    and (backup_type is None or backup.backup_type == backup_type)
+                ]
+                self._chosen[asked] = (held, chosen)
+            return len(chosen), [backup.as_json(now) for backup in chosen[start:stop]]
 
     def server(self, account: str, server_id: int) -> Server | None:
         server = self.servers.get(server_id)

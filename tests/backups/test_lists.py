@@ -37,9 +37,9 @@ def budget(settings):
 def test_it_keeps_lists_within_the_budget_least_recently_used_first_out(budget):
     memory = Memory()
     for user in (1, 2, 3):
-        memory.remember((user, 0), listing(600))
+        memory.keep((user, 0), listing(600))
     assert memory.recall((1, 0)) is not None  # 1 is now the most recently used
-    memory.remember((4, 0), listing(600))
+    memory.keep((4, 0), listing(600))
     assert memory.recall((2, 0)) is None  # the least recently used went out
     assert all(memory.recall((user, 0)) for user in (1, 3, 4))
     assert memory.held_bytes() <= 2**20
@@ -47,22 +47,22 @@ def test_it_keeps_lists_within_the_budget_least_recently_used_first_out(budget):
 
 def test_it_uses_but_does_not_keep_a_list_larger_than_the_budget(budget):
     memory = Memory()
-    memory.remember((1, 0), listing(10))
-    made = memory.remember((2, 0), listing(3000))
+    memory.keep((1, 0), listing(10))
+    made = memory.keep((2, 0), listing(3000))
     assert len(made.backups) == 3000
     assert memory.recall((2, 0)) is None and memory.recall((1, 0)) is not None
 
 
 def test_it_forgets_a_persons_lists_under_an_older_version(budget):
     memory = Memory()
-    memory.remember((1, 111), listing(5))
-    memory.remember((1, 222), listing(6))
+    memory.keep((1, 111), listing(5))
+    memory.keep((1, 222), listing(6))
     assert memory.recall((1, 111)) is None
     assert len(memory.recall((1, 222)).backups) == 6
 
 
 def test_it_stops_using_a_list_after_the_freshness_window(budget, settings):
     memory = Memory()
-    memory.remember((1, 0), listing(5))
+    memory.keep((1, 0), listing(5))
     settings.BACKUPS_CACHE_SECONDS = 0
     assert memory.recall((1, 0)) is None and memory.held_bytes() == 0

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from backupsui.http import PAGE_SIZE, page_or_part
+from backupsui.http import PAGE_SIZE, as_of, page_or_part
 from backupsui.upstream import UpstreamError
 
 from .. import presenters
@@ -26,11 +26,12 @@ def backup_list(request: AccountRequest):
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
     )
     try:
-        listed = request.account.backups()
+        listed = request.account.backups(stale=True)
     except UpstreamError as error:
         context["error"] = error
         form.offer([], [])
     else:
+        context["as_of"] = as_of(listed)
         shown = listed.select(
             server_id=filters["server_id"],
             backup_type=filters["backup_type"],

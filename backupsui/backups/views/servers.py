@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, page_or_part
+from backupsui.http import PAGE_SIZE, as_of, page_or_part
 from backupsui.upstream import UpstreamError
 
 from .. import presenters, story
@@ -44,10 +44,11 @@ def server_list(request: AccountRequest):
         "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
     }
     try:
-        listed = request.account.backups()
+        listed = request.account.backups(stale=True)
     except UpstreamError as error:
         context["error"] = error
     else:
+        context["as_of"] = as_of(listed)
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
         context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))

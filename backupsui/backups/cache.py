@@ -1,0 +1,323 @@
+"""Fetched lists for every thread, process and replica, and one fetch per token at a time.
+
+Three layers, nearest first:
+1. this process's decoded copies (`Memory`, within `BACKUPS_CACHE_MB`);
+2. with `BACKUPSUI_CACHE_URL`, Redis (Django's `RedisCache`, the `lists` cache): each list
+   encoded once with msgspec's msgpack and compressed, under the token row's id and its
+   freshness version (never the token);
+3. the API, asked by one fetch per token at a time: the threads of a process share one
+   fetch; across processes a lock in Redis (the others wait for the list it leaves there),
+   else a PostgreSQL advisory lock (the processes take turns), else none.
+
+A list younger than `BACKUPS_CACHE_SECONDS` is used as it is. One younger than
+`BACKUPS_STALE_SECONDS` is shown at once, when the caller allows it (`max_age=None`), while a
+thread of this process fetches a new one behind it; confirmations and changes ask for
+`max_age=BACKUPS_CACHE_SECONDS` and wait for a fresh list instead. A shared list is never
+changed after it is shared: whatever is worked out at fetch time is set before (see `fetch`).
+
+Redis is only a speed-up: when it does not answer, each process fetches for itself.
+"""
+
+import logging
+import math
+import secrets
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import msgspec
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connection, connections
+
+from backupsui.upstream import Backup, Listing, Unavailable, UpstreamError
+
+from .lists import BackupList, Memory, kept_seconds, memory
+
+logger = logging.getLogger(__name__)
+
+# A PostgreSQL advisory lock is two 32-bit numbers: this one says "a list fetch".
+ADVISORY_NAMESPACE = 22_0001
+# How long a fetch may hold the lock beyond the API's own time limit (the step after it).
+LOCK_MARGIN_SECONDS = 10
+
+
+class _Shared(msgspec.Struct, array_like=True, gc=False):
+    """A list as Redis holds it."""
+
+    fetched: float
+    counted: int | None
+    known: dict[int, str]
+    backups: list[Backup]
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(_Shared)
+
+
+def encode(made: BackupList) -> bytes:
+    shared = _Shared(made.fetched, made.counted, made.known, list(made.backups))
+    return zlib.compress(_encoder.encode(shared), 1)
+
+
+def decode(data: bytes) -> BackupList:
+    shared = _decoder.decode(zlib.decompress(data))
+    made = BackupList(Listing(shared.backups, shared.counted), fetched=shared.fetched)
+    made.known = shared.known
+    return made
+
+
+def stale_allowed() -> bool:
+    return kept_seconds() > settings.BACKUPS_CACHE_SECONDS
+
+
+class _Flight:
+    """One fetch under way in this process, and what came of it."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.result: BackupList | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> BackupList:
+        if not self.done.wait(settings.BACKUPS_API_TIMEOUT):
+            raise Unavailable()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class ListCache:
+    def __init__(self, local: Memory):
+        self.memory = local
+        self._lock = threading.Lock()
+        self._flights: dict[tuple, _Flight] = {}
+
+    # The entry points --------------------------------------------------------------------
+
+    def get_or_fetch(
+        self, key: tuple, fetch: Callable[[], BackupList], *, max_age: float | None = None
+    ) -> BackupList:
+        """The list of `key` (token row id, freshness version). `fetch` asks the API and
+        does what follows a fresh list, in the one process that holds the token's lock, and
+        returns the complete list. `max_age`: how old the list may be; None lets a list up
+        to `BACKUPS_STALE_SECONDS` old be shown at once while a new one is fetched."""
+        asked = time.time()
+        limit = settings.BACKUPS_CACHE_SECONDS if max_age is None else max_age
+        found = self._recall(key)
+        if found is not None and found.age() <= limit:
+            return found
+        if max_age is None and found is not None and stale_allowed():
+            self._refresh_behind(key, fetch)
+            return found
+
+        def fresh_enough(made: BackupList) -> bool:
+            return made.age() <= limit or made.fetched >= asked
+
+        return self._fly(key, fetch, fresh_enough)
+
+    def peek(self, key: tuple) -> BackupList | None:
+        """The list kept for `key`, of any age it may be kept; never asks the API."""
+        return self._recall(key)
+
+    def forget(self, key: tuple) -> None:
+        """Drops the token's lists here, and the shared one of this version."""
+        self.memory.forget(key[0])
+        shared = _shared()
+        if shared is not None:
+            with _passing_by("forget"):
+                shared.delete(_list_key(key))
+
+    def clear(self) -> None:
+        """Everything, the shared cache's database included (tests only)."""
+        self.memory.clear()
+        shared = _shared()
+        if shared is not None:
+            with _passing_by("clear"):
+                shared.clear()
+
+    # The layers ----------------------------------------------------------------------------
+
+    def _recall(self, key: tuple) -> BackupList | None:
+        """This process's copy, or the shared one if it is newer (kept here from then on)."""
+        local = self.memory.recall(key)
+        if local is not None and local.age() <= settings.BACKUPS_CACHE_SECONDS:
+            return local
+        shared = self._shared_get(key)
+        if shared is not None and (local is None or shared.fetched > local.fetched):
+            return self.memory.keep(key, shared)
+        return local
+
+    def _shared_get(self, key: tuple) -> BackupList | None:
+        shared = _shared()
+        if shared is None:
+            return None
+        data = None
+        with _passing_by("read"):
+            data = shared.get(_list_key(key))
+        if data is None:
+            return None
+        try:
+            made = decode(data)
+        except (msgspec.MsgspecError, zlib.error, TypeError):
+            logger.warning("lists: a shared list could not be read; fetching instead")
+            return None
+        return made if made.age() < kept_seconds() else None
+
+    def _store(self, key: tuple, made: BackupList) -> BackupList:
+        self.memory.keep(key, made)
+        shared = _shared()
+        seconds = kept_seconds()
+        if shared is not None and seconds > 0:
+            with _passing_by("write"):
+                shared.set(_list_key(key), encode(made), timeout=math.ceil(seconds))
+        return made
+
+    # One fetch at a time -------------------------------------------------------------------
+
+    def _fly(self, key: tuple, fetch, fresh_enough) -> BackupList:
+        """The threads of this process that want `key` share one flight."""
+        with self._lock:
+            flight = self._flights.get(key)
+            leading = flight is None
+            if leading:
+                flight = self._flights[key] = _Flight()
+        if not leading:
+            return flight.outcome()
+        return self._lead(key, fetch, fresh_enough, flight)
+
+    def _lead(self, key: tuple, fetch, fresh_enough, flight: _Flight) -> BackupList:
+        try:
+            flight.result = self._across(key, fetch, fresh_enough)
+            return flight.result
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.done.set()
+
+    def _refresh_behind(self, key: tuple, fetch) -> None:
+        """A new list for `key`, fetched by a thread of its own unless one is under way."""
+        with self._lock:
+            if key in self._flights:
+                return
+            flight = self._flights[key] = _Flight()
+        asked = time.time()
+
+        def fresh_enough(made: BackupList) -> bool:
+            return made.age() <= settings.BACKUPS_CACHE_SECONDS or made.fetched >= asked
+
+        def refresh():
+            try:
+                self._lead(key, fetch, fresh_enough, flight)
+            except UpstreamError as error:
+                logger.info("lists: a list refreshed behind a page failed: %s", error)
+            except Exception:
+                logger.exception("lists: a list refreshed behind a page failed")
+            finally:
+                connections.close_all()  # this thread's own, never reused
+
+        threading.Thread(target=refresh, name="backupsui-list-refresh", daemon=True).start()
+
+    def _across(self, key: tuple, fetch, fresh_enough) -> BackupList:
+        """One fetch per token across processes (see the module's text)."""
+        deadline = time.monotonic() + settings.BACKUPS_API_TIMEOUT
+        shared = _shared()
+        if shared is not None:
+            return self._across_redis(shared, key, fetch, fresh_enough, deadline)
+        if connection.vendor == "postgresql":
+            with _advisory_lock(key[0], deadline):
+                return self._store(key, fetch())
+        return self._store(key, fetch())
+
+    def _across_redis(self, shared, key, fetch, fresh_enough, deadline) -> BackupList:
+        lock, mine = _lock_key(key), secrets.token_hex(8)
+        pause = 0.01
+        while True:
+            found = self._shared_get(key)
+            if found is not None and fresh_enough(found):
+                return self.memory.keep(key, found)
+            if _take(shared, lock, mine):
+                try:
+                    found = self._shared_get(key)  # left just before we took the lock
+                    if found is not None and fresh_enough(found):
+                        return self.memory.keep(key, found)
+                    return self._store(key, fetch())
+                finally:
+                    _release(shared, lock, mine)
+            if time.monotonic() >= deadline:
+                raise Unavailable()
+            time.sleep(pause)  # another process is fetching: its list will be in Redis
+            pause = min(pause * 2, 0.1)
+
+
+def _shared():
+    """The shared cache (Redis), or None."""
+    return caches["lists"] if "lists" in settings.CACHES else None
+
+
+def _list_key(key: tuple) -> str:
+    return f"list:{key[0]}:{key[1]}"
+
+
+def _lock_key(key: tuple) -> str:
+    return f"fetching:{key[0]}"  # one fetch per token, whatever the version
+
+
+@contextmanager
+def _passing_by(what: str):
+    """A shared cache that fails is passed by: the list is then this process's own."""
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except RedisError as error:
+        logger.warning("lists: the shared cache failed to %s (%s)", what, type(error).__name__)
+
+
+def _take(shared, lock: str, mine: str) -> bool:
+    """The token's fetch lock in Redis; taken when Redis does not answer (fetch alone)."""
+    seconds = math.ceil(settings.BACKUPS_API_TIMEOUT + LOCK_MARGIN_SECONDS)
+    taken = True
+    with _passing_by("lock"):
+        taken = shared.add(lock, mine, timeout=seconds)
+    return taken
+
+
+def _release(shared, lock: str, mine: str) -> None:
+    with _passing_by("unlock"):
+        if shared.get(lock) == mine:  # not another's, taken after ours ran out
+            shared.delete(lock)
+
+
+@contextmanager
+def _advisory_lock(token_id: int, deadline: float):
+    """The token's fetch lock in PostgreSQL (this connection's session), waited for until
+    `deadline`; let go of when the connection ends, whatever happens."""
+    args = [ADVISORY_NAMESPACE, token_id % 2**31]
+    pause = 0.01
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", args)
+            if cursor.fetchone()[0]:
+                break
+            if time.monotonic() >= deadline:
+                raise Unavailable()
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", args)
+        except DatabaseError:
+            connection.close_if_unusable_or_obsolete()
+            logger.warning("lists: a fetch lock could not be let go of; it ends with the session")
+
+
+list_cache = ListCache(memory)
