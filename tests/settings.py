@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("BACKUPSUI_TOKEN_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Second factors are required only by the tests about them (they set it themselves).
+os.environ.setdefault("BACKUPSUI_MFA_REQUIRED", "")
 
 from backupsui.settings import *  # noqa: E402, F403
 
@@ -20,6 +22,8 @@ STORAGES = {  # noqa: F405
     },
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The browser tests' passkeys live on http://127.0.0.1 (a secure context for browsers).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # Static files straight from the source folders: no collectstatic in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

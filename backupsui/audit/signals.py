@@ -7,6 +7,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
 
+from backupsui.accounts.identity import ADDRESS_LOCKED_OUT, how_signed_in
+from backupsui.accounts.throttle import ADDRESS_LOCKED
+
 from .models import Action, AuditEvent, Outcome
 from .recorder import note
 
@@ -16,7 +19,13 @@ LOCKED_OUT = "Locked out after repeated failures."
 @receiver(user_logged_in)
 def on_sign_in(sender, request, user, **kwargs):
     if request is not None:
-        note(request, Action.SIGN_IN, actor=user, actor_username=user.get_username())
+        note(
+            request,
+            Action.SIGN_IN,
+            actor=user,
+            actor_username=user.get_username(),
+            message=how_signed_in(request, user),
+        )
 
 
 @receiver(user_login_failed)
@@ -32,18 +41,22 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         return
     username = str(username or "")[:150]
     window = timezone.now() - settings.AXES_COOLOFF_TIME
+    # An address locked across usernames (spraying) is on record once, whatever it tries.
+    by_address = getattr(request, ADDRESS_LOCKED, False)
+    message = ADDRESS_LOCKED_OUT if by_address else LOCKED_OUT
     already = AuditEvent.objects.filter(
         action=Action.SIGN_IN_FAILED,
-        actor_username=username,
         remote_addr=request.META.get("REMOTE_ADDR") or None,
-        message=LOCKED_OUT,
+        message=message,
         created_at__gte=window,
-    ).exists()
-    if not already:
+    )
+    if not by_address:
+        already = already.filter(actor_username=username)
+    if not already.exists():
         note(
             request,
             Action.SIGN_IN_FAILED,
             Outcome.REFUSED,
             actor_username=username,
-            message=LOCKED_OUT,
+            message=message,
         )
