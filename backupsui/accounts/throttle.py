@@ -5,7 +5,9 @@ the database (every worker and replica agrees), and a refused try is stopped by 
 backend before any password is hashed."""
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
@@ -32,3 +34,17 @@ class AddressAwareHandler(AxesDatabaseHandler):
             setattr(request, ADDRESS_LOCKED, True)
             return True
         return False
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        """A try refused for its address: locked out (the lock-out page), nothing counted (a
+        refused try does not prolong the lock), one signal for the audit trail."""
+        if request is not None and getattr(request, ADDRESS_LOCKED, False):
+            request.axes_locked_out = True
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
+            return
+        super().user_login_failed(sender, credentials, request, **kwargs)
