@@ -2,6 +2,7 @@
 process on loopback): the groups claim gives the mapped role, a changed claim changes it at
 the next sign-in, and someone whose groups map to no role gets no account."""
 
+import contextlib
 import json
 import os
 import re
@@ -80,10 +81,8 @@ class Provider:
                     return
             except requests.ConnectionError:
                 pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=0.1)  # a wait on the process, not a sleep
-            except subprocess.TimeoutExpired:
-                pass
         raise RuntimeError("the OpenID Connect provider did not start")
 
     def set_groups(self, groups: dict[str, list[str]]) -> None:
