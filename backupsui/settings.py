@@ -217,6 +217,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env_number("BACKUPSUI_REAUTH_MINUTES", 10, minimum=0.05)
 BACKUPSUI_REAUTH_MINUTES = ACCOUNT_REAUTHENTICATION_TIMEOUT / 60
 ACCOUNT_PREVENT_ENUMERATION = True
+# Confirming again: a second factor, else the password (no codes by e-mail: none is sent).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 MFA_ADAPTER = "backupsui.accounts.adapters.MFAAdapter"
 MFA_FORMS = {"add_webauthn": "backupsui.accounts.forms.AddPasskeyForm"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]

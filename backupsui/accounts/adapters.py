@@ -33,7 +33,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reauthentication_methods(self, user) -> list[dict]:
         """A second factor first, the password only when there is none."""
         methods = super().get_reauthentication_methods(user)
-        return sorted(methods, key=lambda method: method["id"] != "mfa_reauthenticate")
+        return sorted(methods, key=lambda method: not method["id"].startswith("mfa_"))
 
     def pre_login(self, request, user, **kwargs):
         sso = bool((kwargs.get("signal_kwargs") or {}).get("sociallogin"))

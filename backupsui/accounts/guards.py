@@ -86,14 +86,27 @@ def second_factor_required(view):
     return wrapped
 
 
-def _confirm_url(request) -> str:
+def _confirm_url(request) -> str | None:
     from allauth.account.adapter import get_adapter
 
     methods = get_adapter(request).get_reauthentication_methods(request.user)
-    return methods[0]["url"] if methods else reverse("account_reauthenticate")
+    return methods[0]["url"] if methods else None
+
+
+def _sign_on_again_url(request) -> str | None:
+    """Someone with neither a password nor a second factor (single sign-on only) confirms by
+    signing on at the provider again."""
+    account = request.user.socialaccount_set.first()
+    if account is None:
+        return None
+    return reverse("openid_connect_login", kwargs={"provider_id": account.provider})
 
 
 def ask_to_confirm(request, *, replay: bool):
+    confirm = _confirm_url(request)
+    if confirm is None:
+        replay = False
+        confirm = _sign_on_again_url(request) or reverse("account_reauthenticate")
     target = request.get_full_path()
     if request.method == "POST" and replay:
         kept = json.loads(serialize_request(request))
@@ -112,7 +125,7 @@ def ask_to_confirm(request, *, replay: bool):
         )
     else:
         request.session.pop(STATE_SESSION_KEY, None)
-    return _go(request, f"{_confirm_url(request)}?{urlencode({REDIRECT_FIELD_NAME: target})}")
+    return _go(request, f"{confirm}?{urlencode({REDIRECT_FIELD_NAME: target})}")
 
 
 def reauthentication_required(view=None, *, replay: bool = True):

@@ -39,6 +39,21 @@ def virtual_authenticator(page, cdp=None):
     return cdp, added["authenticatorId"]
 
 
+def age_session(page) -> None:
+    """As if the person signed in longer ago than BACKUPSUI_REAUTH_MINUTES."""
+    key = next(
+        c["value"]
+        for c in page.context.cookies()
+        if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = SessionStore(key)
+    long_ago = time.time() - (django_settings.BACKUPSUI_REAUTH_MINUTES + 1) * 60
+    for record in session.get(AUTHENTICATION_METHODS_SESSION_KEY, []):
+        record["at"] = long_ago
+    session[CONFIRMED_AT] = long_ago
+    session.save()
+
+
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
@@ -139,18 +154,7 @@ def test_it_confirms_a_late_delete_and_then_deletes_once(watched, live_server, p
     backup = completed_backup(world)
     sign_in(page, live_server.url, "olivia")
     page.goto(f"{live_server.url}/backups/{backup.id}/delete/")
-    # The person signed in longer ago than BACKUPSUI_REAUTH_MINUTES.
-    key = next(
-        c["value"]
-        for c in page.context.cookies()
-        if c["name"] == django_settings.SESSION_COOKIE_NAME
-    )
-    session = SessionStore(key)
-    long_ago = time.time() - (django_settings.BACKUPSUI_REAUTH_MINUTES + 1) * 60
-    for record in session[AUTHENTICATION_METHODS_SESSION_KEY]:
-        record["at"] = long_ago
-    session[CONFIRMED_AT] = long_ago
-    session.save()
+    age_session(page)
     page.get_by_role("button", name="Delete this backup").click()
     expect(page.get_by_role("heading", name="Confirm who you are")).to_be_visible()
     assert backup.id in world.state.backups

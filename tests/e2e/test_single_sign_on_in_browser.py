@@ -15,10 +15,15 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
+from django.utils.timezone import now
 from playwright.sync_api import expect
 
-from tests.conftest import ensure_roles
-from tests.helpers import events
+from backupsui.accounts.crypto import encrypt
+from backupsui.accounts.models import ApiToken
+from backupsui.jobs.models import Job
+from tests.conftest import SUPPORT_TOKEN, ensure_roles
+from tests.e2e.test_second_factors_in_browser import age_session
+from tests.helpers import completed_backup, events
 from tests.stack import ROOT, free_port
 
 CLIENT_ID = "backupsui-tests"
@@ -166,3 +171,31 @@ def test_it_signs_in_through_the_provider_with_the_roles_its_groups_give(
     assert not get_user_model().objects.filter(username="sso-bob").exists()
     page.goto(f"{live_server.url}/backups/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_it_asks_someone_with_single_sign_on_only_to_sign_on_again_before_a_late_restore(
+    watched, live_server, provider, world
+):
+    page = watched
+    provider.set_groups({"alice": ["helpdesk"]})
+    sign_in_through(page, live_server.url, "alice")
+    expect(page).to_have_url(re.compile(r"/account/token/"))
+    user = get_user_model().objects.get(username="sso-alice")
+    ApiToken.objects.create(
+        user=user, ciphertext=encrypt(SUPPORT_TOKEN), last4=SUPPORT_TOKEN[-4:], saved_at=now()
+    )
+    backup = completed_backup(world)
+    restore = f"{live_server.url}/servers/12345/restore/?backup_id={backup.id}"
+    page.goto(restore)
+    age_session(page)
+    page.get_by_label("to confirm").fill("web-server-01")
+    page.get_by_role("button", name=re.compile("^Restore")).click()
+    expect(page.get_by_role("heading", name="Sign in with Company SSO")).to_be_visible()
+    expect(page.get_by_text("Confirm who you are, then send the form again")).to_be_visible()
+    assert Job.objects.count() == 0
+    page.get_by_role("button", name="Continue").click()  # signed on at the provider already
+    expect(page).to_have_url(restore)
+    page.get_by_label("to confirm").fill("web-server-01")
+    page.get_by_role("button", name=re.compile("^Restore")).click()
+    expect(page).to_have_url(re.compile("/jobs/"))
+    assert Job.objects.count() == 1
