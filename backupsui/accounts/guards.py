@@ -45,6 +45,8 @@ FACTOR_CHANGES = {
 # Where any POST is a change that needs a second factor first (apps by namespace).
 CHANGING_APPS = {"backups", "jobs", "alerts", "plans"}
 CHANGING_VIEWS = {"accounts:token", "accounts:token_remove"}
+# Stopping something is never held up: a restore job can always be cancelled.
+NEVER_HELD = {"jobs:cancel"}
 
 
 def _go(request, url: str):
@@ -162,7 +164,7 @@ class ChangeGuardMiddleware:
         match = request.resolver_match
         name = match.view_name if match else ""
         namespace = match.namespace if match else ""
-        changing = namespace in CHANGING_APPS or name in CHANGING_VIEWS
+        changing = (namespace in CHANGING_APPS or name in CHANGING_VIEWS) and name not in NEVER_HELD
         if request.method == "POST" and changing and identity.must_add_second_factor(user):
             return send_to_add_second_factor(request)
         replayed = name in REPLAYED and request.method == "POST"
