@@ -5,8 +5,8 @@ and a person elsewhere still signs in."""
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 
-from backupsui.accounts.identity import ADDRESS_LOCKED_OUT
 from backupsui.audit.models import AuditEvent
+from backupsui.audit.sign_ins import ADDRESS_LOCKED_OUT
 from tests.conftest import PASSWORD
 from tests.helpers import FormClient, text
 

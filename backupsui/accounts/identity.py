@@ -58,29 +58,3 @@ def roles_for_groups(groups) -> set[str]:
         groups = [groups]
     mapping = settings.BACKUPSUI_OIDC_ROLES
     return {mapping[group] for group in groups or [] if isinstance(group, str) and group in mapping}
-
-
-ADDRESS_LOCKED_OUT = "Address locked out after repeated failures across usernames."
-
-
-def how_signed_in(request, user) -> str:
-    """How the sign-in was proved, for the audit trail: the provider and subject of a single
-    sign-on, a passkey, or a password with or without a second factor."""
-    from allauth.account.authentication import get_authentication_records
-
-    records = get_authentication_records(request, user)
-    methods = [record.get("method") for record in records]
-    for record in records:
-        if record.get("method") == "socialaccount":
-            return (
-                f"Single sign-on through {record.get('provider', '?')}, "
-                f"subject {record.get('uid', '?')}."
-            )
-    if "mfa" in methods:
-        used = [r for r in records if r.get("method") == "mfa"][-1]
-        if used.get("passwordless"):
-            return "Signed in with a passkey."
-        return f"Password and second factor ({used.get('type', '?')})."
-    if "password" in methods:
-        return "Password."
-    return ""

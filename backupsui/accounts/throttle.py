@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-ADDRESS_LOCKED = "backupsui_address_locked"
+from backupsui.audit.sign_ins import ADDRESS_LOCKED
 
 
 def address_failures(address: str | None) -> int:

@@ -7,11 +7,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
 
-from backupsui.accounts.identity import ADDRESS_LOCKED_OUT, how_signed_in
-from backupsui.accounts.throttle import ADDRESS_LOCKED
-
 from .models import Action, AuditEvent, Outcome
 from .recorder import note
+from .sign_ins import ADDRESS_LOCKED, ADDRESS_LOCKED_OUT, how_signed_in
 
 LOCKED_OUT = "Locked out after repeated failures."
 
