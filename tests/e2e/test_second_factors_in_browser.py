@@ -4,17 +4,12 @@ codes taken once; an operator sent to add a factor before a restore and back; a 
 BACKUPSUI_REAUTH_MINUTES confirmed and then carried out once."""
 
 import re
-import time
 
-from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
-from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import expect
 
-from backupsui.accounts.identity import CONFIRMED_AT
 from backupsui.jobs.models import Job
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import age_session, sign_in
 from tests.helpers import completed_backup, events, totp_code
 
 
@@ -37,21 +32,6 @@ def virtual_authenticator(page, cdp=None):
         },
     )
     return cdp, added["authenticatorId"]
-
-
-def age_session(page) -> None:
-    """As if the person signed in longer ago than BACKUPSUI_REAUTH_MINUTES."""
-    key = next(
-        c["value"]
-        for c in page.context.cookies()
-        if c["name"] == django_settings.SESSION_COOKIE_NAME
-    )
-    session = SessionStore(key)
-    long_ago = time.time() - (django_settings.BACKUPSUI_REAUTH_MINUTES + 1) * 60
-    for record in session.get(AUTHENTICATION_METHODS_SESSION_KEY, []):
-        record["at"] = long_ago
-    session[CONFIRMED_AT] = long_ago
-    session.save()
 
 
 def sign_out(page) -> None:

@@ -22,7 +22,7 @@ from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
 from backupsui.jobs.models import Job
 from tests.conftest import SUPPORT_TOKEN, ensure_roles
-from tests.e2e.test_second_factors_in_browser import age_session
+from tests.e2e.conftest import age_session
 from tests.helpers import completed_backup, events
 from tests.stack import ROOT, free_port
 
