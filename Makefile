@@ -28,7 +28,8 @@ SANDBOX_PORT ?= 8001
 # exec: the shell gives way to the demo, so a SIGTERM that make passes on reaches it.
 run: $(STAMP) $(CATALOGUES)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 \
+	@echo "The demo requires no second factor (BACKUPSUI_MFA_REQUIRED is empty); production asks Operators for one."
+	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 BACKUPSUI_MFA_REQUIRED= \
 	  exec $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 # Debian's chromium (the browser tests), gettext (the test that regenerates the

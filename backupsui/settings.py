@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
@@ -75,6 +76,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_tasks_db",
     "backupsui.accounts",
     "backupsui.audit",
@@ -156,16 +162,25 @@ MIDDLEWARE = [
     "backupsui.accounts.middleware.SessionTimeoutMiddleware",
     "backupsui.logs.UserIdMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Changes need a second factor (for the roles that must have one) and a recent confirmation.
+    "backupsui.accounts.guards.ChangeGuardMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out try is refused here, before any password is hashed.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Sign-in throttling: a username from one address is locked out after repeated failures.
+# Sign-in throttling: a username from one address is locked out after repeated failures, and
+# an address trying many usernames after more failures across all of them (spraying).
 AXES_FAILURE_LIMIT = int(env_number("BACKUPSUI_SIGNIN_FAILURE_LIMIT", 5, minimum=1, integer=True))
+BACKUPSUI_SIGNIN_ADDRESS_LIMIT = int(
+    env_number("BACKUPSUI_SIGNIN_ADDRESS_LIMIT", 20, minimum=1, integer=True)
+)
 AXES_COOLOFF_TIME = timedelta(minutes=env_number("BACKUPSUI_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "backupsui.accounts.throttle.AddressAwareHandler"
 AXES_LOCKOUT_CALLABLE = "backupsui.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -220,6 +235,76 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "backups:list"
 LOGOUT_REDIRECT_URL = "/accounts/login/?signed_out=1"
 
+# Sign-in, second factors, re-authentication and single sign-on: django-allauth.
+ACCOUNT_ADAPTER = "backupsui.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "backupsui.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "backupsui.accounts.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # sessions end by BACKUPSUI_SESSION_* as before
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# Failed sign-ins are counted by django-axes, in the database (every worker agrees).
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env_number("BACKUPSUI_REAUTH_MINUTES", 10, minimum=0.05)
+BACKUPSUI_REAUTH_MINUTES = ACCOUNT_REAUTHENTICATION_TIMEOUT / 60
+ACCOUNT_PREVENT_ENUMERATION = True
+# Confirming again: a second factor, else the password (no codes by e-mail: none is sent).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+MFA_ADAPTER = "backupsui.accounts.adapters.MFAAdapter"
+MFA_FORMS = {"add_webauthn": "backupsui.accounts.forms.AddPasskeyForm"}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "backupsui"
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# Adding or removing a factor asks for a recent confirmation by the panel's own rule
+# (BACKUPSUI_REAUTH_MINUTES, signing in counts), in backupsui.accounts.guards.
+MFA_REAUTHENTICATION_REQUIRED = False
+# Passkeys over plain http on loopback (development and the tests); production is https.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# The roles that must have a second factor before they change anything (comma-separated).
+BACKUPSUI_MFA_REQUIRED = env_list("BACKUPSUI_MFA_REQUIRED", ["Operators"])
+# Passwords for everyone (on), or for superusers only (off: single sign-on for the rest).
+BACKUPSUI_LOCAL_SIGNIN = env_bool("BACKUPSUI_LOCAL_SIGNIN", True)
+# Single sign-on: one OpenID Connect provider, and the roles its groups give.
+BACKUPSUI_OIDC_ISSUER = env_str("BACKUPSUI_OIDC_ISSUER")
+BACKUPSUI_OIDC_ROLES = {}
+for _pair in env_list("BACKUPSUI_OIDC_ROLES"):
+    _group, _sep, _role = _pair.partition("=")
+    if not _sep or not _group.strip() or not _role.strip():
+        raise ImproperlyConfigured(
+            f"BACKUPSUI_OIDC_ROLES must be group=Role pairs, comma-separated, not {_pair!r}."
+        )
+    BACKUPSUI_OIDC_ROLES[_group.strip()] = _role.strip()
+BACKUPSUI_OIDC_GROUPS_CLAIM = env_str("BACKUPSUI_OIDC_GROUPS_CLAIM", "groups")
+SOCIALACCOUNT_PROVIDERS = {}
+if BACKUPSUI_OIDC_ISSUER:
+    _missing = [
+        name
+        for name in ("BACKUPSUI_OIDC_CLIENT_ID", "BACKUPSUI_OIDC_CLIENT_SECRET")
+        if not env_str(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"{', '.join(_missing)} must be set with BACKUPSUI_OIDC_ISSUER.")
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "SCOPE": env_list("BACKUPSUI_OIDC_SCOPES", ["openid", "profile", "email"]),
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": env_str("BACKUPSUI_OIDC_NAME", "single sign-on"),
+                "client_id": env_str("BACKUPSUI_OIDC_CLIENT_ID"),
+                "secret": env_str("BACKUPSUI_OIDC_CLIENT_SECRET"),
+                "settings": {"server_url": env_url("BACKUPSUI_OIDC_ISSUER", "")},
+            }
+        ],
+    }
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+
 # English by default, and Samoan (the language of the provider's own documentation). To add
 # a language, see the README's "Languages".
 LANGUAGE_CODE = "en"
@@ -273,6 +358,11 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+if BACKUPSUI_OIDC_ISSUER:
+    # "Sign in with …" posts here and is sent on to the provider: a form's redirect is
+    # checked against form-action too.
+    _issuer = urlsplit(BACKUPSUI_OIDC_ISSUER)
+    SECURE_CSP["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,15 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
-from .accounts.views import SignInView
+
+# The admin signs in through the panel's sign-in (second factors included), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backups:list", permanent=False)),
-    path("accounts/login/", SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("backupsui.accounts.identity_urls")),
     path("", include("backupsui.accounts.urls")),
     path("", include("backupsui.backups.urls")),
     path("", include("backupsui.audit.urls")),

@@ -81,3 +81,25 @@ def poll_url(response) -> str | None:
 def events(action=None):
     found = AuditEvent.objects.all().order_by("id")
     return list(found.filter(action=action) if action else found)
+
+
+def totp_code(secret: str, at: float | None = None, period: int = 30, digits: int = 6) -> str:
+    """RFC 6238's code for a base32 key at a time (now by default): what an authenticator app
+    shows."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    counter = int((time.time() if at is None else at) // period)
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
+
+
+def secret_on_page(response) -> str:
+    """The authenticator app's key as the page shows it, as text."""
+    return re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7=]+)"', text(response)).group(1)

@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 # thread of its own, on a connection of its own) cannot see: here lists are fresh or fetched.
 # The stale window is tested on real replicas (test_shared_lists.py) and in test_cache.py.
 os.environ.setdefault("BACKUPS_STALE_SECONDS", "0")
+# Second factors are required only by the tests about them (they set it themselves).
+os.environ.setdefault("BACKUPSUI_MFA_REQUIRED", "")
 
 from backupsui.settings import *  # noqa: E402, F403
 
@@ -24,6 +26,8 @@ STORAGES = {  # noqa: F405
     },
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The browser tests' passkeys live on http://127.0.0.1 (a secure context for browsers).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # Static files straight from the source folders: no collectstatic in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -61,6 +61,7 @@ def production_env(api_url: str, **extra) -> dict:
         DJANGO_LOG_LEVEL="WARNING",
         DATABASE_URL=database_url(),
         BACKUPS_API_URL=api_url,
+        BACKUPSUI_MFA_REQUIRED="",  # the tests about second factors require them themselves
     )
     env.update(extra)
     return env

@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from . import signals  # noqa: F401
+
         checks.register(check_token_keys)
 
 

@@ -1,8 +1,7 @@
-from urllib.parse import urlsplit
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -13,27 +12,42 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from backupsui.audit.actors import Actor
+from backupsui.audit.models import Action
+from backupsui.audit.recorder import note
 from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
 from . import tokens
 from .forms import TokenForm
-from .middleware import is_fragment
 from .models import Preference
 
 
-class SignInView(auth_views.LoginView):
-    """Django's sign-in, which never sends anyone on to a polled fragment or back to the
-    sign-in page itself (Django would loop, or show a bare fragment)."""
+def audited_reauthentication(view):
+    """allauth's confirm-again pages, with each confirmation put on record."""
 
-    redirect_authenticated_user = True
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        before = len(reconfirmations(request))
+        response = view(request, *args, **kwargs)
+        after = reconfirmations(request)
+        if request.user.is_authenticated and len(after) > before:
+            note(
+                Actor.from_request(request),
+                Action.REAUTHENTICATED,
+                message=f"Confirmed again with {after[-1].get('method', 'unknown')}.",
+            )
+        return response
 
-    def get_redirect_url(self):
-        target = super().get_redirect_url()
-        path = urlsplit(target).path
-        if is_fragment(path) or path == resolve_url(settings.LOGIN_URL):
-            return ""
-        return target
+    return wrapped
+
+
+def reconfirmations(request) -> list[dict]:
+    from allauth.account.authentication import get_authentication_records
+
+    if not request.user.is_authenticated:
+        return []
+    records = get_authentication_records(request, request.user)
+    return [record for record in records if record.get("reauthenticated")]
 
 
 def _next_url(request: HtmxHttpRequest) -> str | None:

@@ -19,6 +19,11 @@ class Action(models.TextChoices):
     RESTORE_CANCELLED = "restore_cancelled", _("Restore cancelled")
     ROLES_CHANGED = "roles_changed", _("Roles changed")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    SECOND_FACTOR_ADDED = "second_factor_added", _("Second factor added")
+    SECOND_FACTOR_REMOVED = "second_factor_removed", _("Second factor removed")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    REAUTHENTICATED = "reauthenticated", _("Identity confirmed again")
+    SECOND_FACTORS_RESET = "second_factors_reset", _("Second factors reset")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from .actors import Actor
 from .models import Action, AuditEvent, Outcome
 from .recorder import note
+from .sign_ins import ADDRESS_LOCKED, ADDRESS_LOCKED_OUT, how_signed_in
 
 LOCKED_OUT = "Locked out after repeated failures."
 
@@ -17,7 +18,11 @@ LOCKED_OUT = "Locked out after repeated failures."
 @receiver(user_logged_in)
 def on_sign_in(sender, request, user, **kwargs):
     if request is not None:
-        note(Actor.from_request(request, user), Action.SIGN_IN)
+        note(
+            Actor.from_request(request, user),
+            Action.SIGN_IN,
+            message=how_signed_in(request, user),
+        )
 
 
 @receiver(user_login_failed)
@@ -33,17 +38,21 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         return
     username = str(username or "")[:150]
     window = timezone.now() - settings.AXES_COOLOFF_TIME
+    # An address locked across usernames (spraying) is on record once, whatever it tries.
+    by_address = getattr(request, ADDRESS_LOCKED, False)
+    message = ADDRESS_LOCKED_OUT if by_address else LOCKED_OUT
     already = AuditEvent.objects.filter(
         action=Action.SIGN_IN_FAILED,
-        actor_username=username,
         remote_addr=request.META.get("REMOTE_ADDR") or None,
-        message=LOCKED_OUT,
+        message=message,
         created_at__gte=window,
-    ).exists()
-    if not already:
+    )
+    if not by_address:
+        already = already.filter(actor_username=username)
+    if not already.exists():
         note(
             Actor.named(username, request),
             Action.SIGN_IN_FAILED,
             Outcome.REFUSED,
-            message=LOCKED_OUT,
+            message=message,
         )

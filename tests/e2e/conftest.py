@@ -3,10 +3,15 @@ delay, and Debian's chromium driven by Playwright. Never a downloaded browser.""
 
 import os
 import shutil
+import time
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
 
+from backupsui.accounts.identity import CONFIRMED_AT
 from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN, make_user, start_sandbox
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -119,3 +124,18 @@ def sign_in(page, base_url, username, password="correct horse battery staple"):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def age_session(page) -> None:
+    """As if the person signed in longer ago than BACKUPSUI_REAUTH_MINUTES."""
+    key = next(
+        c["value"]
+        for c in page.context.cookies()
+        if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = SessionStore(key)
+    long_ago = time.time() - (django_settings.BACKUPSUI_REAUTH_MINUTES + 1) * 60
+    for record in session.get(AUTHENTICATION_METHODS_SESSION_KEY, []):
+        record["at"] = long_ago
+    session[CONFIRMED_AT] = long_ago
+    session.save()

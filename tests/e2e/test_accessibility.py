@@ -21,6 +21,13 @@ PAGES = {
     "bulk-delete": "/backups/delete/?backup_id={backup}",
     "alerts": "/account/alerts/",
     "not-found": "/nowhere/",
+    "sign-in security": "/accounts/2fa/",
+    "authenticator app": "/accounts/2fa/totp/activate/",
+    "passkeys": "/accounts/2fa/webauthn/",
+    "add passkey": "/accounts/2fa/webauthn/add/",
+    "new recovery codes": "/accounts/2fa/recovery-codes/generate/",
+    "confirm again": "/accounts/reauthenticate/",
+    "sign-on cancelled": "/accounts/sso/cancelled/",
 }
 
 

@@ -183,6 +183,14 @@ def pages_for(role, sandbox, job):
         ("/account/token/remove/", {}),
         ("/account/alerts/", {}),
         ("/nowhere/", {}),
+        ("/accounts/2fa/", {}),
+        ("/accounts/2fa/totp/activate/", {}),
+        ("/accounts/2fa/webauthn/", {}),
+        ("/accounts/2fa/webauthn/add/", {}),
+        ("/accounts/2fa/recovery-codes/generate/", {}),
+        ("/accounts/reauthenticate/", {}),
+        ("/accounts/sso/cancelled/", {}),
+        ("/accounts/sso/error/", {}),
     ]
     if role != "auditor":
         pages += [

@@ -15,8 +15,11 @@ from django.db import connection, connections
 from django_tasks_db.models import DBTaskResult
 
 from backupsui.jobs.models import Job
-from tests.stack import Workers
-from tests.test_jobs import job_in, olivia, restore_with_safety, wait_for, world  # noqa: F401
+from tests.stack import (
+    Workers,
+    wait_for,  # noqa: F401
+)
+from tests.system.test_jobs import job_in, olivia, restore_with_safety, world  # noqa: F401
 
 OUTAGE_SECONDS = 20
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")

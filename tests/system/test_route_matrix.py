@@ -51,6 +51,65 @@ MATRIX = {
     "readyz": ("get", "/readyz", expect(200, 200, 200, 200)),
     "": ("get", "/", expect(302, 302, 302, 302)),
     "admin": ("get", "/admin/", expect(302, 302, 302, 302)),
+    # Sign-in, confirming again, second factors and single sign-on (django-allauth's pages).
+    "account_login": ("get", "/accounts/login/", expect(200, 302, 302, 302)),
+    "account_logout": ("get", "/accounts/logout/", expect(405, 405, 405, 405)),
+    "account_inactive": ("get", "/accounts/inactive/", expect(200, 200, 200, 200)),
+    "account_reauthenticate": ("get", "/accounts/reauthenticate/", expect(302, 200, 200, 200)),
+    "mfa_index": ("get", "/accounts/2fa/", expect(302, 200, 200, 200)),
+    # Only in the middle of signing in; else back to sign-in (or, signed in, on).
+    "mfa_authenticate": ("get", "/accounts/2fa/authenticate/", expect(302, 302, 302, 302)),
+    # Nobody here has a second factor: sent on to confirm with a password.
+    "mfa_reauthenticate": ("get", "/accounts/2fa/reauthenticate/", expect(302, 302, 302, 302)),
+    "mfa_reauthenticate_webauthn": (
+        "get",
+        "/accounts/2fa/webauthn/reauthenticate/",
+        expect(302, 302, 302, 302),
+    ),
+    "mfa_activate_totp": ("get", "/accounts/2fa/totp/activate/", expect(302, 200, 200, 200)),
+    "mfa_deactivate_totp": ("get", "/accounts/2fa/totp/deactivate/", expect(302, 404, 404, 404)),
+    "mfa_view_recovery_codes": (
+        "get",
+        "/accounts/2fa/recovery-codes/",
+        expect(302, 404, 404, 404),
+    ),
+    "mfa_generate_recovery_codes": (
+        "get",
+        "/accounts/2fa/recovery-codes/generate/",
+        expect(302, 200, 200, 200),
+    ),
+    "mfa_download_recovery_codes": (
+        "get",
+        "/accounts/2fa/recovery-codes/download/",
+        expect(302, 404, 404, 404),
+    ),
+    "mfa_list_webauthn": ("get", "/accounts/2fa/webauthn/", expect(302, 200, 200, 200)),
+    "mfa_add_webauthn": ("get", "/accounts/2fa/webauthn/add/", expect(302, 200, 200, 200)),
+    "mfa_remove_webauthn": (
+        "get",
+        "/accounts/2fa/webauthn/keys/999/remove/",
+        expect(302, 404, 404, 404),
+    ),
+    "mfa_edit_webauthn": (
+        "get",
+        "/accounts/2fa/webauthn/keys/999/edit/",
+        expect(302, 404, 404, 404),
+    ),
+    "mfa_login_webauthn": ("get", "/accounts/2fa/webauthn/login/", expect(302, 302, 302, 302)),
+    "socialaccount_login_cancelled": (
+        "get",
+        "/accounts/sso/cancelled/",
+        expect(200, 200, 200, 200),
+    ),
+    "socialaccount_login_error": ("get", "/accounts/sso/error/", expect(401, 401, 401, 401)),
+    "socialaccount_signup": ("get", "/accounts/sso/signup/", expect(302, 302, 302, 302)),
+    # No provider is configured in the tests' settings.
+    "openid_connect_login": ("get", "/accounts/oidc/sso/login/", expect(404, 404, 404, 404)),
+    "openid_connect_callback": (
+        "get",
+        "/accounts/oidc/sso/login/callback/",
+        expect(404, 404, 404, 404),
+    ),
 }
 # Changes, by POST: what each role may do.
 CHANGES = [

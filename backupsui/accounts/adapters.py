@@ -1,0 +1,125 @@
+"""The panel's rules for django-allauth: nobody signs up by themselves, sign-in never sends
+anyone to a polled fragment or back to sign-in, a second factor comes first when confirming
+again, and single sign-on makes or updates an account only from the roles its groups give."""
+
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.shortcuts import render, resolve_url
+from django.utils.translation import gettext
+
+from . import identity
+from .middleware import is_fragment
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        return False
+
+    def is_safe_url(self, url) -> bool:
+        if not url or not url.startswith("/") or url.startswith("//"):
+            return False
+        path = urlsplit(url).path
+        if is_fragment(path) or path == resolve_url(settings.LOGIN_URL):
+            return False
+        return super().is_safe_url(url)
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """A second factor first, the password only when there is none."""
+        methods = super().get_reauthentication_methods(user)
+        return sorted(methods, key=lambda method: not method["id"].startswith("mfa_"))
+
+    def pre_login(self, request, user, **kwargs):
+        sso = bool((kwargs.get("signal_kwargs") or {}).get("sociallogin"))
+        if not sso and not identity.local_sign_in_allowed(user):
+            page = render(
+                request, "account/local_off.html", {"reason": identity.LOCAL_OFF}, status=403
+            )
+            raise ImmediateHttpResponse(page)
+        return super().pre_login(request, user, **kwargs)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Roles from the provider's groups claim (BACKUPSUI_OIDC_ROLES), at every sign-in."""
+
+    def roles(self, sociallogin) -> set[str]:
+        data = sociallogin.account.extra_data or {}
+        claim = settings.BACKUPSUI_OIDC_GROUPS_CLAIM
+        groups = []
+        for part in ("id_token", "userinfo"):
+            found = (data.get(part) or {}).get(claim)
+            if found:
+                groups = found
+        return identity.roles_for_groups(groups)
+
+    def refuse(self, request):
+        raise ImmediateHttpResponse(render(request, "socialaccount/no_role.html", status=403))
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return bool(self.roles(sociallogin))
+
+    def pre_social_login(self, request, sociallogin):
+        roles = self.roles(sociallogin)
+        if not roles:
+            if sociallogin.is_existing:
+                apply_roles(request, sociallogin, set())
+            self.refuse(request)
+        if sociallogin.is_existing:
+            apply_roles(request, sociallogin, roles)
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        # A name of its own, never one of a local account (whose password would then sign in
+        # as this person): the provider's preferred name, or its subject, after "sso-".
+        wanted = data.get("username") or sociallogin.account.uid
+        user.username = f"sso-{wanted}"[:150]
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        apply_roles(request, sociallogin, self.roles(sociallogin))
+        return user
+
+
+def apply_roles(request, sociallogin, roles: set[str]) -> None:
+    """Makes the person's roles those the provider's groups give, and puts a change on
+    record."""
+    from backupsui.audit.actors import Actor
+    from backupsui.audit.models import Action
+    from backupsui.audit.recorder import note
+
+    user = sociallogin.user
+    known = set(
+        Group.objects.filter(name__in=settings.BACKUPSUI_OIDC_ROLES.values()).values_list(
+            "name", flat=True
+        )
+    )
+    had = set(user.groups.filter(name__in=known).values_list("name", flat=True))
+    wanted = roles & known
+    if had == wanted:
+        return
+    user.groups.remove(*Group.objects.filter(name__in=had - wanted))
+    user.groups.add(*Group.objects.filter(name__in=wanted - had))
+    note(
+        Actor.named(user.get_username(), request),
+        Action.ROLES_CHANGED,
+        message=(
+            f"Roles set by {sociallogin.account.provider} "
+            f"(subject {sociallogin.account.uid}): "
+            f"{', '.join(sorted(wanted)) or 'none'} (was {', '.join(sorted(had)) or 'none'})."
+        ),
+    )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def generate_authenticator_name(self, user, type) -> str:
+        number = Authenticator.objects.filter(user_id=user.pk, type=type).count() + 1
+        return gettext("Passkey %(number)s") % {"number": number}
