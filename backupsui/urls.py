@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import views
 from .accounts.views import SignInView
+from .metrics.views import metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backups:list", permanent=False)),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 handler403 = "backupsui.views.permission_denied"

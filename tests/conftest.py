@@ -72,14 +72,17 @@ def document_sandbox(settings):
 
 
 def ensure_roles() -> None:
-    """The roles as migrations 0002 and 0004 make them; a transactional test's flush removes
-    them."""
+    """The roles as migrations make them (accounts 0002 and 0004, backups 0005); a
+    transactional test's flush removes them."""
     roles = dict(
         importlib.import_module("backupsui.accounts.migrations.0002_roles").ROLE_PERMISSIONS
     )
     roles["Auditors"] = importlib.import_module(
         "backupsui.accounts.migrations.0004_auditors"
     ).PERMISSIONS
+    muting = importlib.import_module("backupsui.backups.migrations.0005_operators_mute")
+    for name, perms in muting.PERMISSIONS.items():
+        roles[name] = [*roles[name], *perms]
     for name, perms in roles.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:

@@ -19,6 +19,8 @@ class Action(models.TextChoices):
     RESTORE_CANCELLED = "restore_cancelled", _("Restore cancelled")
     ROLES_CHANGED = "roles_changed", _("Roles changed")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    SERVER_MUTED = "server_muted", _("Server's alerts muted")
+    SERVER_UNMUTED = "server_unmuted", _("Server's alerts unmuted")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)

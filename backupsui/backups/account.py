@@ -3,6 +3,7 @@ API. Reading changes nothing upstream; what must follow a fresh list (the server
 the person's open audit events settled) happens once, in `_fetch`, before the list is shared.
 The changes are commands (commands.py) that take this account and an explicit actor."""
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,10 +13,12 @@ from backupsui.accounts.models import ApiToken
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Unauthorized, UpstreamError
 
+from . import servers_seen
 from .health import note_servers
 from .lists import BackupList, memory
 
 MAX_WATCHED = 50
+logger = logging.getLogger("backupsui.backups")
 
 
 class NoToken(Exception):
@@ -68,6 +71,7 @@ class Account:
             listed = self.client.list_backups()
         fresh = BackupList(listed)
         fresh.known = note_servers(self.user, self.token.saved_at, fresh.servers())
+        servers_seen.record(fresh)
         # What the list shows settles this person's requests nobody knew the end of.
         settle_from_list(self.user, listed, complete=not fresh.short)
         return fresh
@@ -119,3 +123,21 @@ def account_for(user) -> Account:
     except TokenKeyError:
         raise NoToken from None
     return Account(user, token, BackupsClient(plaintext))
+
+
+def every_tokens_list() -> dict[int, BackupList]:
+    """The periodic round's look: every stored token's list, once (from the cache when a
+    page has just fetched it, and then kept by that fetch), each fresh one kept in the
+    servers' states by `_fetch`; then the servers no token showed for long are forgotten.
+    Returns user id → list for the lists read; a token refused or the API down is logged and
+    skipped until the next round."""
+    lists = {}
+    for token in ApiToken.objects.select_related("user").filter(user__is_active=True):
+        try:
+            lists[token.user_id] = account_for(token.user).backups()
+        except NoToken:
+            continue
+        except UpstreamError as error:
+            logger.warning("round: the list of %s could not be read: %s", token.user, error.message)
+    servers_seen.forget()
+    return lists

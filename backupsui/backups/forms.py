@@ -274,3 +274,18 @@ class PollForm(forms.Form):
             if server_id is not None and backup_id is not None:
                 pairs[backup_id] = server_id
         return pairs
+
+
+class MuteForm(forms.Form):
+    """How long a server's alerts stay muted (0: unmute now)."""
+
+    HOURS = [
+        (1, _("1 hour")),
+        (4, _("4 hours")),
+        (12, _("12 hours")),
+        (24, _("1 day")),
+        (72, _("3 days")),
+        (168, _("1 week")),
+        (0, _("Unmute now")),
+    ]
+    hours = forms.TypedChoiceField(label=_("Mute for"), choices=HOURS, coerce=int, initial=4)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("servers/", servers.server_list, name="servers"),
     path("servers/export.csv", servers.server_export, name="servers_export"),
     path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
+    path("servers/<id:server_id>/mute/", servers.server_mute, name="mute"),
 ]
