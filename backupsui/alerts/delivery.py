@@ -4,6 +4,7 @@ panel and is not a replay, and to each of their Apprise URLs. Each way is bounde
 by BACKUPSUI_ALERT_TIMEOUT (deadline.py). Every outcome is logged and kept per channel."""
 
 import hashlib
+import http.client
 import hmac
 import ipaddress
 import json
@@ -279,7 +280,7 @@ def _webhook(subscription, alert: Alert, deadline: Deadline) -> tuple[bool, Sent
                 return False, Sentence(
                     _("The webhook was refused: %(why)s"), why=english(refused.why)
                 )
-            except (urllib3.exceptions.HTTPError, OSError) as error:
+            except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
                 status = type(error).__name__
             else:
                 if 200 <= answered < 300:
