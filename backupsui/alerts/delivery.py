@@ -4,8 +4,8 @@ panel and is not a replay, and to each of their Apprise URLs. Each way is bounde
 by BACKUPSUI_ALERT_TIMEOUT (deadline.py). Every outcome is logged and kept per channel."""
 
 import hashlib
-import http.client
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
