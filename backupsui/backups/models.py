@@ -130,6 +130,8 @@ class ServerState(models.Model):
     newest_status = models.CharField(max_length=40, blank=True)
     failures_7d = models.PositiveIntegerField(default=0)
     health = models.CharField(max_length=8)
+    # The values above in one number (servers_seen.fingerprint): what a new list is compared to.
+    fingerprint = models.BigIntegerField(default=0)
     # A mute for maintenance: no alert about this server until then (audited).
     muted_until = models.DateTimeField(null=True, blank=True)
 
