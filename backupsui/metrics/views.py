@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 
 from .collector import DatabaseCollector
 
@@ -26,6 +26,7 @@ def metrics(request):
         refused = HttpResponse("a bearer key is needed\n", status=401, content_type="text/plain")
         refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return refused
+    # The 0.0.4 text format: every Prometheus version reads it (our names need no escaping).
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
