@@ -172,7 +172,7 @@ def _describe(item: dict) -> Sentence:
         names.update(backup=newest, when=_when(datetime.fromisoformat(item["newest_completed_at"])))
     if event == "server_recovered":
         return Sentence(
-            _("%(server)s (#%(sid)s) has recovered: backup %(backup)s of %(when)s completed."),
+            _("%(server)s (#%(sid)s) has recovered: backup #%(backup)s of %(when)s completed."),
             **names,
         )
     if event == "server_still_bad":
@@ -180,7 +180,7 @@ def _describe(item: dict) -> Sentence:
             return Sentence(_("Still bad: %(server)s (#%(sid)s) has no completed backup."), **names)
         return Sentence(
             _(
-                "Still bad: %(server)s (#%(sid)s); its newest completed backup is %(backup)s "
+                "Still bad: %(server)s (#%(sid)s); its newest completed backup is #%(backup)s "
                 "of %(when)s."
             ),
             **names,
@@ -191,8 +191,8 @@ def _describe(item: dict) -> Sentence:
         )
     return Sentence(
         _(
-            "%(server)s (#%(sid)s) is bad: its newest completed backup, %(backup)s of %(when)s, "
-            "is too old."
+            "%(server)s (#%(sid)s) is bad: its newest completed backup, #%(backup)s of "
+            "%(when)s, is too old."
         ),
         **names,
     )
