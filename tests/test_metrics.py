@@ -4,6 +4,8 @@ prometheus-client parser: every series, the right values for a sandbox world, 40
 bearer key, no page without a key configured, no upstream call while it answers, and the
 same answer from two replicas."""
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from backupsui.audit import recorder
 from backupsui.audit.models import Action
 from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
-from tests.stack import Replica, production_env
+from tests.stack import ROOT, Replica, production_env
 from tests.test_alerts import run_round
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,3 +148,16 @@ def test_it_answers_the_same_from_two_replicas(world):
         for replica in replicas:
             replica.stop()
     assert django_settings.BACKUPSUI_METRICS_TOKEN == KEY
+
+
+def test_it_ships_rules_and_a_dashboard_that_use_only_these_series():
+    folder = ROOT / "docs" / "monitoring"
+    dashboard = json.loads((folder / "backupsui-dashboard.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    rules = (folder / "backupsui-rules.yml").read_text()
+    known = SERIES | {"backupsui_alerts_failed_total"}
+    for text_ in (exprs, rules):
+        used = set(re.findall(r"backupsui_[a-z0-9_]+", text_))
+        assert used and used <= known, used - known
+    assert "backupsui_worker_last_round_timestamp_seconds" in rules
+    assert "48 * 3600" in rules
