@@ -8,6 +8,7 @@ from django.utils import timezone
 from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
 from backupsui.accounts.roles import AUDITORS, OPERATORS, SUPPORT
+from backupsui.backups import servers_seen
 from backupsui.backups.lists import memory
 from backupsui.catalogue import compile_all
 from backupsui.sandbox.server import SandboxServer
@@ -44,6 +45,7 @@ def _fresh_caches():
     memory.clear()
     breaker.reset()
     django_cache.clear()
+    servers_seen.forget_pages()
     yield
     memory.clear()
 

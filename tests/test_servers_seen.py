@@ -101,3 +101,15 @@ def test_it_looks_at_every_stored_token_in_the_round(sandbox, operator, outsider
     assert {accounts[i] for i in seen} == {"acme", "globex"} and seen == set(accounts)
     beat = Tally.objects.get(name=Tally.ROUND).at
     assert abs((datetime.now(UTC) - beat).total_seconds()) < 60
+
+
+def test_it_keeps_a_persons_page_lists_at_most_once_a_minute_but_every_round(sandbox, operator):
+    account_for(operator).backups()
+    memory.clear()
+    with CaptureQueriesContext(connection) as seen:
+        account_for(operator).backups()  # fetched again: the states were kept seconds ago
+    assert not [q for q in seen.captured_queries if "backups_serverstate" in q["sql"]]
+    sandbox.state.add_backup(12345, status="failed")
+    memory.clear()
+    run_round()  # the round keeps what it sees, whenever a page last did
+    assert ServerState.objects.get(server_id=12345).newest_status == "failed"

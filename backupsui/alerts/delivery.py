@@ -77,7 +77,7 @@ def public(ip) -> bool:
         inner = ip.ipv4_mapped or ip.sixtofour
         if inner is None and int(ip) >> 32 == 0:
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::a.b.c.d
-        if inner is not None and not inner.is_global:
+        if inner is not None and (inner.is_multicast or not inner.is_global):
             return False
     return ip.is_global
 

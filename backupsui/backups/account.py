@@ -71,7 +71,7 @@ class Account:
             listed = self.client.list_backups()
         fresh = BackupList(listed)
         fresh.known = note_servers(self.user, self.token.saved_at, fresh.servers())
-        servers_seen.record(fresh)
+        servers_seen.record_for_page(self.user.pk, fresh)
         # What the list shows settles this person's requests nobody knew the end of.
         settle_from_list(self.user, listed, complete=not fresh.short)
         return fresh
@@ -127,17 +127,20 @@ def account_for(user) -> Account:
 
 def every_tokens_list() -> dict[int, BackupList]:
     """The periodic round's look: every stored token's list, once (from the cache when a
-    page has just fetched it, and then kept by that fetch), each fresh one kept in the
-    servers' states by `_fetch`; then the servers no token showed for long are forgotten.
+    page has just fetched it), each kept in the servers' states (servers_seen); then the
+    servers no token showed for long are forgotten.
     Returns user id → list for the lists read; a token refused or the API down is logged and
     skipped until the next round."""
     lists = {}
     for token in ApiToken.objects.select_related("user").filter(user__is_active=True):
         try:
-            lists[token.user_id] = account_for(token.user).backups()
+            listed = account_for(token.user).backups()
         except NoToken:
             continue
         except UpstreamError as error:
             logger.warning("round: the list of %s could not be read: %s", token.user, error.message)
+        else:
+            servers_seen.record_for_round(listed)
+            lists[token.user_id] = listed
     servers_seen.forget()
     return lists

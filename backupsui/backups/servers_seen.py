@@ -5,6 +5,9 @@ changed is written, in batches too (a 200,000-server account wrote one row per s
 page view before). `last_seen_at` moves on at most once per SEEN_GRAIN."""
 
 import hashlib
+import threading
+import time
+import weakref
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +17,10 @@ from django.utils import timezone
 from .models import ServerState
 
 SEEN_GRAIN = timedelta(hours=1)
+# A page's fresh list is kept at most this often per person and process: working the states
+# out costs about as much as decoding the list (a second at 100,000 backups), and the round
+# keeps every token's anyway.
+PAGE_EVERY = 60.0
 BATCH = 900  # under SQLite's oldest limit of query parameters
 COMPARED = (
     "name",
@@ -53,6 +60,42 @@ def fingerprint(values: tuple) -> int:
     """The compared values in one signed 64-bit number: one column to read back."""
     digest = hashlib.blake2b(repr(values).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+_lock = threading.Lock()
+_kept_at: dict[int, float] = {}  # user id → when this process last kept a page's list
+_kept_lists: "weakref.WeakSet" = weakref.WeakSet()  # lists already kept, while they live
+
+
+def record_for_page(user_id: int, listed) -> int:
+    """A page's fresh list, kept unless this process kept this person's within PAGE_EVERY."""
+    moment = time.monotonic()
+    with _lock:
+        if moment - _kept_at.get(user_id, float("-inf")) < PAGE_EVERY:
+            return 0
+        _kept_at[user_id] = moment
+        if len(_kept_at) > 10_000:  # bounded: the oldest half goes
+            for stale in sorted(_kept_at, key=_kept_at.get)[:5_000]:
+                del _kept_at[stale]
+    written = record(listed)
+    _kept_lists.add(listed)
+    return written
+
+
+def record_for_round(listed) -> int:
+    """The round's look at a token's list: kept, unless this very list was kept when it
+    was fetched."""
+    if listed in _kept_lists:
+        return 0
+    written = record(listed)
+    _kept_lists.add(listed)
+    return written
+
+
+def forget_pages() -> None:
+    """This process's memory of pages' lists kept (tests, and a token changed)."""
+    with _lock:
+        _kept_at.clear()
 
 
 def record(listed, now: datetime | None = None) -> int:
