@@ -5,12 +5,14 @@ nothing while it is muted (a mute shown on /servers/ and audited). A round run a
 second worker would, sends nothing twice."""
 
 from datetime import UTC, datetime, timedelta
+from threading import Barrier, Thread
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from backupsui.alerts.models import Delivery, SentAlert, Subscription
-from backupsui.alerts.watch import send_test_alert
+from backupsui.alerts.watch import send_test_alert, watch_everyone
 from backupsui.audit.models import AuditEvent
 from backupsui.backups.lists import memory
 from tests.helpers import text
@@ -129,3 +131,32 @@ def test_it_shows_the_last_ten_deliveries_and_each_ways_last_failure(
     shown = page.split("The last ten deliveries")[1]
     assert shown.count("delivered") == 10 and "failed 3 times" not in shown
     assert "failed 3 times" in page.split("The last ten deliveries")[0]  # each way's last failure
+
+
+def test_it_sends_each_notice_once_when_two_workers_look_at_the_same_moment(watching, sandbox):
+    """Two rounds at once (two workers whose schedules both came due): the bad alert, then
+    the recovered notice, each go out once."""
+
+    def two_at_once():
+        memory.clear()
+        start = Barrier(2)
+
+        def look():
+            start.wait()
+            try:
+                watch_everyone()
+            finally:
+                connection.close()
+
+        workers = [Thread(target=look) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+
+    turn_bad(sandbox)
+    two_at_once()
+    assert len(mail.outbox) == 1
+    sandbox.state.add_backup(BAD_SERVER)
+    two_at_once()
+    assert len(mail.outbox) == 2 and "has recovered" in mail.outbox[1].body
