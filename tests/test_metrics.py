@@ -119,6 +119,21 @@ def test_it_says_every_series_with_the_right_values(world, client, monkeypatch):
     assert abs(beat - datetime.now(UTC).timestamp()) < 120
 
 
+def test_it_writes_any_server_name_as_a_label_the_parser_reads_back(client, settings, db):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    odd = 'web "01" \\ back\nup ü'
+    ServerState.objects.create(
+        server_id=7, name=odd, last_seen_at=datetime.now(UTC), health="late", failures_7d=2
+    )
+    families = scrape(client.get)
+    [failed] = families["backupsui_server_failed_backups_7d"].samples
+    assert failed.labels == {"server": odd, "server_id": "7"} and failed.value == 2
+    [never] = families["backupsui_server_last_completed_backup_timestamp_seconds"].samples
+    assert never.value == 0
+    states = {s.labels["state"]: s.value for s in families["backupsui_server_health"].samples}
+    assert states == {"good": 0, "late": 1, "bad": 0}
+
+
 def test_it_wants_the_bearer_key_and_has_no_page_without_one(client, settings, db):
     settings.BACKUPSUI_METRICS_TOKEN = KEY
     assert client.get("/metrics").status_code == 401

@@ -19,40 +19,53 @@ def _seconds(moment) -> float:
     return moment.timestamp() if moment is not None else 0.0
 
 
-class DatabaseCollector:
-    def collect(self):
-        completed = GaugeMetricFamily(
-            "backupsui_server_last_completed_backup_timestamp_seconds",
-            "When the server's newest completed backup was taken (0: it has none).",
-            labels=SERVER_LABELS,
-        )
-        health = GaugeMetricFamily(
-            "backupsui_server_health",
-            "The server's backup health: 1 for its current state, 0 for the others.",
-            labels=[*SERVER_LABELS, "state"],
-        )
-        failed = GaugeMetricFamily(
-            "backupsui_server_failed_backups_7d",
-            "The server's backups that failed in the last seven days.",
-            labels=SERVER_LABELS,
-        )
-        seen = GaugeMetricFamily(
-            "backupsui_server_last_seen_timestamp_seconds",
-            "When a stored token last showed the server (to the hour).",
-            labels=SERVER_LABELS,
-        )
-        rows = ServerState.objects.order_by("server_id").values_list(
-            "server_id", "name", "last_seen_at", "last_completed_at", "failures_7d", "health"
-        )
-        for server_id, name, seen_at, completed_at, failures, state in rows.iterator(2000):
-            labels = [str(server_id), name]
-            completed.add_metric(labels, _seconds(completed_at))
-            for each in HEALTHS:
-                health.add_metric([*labels, each], 1.0 if each == state else 0.0)
-            failed.add_metric(labels, failures)
-            seen.add_metric(labels, _seconds(seen_at))
-        yield from (completed, health, failed, seen)
+SERVER_FAMILIES = (
+    (
+        "backupsui_server_last_completed_backup_timestamp_seconds",
+        "When the server's newest completed backup was taken (0: it has none).",
+    ),
+    ("backupsui_server_health", "The server's backup health: 1 for its current state, 0 else."),
+    ("backupsui_server_failed_backups_7d", "The server's backups that failed in seven days."),
+    (
+        "backupsui_server_last_seen_timestamp_seconds",
+        "When a stored token last showed the server (to the hour).",
+    ),
+)
 
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def server_text() -> str:
+    """The per-server families in the text format, written here rather than through the
+    library's sample objects: at 1,000 servers (7,000 lines) that is ten times faster, and
+    the format is four short lines of the specification. Parsed back by the library's own
+    parser in the tests."""
+    completed, health, failed, seen = ([] for _ in range(4))
+    rows = ServerState.objects.order_by("server_id").values_list(
+        "server_id", "name", "last_seen_at", "last_completed_at", "failures_7d", "health"
+    )
+    for server_id, name, seen_at, completed_at, failures, state in rows.iterator(2000):
+        labels = f'server="{_label(name)}",server_id="{server_id}"'
+        completed.append(f"{{{labels}}} {_seconds(completed_at)!r}")
+        for each in HEALTHS:
+            health.append(f'{{{labels},state="{each}"}} {1.0 if each == state else 0.0}')
+        failed.append(f"{{{labels}}} {float(failures)!r}")
+        seen.append(f"{{{labels}}} {_seconds(seen_at)!r}")
+    parts = []
+    for (name, help_text), lines in zip(
+        SERVER_FAMILIES, (completed, health, failed, seen), strict=True
+    ):
+        parts.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
+        parts.extend(f"{name}{line}\n" for line in lines)
+    return "".join(parts)
+
+
+class DatabaseCollector:
+    """Everything but the per-server families (server_text)."""
+
+    def collect(self):
         jobs = GaugeMetricFamily("backupsui_jobs", "Restore jobs by state.", labels=["state"])
         counts = dict(Job.objects.values_list("state").annotate(n=Count("pk")).order_by())
         for state in Job.State.values:

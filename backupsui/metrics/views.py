@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 
-from .collector import DatabaseCollector
+from .collector import DatabaseCollector, server_text
 
 
 def _authorized(request) -> bool:
@@ -29,4 +29,5 @@ def metrics(request):
     # The 0.0.4 text format: every Prometheus version reads it (our names need no escaping).
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    body = server_text().encode() + generate_latest(registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
