@@ -167,8 +167,9 @@ def receiver():
 
 
 def test_it_sends_through_apprise_and_keeps_the_url_encrypted(
-    operator, operator_client, settings, receiver
+    operator, operator_client, settings, receiver, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     settings.BACKUPSUI_APPRISE_SCHEMES = ["json", "slack"]
     port = receiver.server_address[1]
     url = f"json://olivia:s3cret-word@127.0.0.1:{port}/hook"
@@ -190,6 +191,7 @@ def test_it_sends_through_apprise_and_keeps_the_url_encrypted(
     assert headers["Authorization"].startswith("Basic ")
     page = text(operator_client.get("/account/alerts/"))
     assert "Apprise: Ops room" in page and "Sent." in page
+    assert "s3cret-word" not in caplog.text  # nor in any log line, Apprise's own included
 
 
 def test_it_refuses_an_apprise_service_the_operator_did_not_allow(operator_client, settings):
