@@ -183,6 +183,7 @@ def test_it_sends_through_apprise_and_keeps_the_url_encrypted(
     assert "s3cret-word" not in stored and url not in stored
     channel = AppriseUrl.objects.get(user=operator)
     assert channel.url() == url
+    assert Subscription.objects.get(user=operator).active  # failures go there from now on
     operator_client.post(f"/account/alerts/apprise/{channel.pk}/test/")
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
     [(headers, body)] = receiver.got

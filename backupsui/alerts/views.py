@@ -94,6 +94,7 @@ def apprise_add(request: HtmxHttpRequest):
         }
         return render(request, "alerts/alerts.html", context, status=400)
     url = form.cleaned_data["url"]
+    Subscription.objects.get_or_create(user=request.user)  # alerts on failures, by default
     AppriseUrl.objects.create(
         user=request.user,
         name=form.cleaned_data["name"],
