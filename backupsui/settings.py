@@ -109,6 +109,40 @@ if BACKUPSUI_JOB_LOOK_SECONDS > 10:
 # How often the scheduler queues the periodic rounds: people's lists looked at for failed
 # backups and bad servers (alerts), and the housekeeping.
 BACKUPSUI_WATCH_MINUTES = env_number("BACKUPSUI_WATCH_MINUTES", 10, minimum=0.05)
+# Each alert's whole delivery, per way (email, webhook, each Apprise URL), wall clock.
+BACKUPSUI_ALERT_TIMEOUT = env_number("BACKUPSUI_ALERT_TIMEOUT", 15, minimum=1)
+# While a server stays bad, a reminder this often (0: never).
+BACKUPSUI_ALERT_REMIND_HOURS = env_number("BACKUPSUI_ALERT_REMIND_HOURS", 24, minimum=0)
+# Which Apprise services people may send alerts to: the hosted chat and paging services, not
+# the raw json://, xml:// and form:// ones (the webhook, with its address checks, is for those).
+BACKUPSUI_APPRISE_SCHEMES = env_list(
+    "BACKUPSUI_APPRISE_SCHEMES",
+    [
+        "slack",
+        "msteams",
+        "workflows",
+        "tgram",
+        "ntfys",
+        "matrixs",
+        "discord",
+        "pagerduty",
+        "opsgenie",
+        "pover",
+        "mmosts",
+        "rockets",
+        "zulip",
+        "gchat",
+        "splunk",
+        "victorops",
+        "wxteams",
+        "webex",
+        "pbul",
+    ],
+)
+# A server no token has shown for this long is forgotten by the panel's metrics and alerts.
+BACKUPSUI_FORGET_SERVERS_DAYS = env_number("BACKUPSUI_FORGET_SERVERS_DAYS", 30, minimum=1)
+# The bearer key Prometheus scrapes /metrics with; without one there is no /metrics.
+BACKUPSUI_METRICS_TOKEN = env_str("BACKUPSUI_METRICS_TOKEN")
 
 # Email for alerts: SMTP from the environment; the console in development.
 EMAIL_BACKEND_NAME = env_str(
@@ -125,7 +159,7 @@ if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
         "username": env_str("DJANGO_EMAIL_HOST_USER"),
         "password": env_str("DJANGO_EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
-        "timeout": 10,
+        "timeout": BACKUPSUI_ALERT_TIMEOUT,
     }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "backupsui@localhost")
 

@@ -42,7 +42,51 @@ TARGETS = {
     "people_worker_mb": 250,
     "large_list_vs_upstream": 1.3,
     "servers_vs_list": 2.0,
+    "metrics_1000_servers_ms": 50,
+    "round_rewrites_unchanged": 0,
 }
+METRICS_SERVERS = 1_000
+METRICS_KEY = "bench-" + secrets.token_urlsafe(16)
+# The round's writes for an account of 100,000 backups on 10,000 servers: the first look
+# writes every server, a second look at the same list nothing, one changed server one row.
+ROUND_SCRIPT = """
+import json, time
+from datetime import UTC, datetime, timedelta
+from backupsui.backups import servers_seen
+from backupsui.backups.lists import BackupList
+from backupsui.backups.models import ServerState
+from backupsui.upstream import Backup, Listing, Server
+now = datetime.now(UTC)
+def account(failed=None):
+    return BackupList(Listing(
+        Backup(id=i + 1, server=Server(id=500_000 + i % 10_000, name=f"vm-{i % 10_000:05d}"),
+               backup_type="automatic", status="failed" if i == failed else "completed",
+               size_mb=1024, created_at=now - timedelta(hours=2 + i // 10_000))
+        for i in range(100_000)))
+ServerState.objects.filter(server_id__range=(500_000, 509_999)).delete()
+took = {}
+def timed(name, listed):
+    started = time.monotonic()
+    written = servers_seen.record(listed, now)
+    took[name] = (time.monotonic() - started) * 1000
+    return written
+first = timed("first", account())
+again = timed("again", account())
+one = timed("one", account(failed=99_999))
+ServerState.objects.filter(server_id__range=(500_000, 509_999)).delete()
+print(json.dumps({"first": first, "again": again, "one": one, "ms": took}))
+"""
+# 1,000 servers' states, as the round keeps them, for /metrics to read.
+METRICS_SCRIPT = f"""
+from datetime import UTC, datetime, timedelta
+from backupsui.backups.models import ServerState
+now = datetime.now(UTC)
+ServerState.objects.bulk_create(
+    ServerState(server_id=900_000 + i, name=f"vm-{{i:04d}}", last_seen_at=now,
+                last_completed_at=now - timedelta(hours=i % 60), last_completed_id=i + 1,
+                failures_7d=i % 3, health="good")
+    for i in range({METRICS_SERVERS}))
+"""
 
 
 def free_port() -> int:
@@ -191,11 +235,18 @@ def sign_in(url: str, username: str = "bench") -> Browser:
 
 
 def wrk(
-    url: str, cookie: str, connections: int = 1, seconds: int = SECONDS, cookies_file=None
+    url: str,
+    cookie: str,
+    connections: int = 1,
+    seconds: int = SECONDS,
+    cookies_file=None,
+    headers: tuple[str, ...] = (),
 ) -> dict:
     threads = min(connections, 2)
     if cookies_file is None:
-        script = ["-s", str(LUA), "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip", url]
+        extra = [arg for header in headers for arg in ("-H", header)]
+        script = ["-s", str(LUA), "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip"]
+        script += [*extra, url]
     else:
         script = ["-s", str(LUA_USERS), url, "--", str(cookies_file)]
     output = subprocess.run(
@@ -352,6 +403,16 @@ def measure(backups: int) -> dict:
         result["worker_peak_mb"] = worker_peak_mb(master)
         stop(stack, master)
 
+        if backups == 10_000:
+            said = stack.manage("shell", "-v", "0", "-c", ROUND_SCRIPT)
+            result["round_writes"] = json.loads(said.strip().splitlines()[-1])
+            stack.manage("shell", "-v", "0", "-c", METRICS_SCRIPT)
+            metrics_url, metrics = stack.panel(cache_seconds=5, BACKUPSUI_METRICS_TOKEN=METRICS_KEY)
+            result["metrics"] = wrk(
+                metrics_url + "/metrics", "", headers=(f"Authorization: Bearer {METRICS_KEY}",)
+            )
+            stop(stack, metrics)
+
         if backups >= 10_000:
             # Many people at once, each with their own list: the byte budget holds.
             crowd_url, crowd = stack.panel(cache_seconds=5)
@@ -492,6 +553,8 @@ def verdicts(results: dict) -> dict:
         "people_worker_mb": middle["people_worker_peak_mb"],
         "large_list_vs_upstream": large["list_cold"]["p50"] / large["upstream"]["p50"],
         "servers_vs_list": middle["servers"]["p50"] / middle["list_warm"]["p50"],
+        "metrics_1000_servers_ms": middle["metrics"]["p50"],
+        "round_rewrites_unchanged": middle["round_writes"]["again"],
     }
 
 
@@ -540,6 +603,18 @@ def table(results: dict) -> str:
     row(
         f"{PEOPLE} people: worker peak (target <= 250)", lambda r: r["people_worker_peak_mb"], " MB"
     )
+    row(
+        f"/metrics, {METRICS_SERVERS:,} servers: p50 (target <= 50)",
+        lambda r: r["metrics"]["p50"],
+        " ms",
+    )
+    row(
+        "round, 100,000 backups on 10,000 servers: rows, first look",
+        lambda r: r["round_writes"]["first"],
+    )
+    row("  rows written, same list again (target 0)", lambda r: r["round_writes"]["again"])
+    row("  rows written, one server changed (target 1)", lambda r: r["round_writes"]["one"])
+    row("  time, same list again", lambda r: r["round_writes"]["ms"]["again"], " ms")
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
 from backupsui.accounts.roles import AUDITORS, OPERATORS, SUPPORT
+from backupsui.backups import servers_seen
 from backupsui.backups.lists import memory
 from backupsui.catalogue import compile_all
 from backupsui.sandbox.server import SandboxServer
@@ -46,6 +47,7 @@ def _fresh_caches():
     memory.clear()
     breaker.reset()
     django_cache.clear()
+    servers_seen.forget_pages()
     yield
     memory.clear()
     # A request in Samoan leaves Samoan active in this thread: the next test starts in English.
@@ -76,14 +78,17 @@ def document_sandbox(settings):
 
 
 def ensure_roles() -> None:
-    """The roles as migrations 0002 and 0004 make them; a transactional test's flush removes
-    them."""
+    """The roles as migrations make them (accounts 0002 and 0004, backups 0005); a
+    transactional test's flush removes them."""
     roles = dict(
         importlib.import_module("backupsui.accounts.migrations.0002_roles").ROLE_PERMISSIONS
     )
     roles["Auditors"] = importlib.import_module(
         "backupsui.accounts.migrations.0004_auditors"
     ).PERMISSIONS
+    muting = importlib.import_module("backupsui.backups.migrations.0006_operators_mute")
+    for name, perms in muting.PERMISSIONS.items():
+        roles[name] = [*roles[name], *perms]
     for name, perms in roles.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:

@@ -1,7 +1,8 @@
 """Encrypting stored API tokens with MultiFernet: the first key encrypts, every key decrypts.
 
 The keys are checked once, at start-up (settings); in debug without keys, one is derived
-from the secret key and the system check backupsui.W001 says so."""
+from the secret key and the system check backupsui.W001 says so. Every model field that holds
+such ciphertext is registered here (`register`), so `rotate_token_keys` finds them all."""
 
 import base64
 import hashlib
@@ -12,6 +13,19 @@ from django.conf import settings
 
 class TokenKeyError(Exception):
     """A stored token cannot be decrypted with the configured keys."""
+
+
+_encrypted: list[tuple[type, str]] = []
+
+
+def register(model, field: str) -> None:
+    """A model's text field that holds ciphertext from `encrypt` (empty: nothing stored)."""
+    if (model, field) not in _encrypted:
+        _encrypted.append((model, field))
+
+
+def registered() -> list[tuple[type, str]]:
+    return list(_encrypted)
 
 
 def _keys() -> list[str | bytes]:

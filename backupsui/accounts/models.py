@@ -32,6 +32,9 @@ class ApiToken(models.Model):
         return crypto.decrypt(self.ciphertext)
 
 
+crypto.register(ApiToken, "ciphertext")
+
+
 class Preference(models.Model):
     """A person's own settings that follow them to any browser: the panel's language."""
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import chat
 from .delivery import webhook_refusal
 from .models import Subscription
 
@@ -33,3 +34,22 @@ class SubscriptionForm(forms.ModelForm):
                 _("Your account has no email address; an administrator can add one in the admin."),
             )
         return data
+
+
+class AppriseUrlForm(forms.Form):
+    """A new Apprise URL: a name to know it by, and the URL (kept encrypted)."""
+
+    name = forms.CharField(label=_("Name"), max_length=80)
+    url = forms.CharField(
+        label=_("Apprise URL"),
+        max_length=2000,
+        widget=forms.PasswordInput(attrs={"placeholder": "slack://…", "autocomplete": "off"}),
+        help_text=_("It holds the service's secrets: it is kept encrypted and shown masked."),
+    )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        refused = chat.refusal(url)
+        if refused is not None:
+            raise forms.ValidationError(str(refused), code="refused")
+        return url

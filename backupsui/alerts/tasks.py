@@ -3,10 +3,11 @@ alerts`), so that a slow receiver never holds up a restore job."""
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from . import watch
-from .models import Subscription
+from .models import AppriseUrl, Subscription
 
 QUEUE = "alerts"
 logger = logging.getLogger("backupsui.alerts")
@@ -22,7 +23,16 @@ def alerts_round(slot: str = "") -> str:
 
 
 @task(queue_name=QUEUE)
-def send_test_alert(user_id: int) -> str:
-    """The "Send a test alert" button's work, off the request (a webhook may take seconds)."""
-    subscription = Subscription.objects.select_related("user").get(user_id=user_id)
-    return watch.send_test_alert(subscription)
+def send_test_alert(user_id: int, apprise_id: int | None = None) -> str:
+    """The "Send a test alert" buttons' work, off the request (a sending may take seconds):
+    every way the person asked for, or one Apprise URL."""
+    subscription = Subscription.objects.select_related("user").filter(user_id=user_id).first()
+    if subscription is None:
+        user = get_user_model().objects.get(pk=user_id)
+        subscription = Subscription(user=user, by_email=False)
+    only = None
+    if apprise_id is not None:
+        only = AppriseUrl.objects.filter(pk=apprise_id, user_id=user_id).first()
+        if only is None:
+            return "gone"
+    return watch.send_test_alert(subscription, only=only)

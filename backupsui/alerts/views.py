@@ -4,16 +4,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from backupsui.accounts import crypto
 from backupsui.http import HtmxHttpRequest
 
-from .forms import SubscriptionForm
-from .models import Subscription
+from . import chat
+from .forms import AppriseUrlForm, SubscriptionForm
+from .models import AppriseUrl, Delivery, Subscription
 from .tasks import send_test_alert
 
 TEST_EVERY = timedelta(minutes=1)
@@ -34,6 +35,7 @@ def alerts(request: HtmxHttpRequest):
         "form": form,
         "subscription": subscription,
         "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
+        **_channels(request.user),
     }
     if request.method == "POST":
         if "test" in request.POST:
@@ -64,3 +66,71 @@ def alerts(request: HtmxHttpRequest):
         if "secret" not in context:
             return redirect("alerts:settings")
     return render(request, "alerts/alerts.html", context)
+
+
+def _channels(user, apprise_form=None) -> dict:
+    """The Apprise URLs (masked), the last ten deliveries and each way's last failure."""
+    return {
+        "apprise_urls": AppriseUrl.objects.filter(user=user),
+        "apprise_form": apprise_form or AppriseUrlForm(),
+        "deliveries": Delivery.objects.filter(user=user).order_by("-sent_at", "-pk")[:10],
+        "failures": Delivery.last_failures(user),
+    }
+
+
+@require_POST
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+def apprise_add(request: HtmxHttpRequest):
+    """A new Apprise URL, encrypted before it is stored; only its masked form is shown."""
+    form = AppriseUrlForm(request.POST)
+    if not form.is_valid():
+        subscription = Subscription.objects.filter(user=request.user).first()
+        context = {
+            "form": SubscriptionForm(instance=subscription or Subscription(user=request.user)),
+            "subscription": subscription or Subscription(user=request.user),
+            "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
+            **_channels(request.user, form),
+        }
+        return render(request, "alerts/alerts.html", context, status=400)
+    url = form.cleaned_data["url"]
+    Subscription.objects.get_or_create(user=request.user)  # alerts on failures, by default
+    AppriseUrl.objects.create(
+        user=request.user,
+        name=form.cleaned_data["name"],
+        ciphertext=crypto.encrypt(url),
+        masked=chat.masked(url),
+    )
+    messages.success(request, _("The Apprise URL was added."))
+    return redirect("alerts:settings")
+
+
+@require_POST
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+def apprise_delete(request: HtmxHttpRequest, pk: int):
+    get_object_or_404(AppriseUrl, pk=pk, user=request.user).delete()
+    messages.success(request, _("The Apprise URL was removed."))
+    return redirect("alerts:settings")
+
+
+@require_POST
+@login_required
+@permission_required("backups.view_backups", raise_exception=True)
+def apprise_test(request: HtmxHttpRequest, pk: int):
+    """A test alert to this one URL, off the request; one a minute."""
+    channel = get_object_or_404(AppriseUrl, pk=pk, user=request.user)
+    since = timezone.now() - TEST_EVERY
+    if (
+        not AppriseUrl.objects.filter(pk=channel.pk)
+        .exclude(last_test_at__gte=since)
+        .update(last_test_at=timezone.now())
+    ):
+        messages.warning(request, _("A test alert was sent less than a minute ago."))
+    else:
+        send_test_alert.enqueue(request.user.pk, channel.pk)
+        messages.info(
+            request,
+            _("A test alert is on its way; reload this page in a moment to see how it went."),
+        )
+    return redirect("alerts:settings")

@@ -1,21 +1,26 @@
-"""Looking at each subscribed person's list (once a tick) for what is new since the last look:
-a backup that failed, a server that turned bad. Each is noted in the database before it is
-sent, under a unique key, so no alert goes out twice, whatever restarts or runs beside."""
+"""The periodic round's alerts: one look at every stored token's list (which also keeps each
+server's state, backups/servers_seen.py), then for each subscribed person what is new since
+the last look: a backup that failed, a server that turned bad, a bad server that recovered,
+and a reminder while one stays bad. Muted servers send nothing. Each piece of news is noted
+in the database before it is sent, under a unique key, so no alert goes out twice, whatever
+restarts or runs beside."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
-from backupsui.backups.account import NoToken, account_for
+from backupsui.backups.account import NoToken, account_for, every_tokens_list
 from backupsui.backups.health import BAD
+from backupsui.backups.models import ServerState
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence, english
 
 from .delivery import Alert, deliver
-from .models import SentAlert, Subscription
+from .models import SentAlert, Subscription, Tally
 
 logger = logging.getLogger("backupsui.alerts")
 DIGEST_FROM = 5  # this many at once go as one message
@@ -23,31 +28,44 @@ RECENT = timedelta(days=7)  # failures older than this are history, not news
 
 
 def watch_everyone() -> int:
-    """One look at each subscribed person's list; returns how many alerts went out."""
+    """The round: every token's list read once, then one look for each subscribed person;
+    returns how many alerts went out. Its end is the worker's heartbeat (/metrics)."""
+    lists = every_tokens_list()
     sent = 0
     for subscription in Subscription.objects.select_related("user").filter(user__is_active=True):
         if subscription.active:
             try:
-                sent += watch(subscription)
+                sent += watch(subscription, lists.get(subscription.user_id))
             except Exception:  # noqa: BLE001 - one person's trouble must not stop the round
                 logger.exception("alerts: watching for %s failed", subscription.user)
+    Tally.beat(Tally.ROUND)
     return sent
 
 
-def watch(subscription: Subscription) -> int:
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def watch(subscription: Subscription, listed=None) -> int:
     user = subscription.user
-    try:
-        listed = account_for(user).backups()
-    except NoToken:
-        return 0
-    except UpstreamError as error:
-        logger.warning("alerts: the list of %s could not be read: %s", user, error.message)
-        return 0
+    if listed is None:
+        try:
+            listed = account_for(user).backups()
+        except NoToken:
+            return 0
+        except UpstreamError as error:
+            logger.warning("alerts: the list of %s could not be read: %s", user, error.message)
+            return 0
     now = timezone.now()
+    muted = set(ServerState.objects.filter(muted_until__gt=now).values_list("server_id", flat=True))
     news = []
     if subscription.on_failure:
         for backup in listed.backups:
-            if backup.status == "failed" and backup.created_at >= now - RECENT:
+            if (
+                backup.status == "failed"
+                and backup.created_at >= now - RECENT
+                and backup.server.id not in muted
+            ):
                 item = {
                     "event": "backup_failed",
                     "server_id": backup.server.id,
@@ -57,17 +75,11 @@ def watch(subscription: Subscription) -> int:
                 }
                 news.append((SentAlert.FAILURE, str(backup.id), item))
     if subscription.on_bad:
-        for server in listed.health(now):
-            if server.health == BAD:
-                newest = server.newest
-                item = {
-                    "event": "server_bad",
-                    "server_id": server.id,
-                    "server": server.name,
-                    "newest_completed_at": newest.created_at.isoformat() if newest else None,
-                }
-                key = f"{server.id}:{newest.id if newest else 0}"
-                news.append((SentAlert.BAD, key, item))
+        servers = {server.id: server for server in listed.health(now)}
+        for server in servers.values():
+            if server.health == BAD and server.id not in muted:
+                news.append((SentAlert.BAD, _bad_key(server), _item("server_bad", server)))
+        news += _follow_ups(user, servers, muted, now)
     first_look = subscription.watching_since is None
     fresh = [item for kind, key, item in news if _note(user, kind, key, sent=not first_look)]
     if first_look:
@@ -79,6 +91,47 @@ def watch(subscription: Subscription) -> int:
     alerts = [_digest(fresh)] if len(fresh) >= DIGEST_FROM else [_single(i) for i in fresh]
     _keep_outcome(subscription, [deliver(subscription, alert) for alert in alerts])
     return len(fresh)
+
+
+def _bad_key(server) -> str:
+    return f"{server.id}:{server.newest.id if server.newest else 0}"
+
+
+def _item(event: str, server) -> dict:
+    newest = server.newest
+    return {
+        "event": event,
+        "server_id": server.id,
+        "server": server.name,
+        "newest_completed_id": newest.id if newest else None,
+        "newest_completed_at": newest.created_at.isoformat() if newest else None,
+    }
+
+
+def _follow_ups(user, servers: dict, muted: set, now) -> list:
+    """For each bad server this person was told of and not yet told has recovered: one
+    "recovered" once it has a completed backup again, else a reminder every
+    BACKUPSUI_ALERT_REMIND_HOURS (its number in the key: each is sent once)."""
+    remind = timedelta(hours=settings.BACKUPSUI_ALERT_REMIND_HOURS)
+    told = SentAlert.objects.filter(user=user, kind=SentAlert.BAD, sent=True)
+    recovered = set(
+        SentAlert.objects.filter(user=user, kind=SentAlert.RECOVERED).values_list("key", flat=True)
+    )
+    news = []
+    for key, told_at in told.values_list("key", "created_at"):
+        if key in recovered:
+            continue
+        server = servers.get(int(key.split(":")[0]))
+        if server is None or server.id in muted:
+            continue
+        if server.health != BAD and server.newest is not None:
+            news.append((SentAlert.RECOVERED, key, _item("server_recovered", server)))
+        elif server.health == BAD and remind and _bad_key(server) == key:
+            number = int((now - told_at) / remind)
+            if number >= 1:
+                item = _item("server_still_bad", server)
+                news.append((SentAlert.REMINDER, f"{key}:{number}", item))
+    return news
 
 
 def _keep_outcome(subscription: Subscription, outcomes: list[Sentence]) -> None:
@@ -105,17 +158,43 @@ def _note(user, kind: str, key: str, sent: bool) -> bool:
 
 
 def _describe(item: dict) -> Sentence:
-    if item["event"] == "backup_failed":
+    event = item["event"]
+    if event == "backup_failed":
         return Sentence(
             _("Backup %(id)s of %(server)s (#%(sid)s) failed."),
             id=item["backup_id"],
             server=item["server"],
             sid=item["server_id"],
         )
+    names = {"server": item["server"], "sid": item["server_id"]}
+    newest = item.get("newest_completed_id")
+    if newest is not None:
+        names.update(backup=newest, when=_when(datetime.fromisoformat(item["newest_completed_at"])))
+    if event == "server_recovered":
+        return Sentence(
+            _("%(server)s (#%(sid)s) has recovered: backup #%(backup)s of %(when)s completed."),
+            **names,
+        )
+    if event == "server_still_bad":
+        if newest is None:
+            return Sentence(_("Still bad: %(server)s (#%(sid)s) has no completed backup."), **names)
+        return Sentence(
+            _(
+                "Still bad: %(server)s (#%(sid)s); its newest completed backup is #%(backup)s "
+                "of %(when)s."
+            ),
+            **names,
+        )
+    if newest is None:
+        return Sentence(
+            _("%(server)s (#%(sid)s) has no completed backup recent enough: it is bad."), **names
+        )
     return Sentence(
-        _("%(server)s (#%(sid)s) has no completed backup recent enough: it is bad."),
-        server=item["server"],
-        sid=item["server_id"],
+        _(
+            "%(server)s (#%(sid)s) is bad: its newest completed backup, #%(backup)s of "
+            "%(when)s, is too old."
+        ),
+        **names,
     )
 
 
@@ -129,11 +208,11 @@ def _digest(items: list[dict]) -> Alert:
     return Alert("digest", subject, [_describe(item) for item in items], items)
 
 
-def send_test_alert(subscription: Subscription) -> str:
-    """A test alert, sent every way the person asked for."""
+def send_test_alert(subscription: Subscription, only=None) -> str:
+    """A test alert, sent every way the person asked for (or to one Apprise URL)."""
     item = {"event": "test"}
     line = Sentence(_("This is a test alert from backupsui: alerts reach you this way."))
     subject = Sentence(_("backupsui: a test alert"))
-    outcome = deliver(subscription, Alert("test", subject, [line], [item]))
+    outcome = deliver(subscription, Alert("test", subject, [line], [item]), only=only)
     _keep_outcome(subscription, [outcome])
     return english(outcome)

@@ -24,6 +24,8 @@ class Action(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
     REAUTHENTICATED = "reauthenticated", _("Identity confirmed again")
     SECOND_FACTORS_RESET = "second_factors_reset", _("Second factors reset")
+    SERVER_MUTED = "server_muted", _("Server's alerts muted")
+    SERVER_UNMUTED = "server_unmuted", _("Server's alerts unmuted")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)

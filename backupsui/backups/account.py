@@ -3,6 +3,7 @@ API. Reading changes nothing upstream; what must follow a fresh list (the server
 the person's open audit events settled) happens once, in `_fetch`, before the list is shared.
 The changes are commands (commands.py) that take this account and an explicit actor."""
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -14,11 +15,13 @@ from backupsui.accounts.models import ApiToken
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Unauthorized, UpstreamError
 
+from . import servers_seen
 from .cache import list_cache
 from .health import note_servers
 from .lists import BackupList
 
 MAX_WATCHED = 50
+logger = logging.getLogger("backupsui.backups")
 
 
 class NoToken(Exception):
@@ -74,6 +77,7 @@ class Account:
             listed = self.client.list_backups()
         fresh = BackupList(listed)
         fresh.known = note_servers(self.user, self.token.saved_at, fresh.servers())
+        servers_seen.record_for_page(self.user.pk, fresh)
         # What the list shows settles this person's requests nobody knew the end of.
         settle_from_list(self.user, listed, complete=not fresh.short)
         return fresh
@@ -125,3 +129,24 @@ def account_for(user) -> Account:
     except TokenKeyError:
         raise NoToken from None
     return Account(user, token, BackupsClient(plaintext))
+
+
+def every_tokens_list() -> dict[int, BackupList]:
+    """The periodic round's look: every stored token's list, once (from the cache when a
+    page has just fetched it), each kept in the servers' states (servers_seen); then the
+    servers no token showed for long are forgotten.
+    Returns user id → list for the lists read; a token refused or the API down is logged and
+    skipped until the next round."""
+    lists = {}
+    for token in ApiToken.objects.select_related("user").filter(user__is_active=True):
+        try:
+            listed = account_for(token.user).backups()
+        except NoToken:
+            continue
+        except UpstreamError as error:
+            logger.warning("round: the list of %s could not be read: %s", token.user, error.message)
+        else:
+            servers_seen.record_for_round(listed)
+            lists[token.user_id] = listed
+    servers_seen.forget()
+    return lists

@@ -354,3 +354,18 @@ class BulkDeleteForm(KeyedForm):
             _("Type %(count)s: the number of backups that will be deleted.") % {"count": count},
         )
         return False
+
+
+class MuteForm(forms.Form):
+    """How long a server's alerts stay muted (0: unmute now)."""
+
+    HOURS = [
+        (1, _("1 hour")),
+        (4, _("4 hours")),
+        (12, _("12 hours")),
+        (24, _("1 day")),
+        (72, _("3 days")),
+        (168, _("1 week")),
+        (0, _("Unmute now")),
+    ]
+    hours = forms.TypedChoiceField(label=_("Mute for"), choices=HOURS, coerce=int, initial=4)

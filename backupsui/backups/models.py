@@ -19,6 +19,7 @@ class BackupsAccess(models.Model):
             ("create_backup", _("Can create backups")),
             ("delete_backup", _("Can delete backups")),
             ("restore_server", _("Can restore servers from backups")),
+            ("mute_server", _("Can mute a server's alerts")),
         ]
 
     def __str__(self) -> str:
@@ -117,3 +118,31 @@ class SeenServer(models.Model):
 
     def __str__(self) -> str:
         return f"server {self.server_id} seen by user {self.user_id}"
+
+
+class ServerState(models.Model):
+    """What the panel last saw of one provider server, whichever token showed it (a server
+    seen with several tokens is one row): kept by the periodic round and by every fresh list
+    (servers_seen.py), read by /metrics and the alerts. Forgotten when no token has shown it
+    for BACKUPSUI_FORGET_SERVERS_DAYS. Plans covering a server are not kept here yet."""
+
+    server_id = models.BigIntegerField(unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    # Moved on at most once an hour while seen: a list seen again unchanged writes nothing.
+    last_seen_at = models.DateTimeField(db_index=True)
+    last_completed_at = models.DateTimeField(null=True, blank=True)
+    last_completed_id = models.BigIntegerField(null=True, blank=True)
+    last_completed_size_mb = models.FloatField(null=True, blank=True)
+    newest_status = models.CharField(max_length=40, blank=True)
+    failures_7d = models.PositiveIntegerField(default=0)
+    health = models.CharField(max_length=8)
+    # The values above in one number (servers_seen.fingerprint): what a new list is compared to.
+    fingerprint = models.BigIntegerField(default=0)
+    # A mute for maintenance: no alert about this server until then (audited).
+    muted_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"server {self.server_id} ({self.health})"
+
+    def muted(self, now) -> bool:
+        return self.muted_until is not None and self.muted_until > now

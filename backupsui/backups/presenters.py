@@ -210,6 +210,7 @@ class ServerRow:
     expires_text: str
     expires_title: str
     expires_soon: bool
+    muted_until: object = None  # until when the server's alerts are muted, if they are
 
 
 def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("reports/", reports.report_page, name="report"),
     path("reports/export.csv", reports.report_export, name="report_export"),
     path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
+    path("servers/<id:server_id>/mute/", servers.server_mute, name="mute"),
 ]

@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from backupsui.accounts import crypto
 from backupsui.alerts import delivery
+from backupsui.alerts.deadline import Cutoff, Deadline
 from backupsui.alerts.delivery import Alert, Refused, address_for, deliver, public
 from backupsui.alerts.models import Subscription
 from backupsui.jobs import runner
@@ -94,15 +95,16 @@ def test_it_posts_to_the_address_it_checked(settings, monkeypatch):
 
     pools = []
 
-    class Pool:
+    class Connection:
         def __init__(self, host, port, **options):
             pools.append((host, options.get("server_hostname")))
             raise OSError("no network in tests")
 
     monkeypatch.setattr(delivery.socket, "getaddrinfo", resolve)
-    monkeypatch.setattr(delivery.urllib3, "HTTPSConnectionPool", Pool)
-    with pytest.raises(OSError):
-        delivery.post("https://hook.example.test/x", b"{}", {})
+    monkeypatch.setattr(delivery.urllib3.connection, "HTTPSConnection", Connection)
+    deadline = Deadline(5)
+    with pytest.raises(OSError), Cutoff(deadline) as cutoff:
+        delivery.post("https://hook.example.test/x", b"{}", {}, deadline, cutoff)
     assert pools == [("93.184.216.34", "hook.example.test")]
 
 

@@ -110,6 +110,15 @@ MATRIX = {
         "/accounts/oidc/sso/login/callback/",
         expect(404, 404, 404, 404),
     ),
+    "backups:mute": ("get", "/servers/12345/mute/", expect(302, 403, 200, 403)),
+    "alerts:apprise_add": ("get", "/account/alerts/apprise/", expect(405, 405, 405, 405)),
+    "alerts:apprise_delete": (
+        "get",
+        "/account/alerts/apprise/1/delete/",
+        expect(405, 405, 405, 405),
+    ),
+    "alerts:apprise_test": ("get", "/account/alerts/apprise/1/test/", expect(405, 405, 405, 405)),
+    "metrics": ("get", "/metrics", expect(404, 404, 404, 404)),  # no key configured: no page
 }
 # Changes, by POST: what each role may do.
 CHANGES = [
@@ -121,6 +130,7 @@ CHANGES = [
         {"backup_id": "{backup}", "confirm": "web-server-01"},
         expect(302, 302, 302, 403),
     ),
+    ("post", "/servers/12345/mute/", {"hours": "4"}, expect(302, 403, 302, 403)),
 ]
 
 

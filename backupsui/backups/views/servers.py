@@ -1,20 +1,24 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, as_of, page_or_part
+from backupsui.http import PAGE_SIZE, as_of, page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
 from .. import presenters, story
 from ..decorators import AccountRequest, account_view
-from ..forms import ServerFilterForm
+from ..forms import MuteForm, ServerFilterForm
 from ..health import summary
+from ..mutes import mute_server, muted_until
 
 SERVER_COLUMNS = [
     "server id",
@@ -40,6 +44,7 @@ def server_list(request: AccountRequest):
         "form": form,
         "filters": filters,
         "can_create": request.user.has_perm("backups.create_backup"),
+        "can_mute": request.user.has_perm("backups.mute_server"),
         "settings_late": f"{settings.BACKUPSUI_HEALTH_LATE_HOURS:g}",
         "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
     }
@@ -51,7 +56,11 @@ def server_list(request: AccountRequest):
         context["as_of"] = as_of(listed)
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
-        context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
+        rows = presenters.server_rows(page)
+        muted = muted_until(row.server.id for row in rows)
+        for row in rows:
+            row.muted_until = muted.get(row.server.id)
+        context.update(page=page, rows=rows, health=summary(everyone))
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
 
@@ -132,3 +141,30 @@ def server_detail(request: AccountRequest, server_id: int):
         **presenters.table(request.user),
     }
     return render(request, "backups/server.html", context)
+
+
+@account_view("backups.mute_server", methods=("GET", "POST"))
+def server_mute(request: AccountRequest, server_id: int):
+    """Mutes a server's alerts for a while (maintenance), or unmutes them; audited."""
+    try:
+        listed = request.account.backups()
+    except UpstreamError as error:
+        return render(request, "backups/mute.html", {"error": error}, status=502)
+    server = next((s for s in listed.health(timezone.now()) if s.id == server_id), None)
+    if server is None:
+        why = _("Your API token shows no server #%(id)s.") % {"id": server_id}
+        return render(request, "backups/gone.html", {"why": why}, status=404)
+    form = MuteForm(request.POST or None)
+    context = {
+        "form": form,
+        "server": server,
+        "muted_until": muted_until([server.id]).get(server.id),
+    }
+    if request.method == "POST" and form.is_valid():
+        state = mute_server(Actor.from_request(request), server, form.cleaned_data["hours"])
+        if state.muted_until:
+            messages.success(request, _("%(name)s is muted.") % {"name": server.name})
+        else:
+            messages.success(request, _("%(name)s is no longer muted.") % {"name": server.name})
+        return redirect_for(request, reverse("backups:servers") + f"#server-{server.id}")
+    return render(request, "backups/mute.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,98 @@
+"""What /metrics says, read from the database at each scrape (so every replica answers the
+same, and the upstream is never called): each server's state as the round and the pages last
+saw it, the jobs by state, the audit events not settled yet, the alert deliveries that failed
+and the periodic round's heartbeat. Plans have no series yet: there is no plan model."""
+
+from django.db.models import Count
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from backupsui.alerts.models import Tally
+from backupsui.audit.models import AuditEvent, Outcome
+from backupsui.backups.health import HEALTHS
+from backupsui.backups.models import ServerState
+from backupsui.jobs.models import Job
+
+SERVER_LABELS = ["server_id", "server"]
+
+
+def _seconds(moment) -> float:
+    return moment.timestamp() if moment is not None else 0.0
+
+
+SERVER_FAMILIES = (
+    (
+        "backupsui_server_last_completed_backup_timestamp_seconds",
+        "When the server's newest completed backup was taken (0: it has none).",
+    ),
+    ("backupsui_server_health", "The server's backup health: 1 for its current state, 0 else."),
+    ("backupsui_server_failed_backups_7d", "The server's backups that failed in seven days."),
+    (
+        "backupsui_server_last_seen_timestamp_seconds",
+        "When a stored token last showed the server (to the hour).",
+    ),
+)
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def server_text() -> str:
+    """The per-server families in the text format, written here rather than through the
+    library's sample objects: at 1,000 servers (7,000 lines) that is ten times faster, and
+    the format is four short lines of the specification. Parsed back by the library's own
+    parser in the tests."""
+    completed, health, failed, seen = ([] for _ in range(4))
+    rows = ServerState.objects.order_by("server_id").values_list(
+        "server_id", "name", "last_seen_at", "last_completed_at", "failures_7d", "health"
+    )
+    for server_id, name, seen_at, completed_at, failures, state in rows.iterator(2000):
+        labels = f'server="{_label(name)}",server_id="{server_id}"'
+        completed.append(f"{{{labels}}} {_seconds(completed_at)!r}")
+        for each in HEALTHS:
+            health.append(f'{{{labels},state="{each}"}} {1.0 if each == state else 0.0}')
+        failed.append(f"{{{labels}}} {float(failures)!r}")
+        seen.append(f"{{{labels}}} {_seconds(seen_at)!r}")
+    parts = []
+    for (name, help_text), lines in zip(
+        SERVER_FAMILIES, (completed, health, failed, seen), strict=True
+    ):
+        parts.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
+        parts.extend(f"{name}{line}\n" for line in lines)
+    return "".join(parts)
+
+
+class DatabaseCollector:
+    """Everything but the per-server families (server_text)."""
+
+    def collect(self):
+        jobs = GaugeMetricFamily("backupsui_jobs", "Restore jobs by state.", labels=["state"])
+        counts = dict(Job.objects.values_list("state").annotate(n=Count("pk")).order_by())
+        for state in Job.State.values:
+            jobs.add_metric([state], counts.get(state, 0))
+        yield jobs
+
+        unsettled = AuditEvent.objects.filter(
+            outcome__in=[Outcome.PENDING, Outcome.UNKNOWN]
+        ).count()
+        yield GaugeMetricFamily(
+            "backupsui_audit_events_unsettled",
+            "Audit events whose outcome is still pending or unknown.",
+            value=unsettled,
+        )
+
+        tallies = {
+            t.name: t for t in Tally.objects.filter(name__in=[Tally.ROUND, Tally.ALERTS_FAILED])
+        }
+        failures = tallies.get(Tally.ALERTS_FAILED)
+        yield CounterMetricFamily(
+            "backupsui_alerts_failed",
+            "Alert deliveries (one per way: email, webhook, each Apprise URL) that failed.",
+            value=failures.value if failures else 0,
+        )
+        heartbeat = tallies.get(Tally.ROUND)
+        yield GaugeMetricFamily(
+            "backupsui_worker_last_round_timestamp_seconds",
+            "When the periodic round last finished (0: never).",
+            value=_seconds(heartbeat.at if heartbeat else None),
+        )
