@@ -80,6 +80,9 @@ def ensure_roles() -> None:
     roles["Auditors"] = importlib.import_module(
         "backupsui.accounts.migrations.0004_auditors"
     ).PERMISSIONS
+    plans = importlib.import_module("backupsui.plans.migrations.0002_roles").ROLE_PERMISSIONS
+    for name, perms in plans.items():
+        roles[name] = [*roles[name], *perms]
     for name, perms in roles.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:

@@ -59,6 +59,8 @@ FIELDS = (
     ("settled_at", "settled (UTC)"),
     ("settled_by", "settled by"),
     ("job_id", "job"),
+    ("plan_id", "plan"),
+    ("plan_name", "plan name"),
     ("request_id", "request id"),
     ("user_agent", "user agent"),
 )
@@ -121,6 +123,9 @@ class AuditEvent(models.Model):
     settled_by = models.CharField(max_length=300, blank=True)
     # The background job a step belongs to (a restore with a safety backup first).
     job_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The backup plan whose run acted (as its owner), and its name then.
+    plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    plan_name = models.CharField(max_length=100, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
