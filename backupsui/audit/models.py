@@ -19,6 +19,9 @@ class Action(models.TextChoices):
     RESTORE_CANCELLED = "restore_cancelled", _("Restore cancelled")
     ROLES_CHANGED = "roles_changed", _("Roles changed")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    BACKUP_KEPT = "backup_kept", _("Backup marked kept")
+    BACKUP_RELEASED = "backup_released", _("Backup released")
+    PLAN_CHANGED = "plan_changed", _("Backup plan changed")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)

@@ -1,0 +1,29 @@
+"""What the backups list shows of plans: which plan made each backup on the page, and which
+are marked kept (two queries a page, whatever its length)."""
+
+from django import template
+
+from backupsui.plans.models import KeptBackup, PlanBackup
+
+register = template.Library()
+
+
+@register.simple_tag
+def plan_marks(rows) -> dict:
+    """backup id → {"plan": name or "", "kept": bool}, for the rows of a page."""
+    ids = [row["backup"].id if isinstance(row, dict) else row.backup.id for row in rows]
+    marks = {backup_id: {"plan": "", "plan_id": None, "kept": False} for backup_id in ids}
+    for backup_id, plan_id, name in PlanBackup.objects.filter(backup_id__in=ids).values_list(
+        "backup_id", "plan_id", "plan__name"
+    ):
+        marks[backup_id].update(plan=name, plan_id=plan_id)
+    for backup_id in KeptBackup.objects.filter(backup_id__in=ids).values_list(
+        "backup_id", flat=True
+    ):
+        marks[backup_id]["kept"] = True
+    return marks
+
+
+@register.filter
+def mark_of(marks: dict, backup_id):
+    return (marks or {}).get(backup_id) or {}
