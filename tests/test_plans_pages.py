@@ -142,3 +142,43 @@ def test_it_filters_the_audit_trail_and_its_csv_by_plan(operator_client, operato
     csv = body_of(operator_client.get(f"/audit/export.csv?plan={plan.pk}"))
     lines = csv.strip().splitlines()
     assert "plan name" in lines[0] and len(lines) == 2 and "Audited" in lines[1]
+
+
+@pytest.mark.django_db
+def test_it_shows_the_plan_pages_in_samoan(operator_client, operator, quick):
+    from backupsui.accounts.models import Preference
+    from tests.test_languages import english_sentences, visible
+
+    Preference.objects.create(user=operator, language="sm")
+    plan = Plan.objects.create(
+        owner=operator, name="Po", servers="chosen", server_ids=[12345], keep_last=1
+    )
+    for _ in range(3):
+        runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
+    sentences = english_sentences()
+    # What is data, not the panel's words: names, the API's answers, the rules' option names
+    # what a run recorded in English (like the audit trail), the description's placeholders.
+    data = ["olivia", "Po", "web-server-01", "not kept: beyond keep-last 1", "{plan}", "{slot}"]
+    left = {}
+    for url in ("/plans/", "/plans/new/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/edit/"):
+        response = operator_client.get(url)
+        assert response.status_code == 200, url
+        found = sorted({p.pattern for p in sentences if p.search(visible(text(response), data))})
+        if found:
+            left[url] = found
+    assert left == {}
+
+
+@pytest.mark.django_db
+def test_it_tells_the_owner_by_email_when_a_plan_pauses(operator, quick, mailoutbox):
+    from backupsui.alerts.models import Subscription
+
+    type(operator).objects.filter(pk=operator.pk).update(email="olivia@example.test")
+    Subscription.objects.create(user=operator, by_email=True)
+    plan = Plan.objects.create(owner=operator, name="Told", keep_last=1)
+    operator.groups.clear()  # no longer an operator: may not create backups
+    run = runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
+    assert run.outcome == PlanRun.Outcome.STOPPED
+    [mail] = mailoutbox
+    assert mail.to == ["olivia@example.test"] and "Told" in mail.subject
+    assert "may no longer create backups" in mail.body
