@@ -182,3 +182,23 @@ def test_it_tells_the_owner_by_email_when_a_plan_pauses(operator, quick, mailout
     [mail] = mailoutbox
     assert mail.to == ["olivia@example.test"] and "Told" in mail.subject
     assert "may no longer create backups" in mail.body
+
+
+@pytest.mark.django_db
+def test_it_shows_each_servers_plans_next_run_and_lateness(operator_client, operator, quick):
+    quick.state.add_backup(12346, backup_type="manual")  # completed just now
+    plan = Plan.objects.create(
+        owner=operator,
+        name="Minutely",
+        schedule="* * * * *",
+        servers="chosen",
+        server_ids=[12345, 12346],
+    )
+    page = text(operator_client.get("/servers/"))
+    rows = {
+        server: re.search(rf'<tr id="server-{server}">(.*?)</tr>', page, re.S).group(1)
+        for server in (12345, 12346, 12347)
+    }
+    assert f"/plans/{plan.pk}/" in rows[12345] and "plan Minutely" in rows[12346]
+    assert "late for its plan" in rows[12345] and "late for its plan" not in rows[12346]
+    assert "plan Minutely" not in rows[12347]
