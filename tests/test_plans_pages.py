@@ -138,7 +138,9 @@ def test_it_filters_the_audit_trail_and_its_csv_by_plan(operator_client, operato
     plan = Plan.objects.create(owner=operator, name="Audited", servers="chosen", server_ids=[12345])
     runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
     page = text(operator_client.get(f"/audit/?plan={plan.pk}"))
-    assert page.count("Backup requested") >= 1
+    assert page.count("Backup requested") >= 1 and "plan Audited" in page
+    assert "Showing the events of backup plan" in page
+    assert "plan Audited" not in text(operator_client.get("/audit/?plan=999"))
     csv = body_of(operator_client.get(f"/audit/export.csv?plan={plan.pk}"))
     lines = csv.strip().splitlines()
     assert "plan name" in lines[0] and len(lines) == 2 and "Audited" in lines[1]
