@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
 from backupsui.accounts.roles import OPERATORS
+from backupsui.alerts.delivery import Alert, deliver
+from backupsui.alerts.models import Subscription
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.backups import commands
@@ -107,9 +109,6 @@ def pause(plan: Plan, why: Sentence) -> None:
 
 
 def _tell(plan: Plan, why: Sentence) -> None:
-    from backupsui.alerts.delivery import Alert, deliver
-    from backupsui.alerts.models import Subscription
-
     operators = Group.objects.filter(name=OPERATORS).values_list("user", flat=True)
     told = Subscription.objects.filter(
         Q(user_id=plan.owner_id) | Q(user_id__in=operators), user__is_active=True
