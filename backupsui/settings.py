@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "backupsui.backups",
     "backupsui.alerts",
     "backupsui.jobs",
+    "backupsui.plans",
     "backupsui.sandbox",
 ]
 
@@ -104,6 +105,8 @@ TASKS = {
 BACKUPSUI_SAFETY_WAIT_MINUTES = env_number("BACKUPSUI_SAFETY_WAIT_MINUTES", 120, minimum=0.01)
 # How often a job looks at the list while it waits (at most every 10 seconds).
 BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimum=0.1)
+# The most backups one run of a plan deletes (the rest wait for its next run).
+BACKUPSUI_PLAN_DELETES_PER_RUN = int(env_number("BACKUPSUI_PLAN_DELETES_PER_RUN", 20, minimum=0))
 if BACKUPSUI_JOB_LOOK_SECONDS > 10:
     raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
 # How often the scheduler queues the periodic rounds: people's lists looked at for failed

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("backupsui.audit.urls")),
     path("", include("backupsui.jobs.urls")),
     path("", include("backupsui.alerts.urls")),
+    path("", include("backupsui.plans.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

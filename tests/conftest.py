@@ -89,6 +89,9 @@ def ensure_roles() -> None:
     muting = importlib.import_module("backupsui.backups.migrations.0006_operators_mute")
     for name, perms in muting.PERMISSIONS.items():
         roles[name] = [*roles[name], *perms]
+    plans = importlib.import_module("backupsui.plans.migrations.0002_roles").ROLE_PERMISSIONS
+    for name, perms in plans.items():
+        roles[name] = [*roles[name], *perms]
     for name, perms in roles.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:

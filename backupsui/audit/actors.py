@@ -13,6 +13,8 @@ class Actor:
     user_agent: str = ""
     request_id: str = ""
     job_id: int | None = None
+    plan_id: int | None = None
+    plan_name: str = ""
 
     @classmethod
     def from_request(cls, request, user=None) -> "Actor":
@@ -38,6 +40,18 @@ class Actor:
         )
 
     @classmethod
+    def for_plan(cls, plan) -> "Actor":
+        """A backup plan's run, acting as the plan's owner and naming the plan."""
+        owner = plan.owner
+        return cls(
+            user=owner,
+            username=owner.get_username(),
+            user_agent="backupsui plan",
+            plan_id=plan.pk,
+            plan_name=plan.name,
+        )
+
+    @classmethod
     def of(cls, user) -> "Actor":
         """A person acting without a request (a management command on their behalf)."""
         return cls(user=user, username=user.get_username(), user_agent="manage.py")
@@ -58,6 +72,8 @@ class Actor:
             "user_agent": self.user_agent[:300],
             "request_id": self.request_id,
             "job_id": self.job_id,
+            "plan_id": self.plan_id,
+            "plan_name": self.plan_name[:100],
         }
 
 

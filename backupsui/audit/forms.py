@@ -40,6 +40,7 @@ class AuditFilterForm(forms.Form):
     signins = forms.BooleanField(label=_("Show sign-ins"), required=False)
     event = IdField(required=False, widget=forms.HiddenInput)
     job = IdField(required=False, widget=forms.HiddenInput)
+    plan = IdField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
 
     def clean(self):
@@ -58,7 +59,12 @@ class AuditFilterForm(forms.Form):
             events = events.filter(actor_username__icontains=data["user"])
         if data.get("action"):
             events = events.filter(action=data["action"])
-        elif not data.get("signins") and not data.get("event") and not data.get("job"):
+        elif (
+            not data.get("signins")
+            and not data.get("event")
+            and not data.get("job")
+            and not data.get("plan")
+        ):
             events = events.exclude(action__in=SIGN_INS)
         if data.get("outcome"):
             events = events.filter(outcome=data["outcome"])
@@ -68,6 +74,8 @@ class AuditFilterForm(forms.Form):
             events = events.filter(pk=data["event"])
         if data.get("job"):
             events = events.filter(job_id=data["job"])
+        if data.get("plan"):
+            events = events.filter(plan_id=data["plan"])
         zone = timezone.get_current_timezone()
         if data.get("since"):
             events = events.filter(

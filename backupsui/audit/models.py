@@ -26,6 +26,9 @@ class Action(models.TextChoices):
     SECOND_FACTORS_RESET = "second_factors_reset", _("Second factors reset")
     SERVER_MUTED = "server_muted", _("Server's alerts muted")
     SERVER_UNMUTED = "server_unmuted", _("Server's alerts unmuted")
+    BACKUP_KEPT = "backup_kept", _("Backup marked kept")
+    BACKUP_RELEASED = "backup_released", _("Backup released")
+    PLAN_CHANGED = "plan_changed", _("Backup plan changed")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)
@@ -66,6 +69,8 @@ FIELDS = (
     ("settled_at", "settled (UTC)"),
     ("settled_by", "settled by"),
     ("job_id", "job"),
+    ("plan_id", "plan"),
+    ("plan_name", "plan name"),
     ("request_id", "request id"),
     ("user_agent", "user agent"),
 )
@@ -128,6 +133,9 @@ class AuditEvent(models.Model):
     settled_by = models.CharField(max_length=300, blank=True)
     # The background job a step belongs to (a restore with a safety backup first).
     job_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The backup plan whose run acted (as its owner), and its name then.
+    plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    plan_name = models.CharField(max_length=100, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

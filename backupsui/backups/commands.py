@@ -53,8 +53,12 @@ def request_backup(
     return created
 
 
-def delete_backup(account: Account, actor: Actor, backup: Backup, key=None) -> AuditEvent:
-    with _change(account, actor, Action.BACKUP_DELETED, key, **as_shown(backup)) as event:
+def delete_backup(
+    account: Account, actor: Actor, backup: Backup, key=None, why: str = ""
+) -> AuditEvent:
+    """`why` is on record before the call (a plan's: "not kept: beyond keep-daily 7")."""
+    facts = {**as_shown(backup), "message": why}
+    with _change(account, actor, Action.BACKUP_DELETED, key, **facts) as event:
         event.upstream_status = account.client.delete_backup(backup.id)
     return event
 

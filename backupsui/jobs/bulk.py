@@ -11,6 +11,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.recorder import outcome_of
 from backupsui.backups import commands
 from backupsui.backups.account import NoToken, account_for
+from backupsui.plans import kept
 from backupsui.upstream import Backup, UpstreamError
 from backupsui.words import Sentence, english
 
@@ -119,6 +120,9 @@ def _one(bulk: BulkRequest, account, actor: Actor, item: BulkItem, shown: list) 
     if backup is None or backup.server.id != item.server_id:
         gone = _("It is no longer in the list; nothing was sent.")
         return {"state": State.REFUSED, "detail": Sentence(gone)}
+    if kept.is_kept(backup):
+        marked = _("It is marked kept: release it first; nothing was sent.")
+        return {"state": State.REFUSED, "detail": Sentence(marked)}
     if backup.in_progress:
         running = _("It is being taken now; nothing was sent.")
         return {"state": State.REFUSED, "detail": Sentence(running)}

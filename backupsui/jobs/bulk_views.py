@@ -15,6 +15,7 @@ from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.backups.forms import BulkBackupForm, BulkDeleteForm
 from backupsui.backups.pipeline import carry_out
 from backupsui.ids import parse_id
+from backupsui.plans import kept
 from backupsui.upstream import UpstreamError
 
 from . import bulk
@@ -104,6 +105,8 @@ def _to_delete(request: AccountRequest, listed, ids: list[str], allow_newest: bo
     newest = {
         server.newest.id for server in listed.health(timezone.now()) if server.newest is not None
     }
+    found = [b for b in (listed.find(i) for i in wanted) if b is not None]
+    marked = kept.kept_ids(found)
     going, left_out = [], []
     for backup_id in wanted:
         backup = listed.find(backup_id)
@@ -111,6 +114,8 @@ def _to_delete(request: AccountRequest, listed, ids: list[str], allow_newest: bo
             left_out.append((backup_id, None, _("no longer in the list")))
         elif backup.in_progress:
             left_out.append((backup_id, backup, _("it is being taken now")))
+        elif backup.id in marked:
+            left_out.append((backup_id, backup, _("it is marked kept: release it first")))
         elif backup.id in newest and not allow_newest:
             left_out.append((backup_id, backup, _("its server's newest completed backup")))
         else:

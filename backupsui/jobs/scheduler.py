@@ -30,9 +30,15 @@ class Round:
         import_string(self.task).enqueue(slot.isoformat())
 
 
+def every_minute() -> timedelta:
+    return timedelta(minutes=1)
+
+
 ROUNDS = [
     Round("alerts", "backupsui.alerts.tasks.alerts_round"),
     Round("housekeeping", "backupsui.jobs.tasks.housekeeping"),
+    # Plans' slots are a minute apart at the finest (cron): found due once a minute.
+    Round("plans", "backupsui.plans.tasks.plan_round", every_minute),
 ]
 
 

@@ -97,18 +97,31 @@ class SandboxConfig:
     empty_servers: int = 0
     # Backups per page of the list; 0 answers one page, as backups-api.md shows.
     page_size: int = 0
+    # Days of manual backups, several a day, on every server (for plans' previews).
+    history_days: int = 0
 
     def __post_init__(self):
         if not 0 <= self.failure_rate <= 1:
             raise ValueError(f"The failure rate is from 0 to 1, not {self.failure_rate}.")
         if self.page_size < 0 or self.empty_servers < 0:
             raise ValueError("The page size and the number of empty servers cannot be negative.")
+        if self.history_days < 0:
+            raise ValueError("The days of history cannot be negative.")
 
     @staticmethod
     def servers_for(backups: int, days: int = 30, manual_per_server: int = 2) -> int:
         """How many servers (per account) give about `backups` backups."""
         per_server = days + manual_per_server
         return max(1, -(-backups // per_server))
+
+
+HISTORY_DESCRIPTIONS = (
+    "Before deployment",
+    "Before the package upgrade",
+    "Nightly script",
+    "Before the schema migration",
+    "",
+)
 
 
 class SandboxState:
@@ -172,10 +185,29 @@ class SandboxState:
                         taken,
                     )
                 )
+            pending.extend(self._history(server, now))
         # The document's own example is not sorted; neither is the sandbox.
         self.random.shuffle(pending)
         for backup in pending:
             self._add(backup)
+
+    def _history(self, server: Server, now: datetime) -> list[Backup]:
+        """Manual backups of the last `history_days` days: two to five a day, at working
+        hours, as people and scripts take them before a change."""
+        made = []
+        for day in range(self.config.history_days, 0, -1):
+            for _ in range(self.random.randint(2, 5)):
+                taken = (now - timedelta(days=day)).replace(
+                    hour=self.random.randint(6, 21),
+                    minute=self.random.randint(0, 59),
+                    second=self.random.randint(0, 59),
+                    microsecond=0,
+                )
+                description = self.random.choice(HISTORY_DESCRIPTIONS)
+                made.append(
+                    Backup(0, server, MANUAL, taken, description, self._size(server), None, taken)
+                )
+        return made
 
     def _seed_document_example(self) -> None:
         account = sorted(set(self.config.accounts.values()))[0]

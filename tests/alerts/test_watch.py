@@ -84,7 +84,7 @@ def run_round():
     """One periodic round, made due now, queued by the scheduler and run by the worker."""
     scheduler.run_due()  # the first pass makes the schedule
     Schedule.objects.update(due_at=datetime.now(UTC) - timedelta(seconds=1))
-    assert {name for name, _ in scheduler.run_due()} == {"alerts", "housekeeping"}
+    assert {name for name, _ in scheduler.run_due()} >= {"alerts", "housekeeping"}
     run_worker()
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from backupsui.jobs.models import BulkRequest, Job
+from backupsui.plans.models import Plan
 from tests.helpers import FormClient, completed_backup
 
 ROLES = ANON, SUPPORT, OPERATOR, AUDITOR = ("anonymous", "support", "operator", "auditor")
@@ -45,6 +46,14 @@ MATRIX = {
     "jobs:bulk_delete": ("get", "/backups/delete/?backup_id={backup}", expect(302, 403, 200, 403)),
     "jobs:bulk": ("get", "/jobs/bulk/{bulk}/", expect(302, 404, 200, 200)),  # olivia's
     "alerts:settings": ("get", "/account/alerts/", expect(302, 200, 200, 200)),
+    "plans:list": ("get", "/plans/", expect(302, 200, 200, 200)),
+    "plans:new": ("get", "/plans/new/", expect(302, 403, 200, 403)),
+    "plans:previews": ("get", "/plans/preview/", expect(302, 200, 200, 200)),
+    "plans:detail": ("get", "/plans/{plan}/", expect(302, 200, 200, 200)),
+    "plans:edit": ("get", "/plans/{plan}/edit/", expect(302, 403, 200, 403)),
+    "plans:delete": ("get", "/plans/{plan}/delete/", expect(302, 403, 200, 403)),
+    "plans:run": ("get", "/plans/{plan}/run/", expect(405, 405, 405, 405)),
+    "plans:kept": ("get", "/backups/{backup}/kept/", expect(405, 405, 405, 405)),
     "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
     "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
     "healthz": ("get", "/healthz", expect(200, 200, 200, 200)),
@@ -124,6 +133,7 @@ MATRIX = {
 CHANGES = [
     ("post", "/backups/new/", {"server_id": 12345}, expect(302, 302, 302, 403)),
     ("post", "/backups/{backup}/delete/", {}, expect(302, 403, 302, 403)),
+    ("post", "/backups/{backup}/kept/", {}, expect(302, 403, 302, 403)),
     (
         "post",
         "/servers/12345/restore/",
@@ -166,7 +176,8 @@ def test_it_answers_each_role_as_expected(sandbox, clients, operator, name):
     method, path, expected = MATRIX[name]
     job = Job.objects.create(user=operator, server_id=12345, backup_id=1)
     bulk = BulkRequest.objects.create(user=operator)
-    path = path.format(backup=completed_backup(sandbox).id, job=job.pk, bulk=bulk.pk)
+    plan = Plan.objects.create(owner=operator, name="Matrix")
+    path = path.format(backup=completed_backup(sandbox).id, job=job.pk, bulk=bulk.pk, plan=plan.pk)
     got = {role: getattr(client, method)(path).status_code for role, client in clients.items()}
     assert got == expected
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from backupsui.http import redirect_for
 from backupsui.ids import parse_id
 from backupsui.jobs.commands import start_safe_restore
+from backupsui.plans import kept
 from backupsui.upstream import UpstreamError
 
 from .. import commands, presenters
@@ -97,6 +98,10 @@ def backup_delete(request: AccountRequest, backup_id: int):
         context["refusal"] = _(
             "This backup is still in progress; it can be deleted once it has finished."
         )
+        return page(409 if request.method == "POST" else 200)
+    if kept.is_kept(backup):
+        context["is_kept"] = True
+        context["refusal"] = _("This backup is marked kept: release it first.")
         return page(409 if request.method == "POST" else 200)
     if request.method == "GET" or not form.is_valid():
         return page()

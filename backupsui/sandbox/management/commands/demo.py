@@ -157,6 +157,12 @@ class Command(BaseCommand):
             default=8.0,
             help="seconds a new backup stays in_progress in the sandbox",
         )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=0,
+            help="days of manual backups, several a day, on every sandbox server",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -195,6 +201,7 @@ class Command(BaseCommand):
             servers=4,
             completion_delay=options["delay"],
             failure_rate=FAILURE_RATE,
+            history_days=max(0, options["history_days"]),
         )
         try:
             sandbox = SandboxServer(config, host=HOST, port=sandbox_port).start()

@@ -40,6 +40,13 @@ class Command(BaseCommand):
             help="backups per page of the list, with next/previous links (0: one page)",
         )
 
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=0,
+            help="days of manual backups, several a day, on every server",
+        )
+
     def handle(self, *args, **options):
         accounts = accounts_from_env()
         if not accounts:
@@ -58,6 +65,7 @@ class Command(BaseCommand):
                 restore_delay=options["restore_delay"],
                 failure_rate=options["failure_rate"],
                 page_size=options["page_size"],
+                history_days=options["history_days"],
             )
             server = SandboxServer(
                 config,

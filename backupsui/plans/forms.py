@@ -1,0 +1,131 @@
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Plan
+from .schedule import valid
+
+# The presets: how often, and the cron expression each makes from a time (and a weekday).
+EVERY_6_HOURS, DAILY, WEEKLY, CUSTOM = "6h", "daily", "weekly", "custom"
+PRESETS = [
+    (DAILY, _("Daily at a time")),
+    (WEEKLY, _("Weekly on a day at a time")),
+    (EVERY_6_HOURS, _("Every 6 hours")),
+    (CUSTOM, _("A cron expression")),
+]
+WEEKDAYS = [
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (0, _("Sunday")),
+]
+KEEPS = ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
+
+
+def zones() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in sorted(available_timezones())]
+
+
+class PlanForm(forms.ModelForm):
+    preset = forms.ChoiceField(label=_("How often"), choices=PRESETS, initial=DAILY)
+    at = forms.TimeField(
+        label=_("At"),
+        required=False,
+        initial="02:30",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("On"), choices=WEEKDAYS, coerce=int, required=False, initial=0
+    )
+    schedule = forms.CharField(
+        label=_("Cron expression"),
+        required=False,
+        max_length=100,
+        help_text=_("Five fields: minute, hour, day of the month, month, day of the week."),
+    )
+    zone = forms.ChoiceField(label=_("Time zone"), choices=zones)
+    server_ids = forms.CharField(
+        label=_("Server ids"),
+        required=False,
+        help_text=_("For chosen servers: their ids, separated by commas."),
+    )
+    # Set when the person was told how many backups the rules would delete, and saves again.
+    confirm_deletes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "name",
+            "servers",
+            "pattern",
+            "zone",
+            "description",
+            *KEEPS,
+            "mode",
+        ]
+        help_texts = {
+            "pattern": _("For example db-* (for servers whose name matches)."),
+            "description": _(
+                "{plan} is the plan's name and {slot} the time of the run. Empty: both."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].initial = self.instance.zone or settings.TIME_ZONE
+        if self.instance.pk:
+            self.initial.setdefault("preset", CUSTOM)
+            self.initial.setdefault("schedule", self.instance.schedule)
+            self.initial.setdefault("server_ids", ", ".join(map(str, self.instance.server_ids)))
+        for name in KEEPS:
+            self.fields[name].widget.attrs.update(min=0, max=10000)
+
+    def clean_server_ids(self):
+        raw = self.cleaned_data.get("server_ids") or ""
+        try:
+            ids = sorted({int(part) for part in raw.replace(" ", "").split(",") if part})
+        except ValueError:
+            raise forms.ValidationError(
+                _("Server ids are whole numbers, separated by commas.")
+            ) from None
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        preset, at = data.get("preset"), data.get("at")
+        if preset in (DAILY, WEEKLY) and at is None:
+            self.add_error("at", _("Give the time of the run."))
+        elif preset == DAILY:
+            data["schedule"] = f"{at.minute} {at.hour} * * *"
+        elif preset == WEEKLY:
+            data["schedule"] = f"{at.minute} {at.hour} * * {data.get('weekday') or 0}"
+        elif preset == EVERY_6_HOURS:
+            data["schedule"] = "0 */6 * * *"
+        if preset == CUSTOM or preset in (DAILY, WEEKLY, EVERY_6_HOURS):
+            schedule = " ".join((data.get("schedule") or "").split())
+            if not schedule or not valid(schedule):
+                self.add_error("schedule", _("This is not a cron expression of five fields."))
+            data["schedule"] = schedule
+        if data.get("servers") == Plan.Servers.PATTERN and not data.get("pattern"):
+            self.add_error("pattern", _("Give the pattern of the servers' names."))
+        if data.get("servers") == Plan.Servers.CHOSEN and not data.get("server_ids"):
+            self.add_error("server_ids", _("Give at least one server id."))
+        return data
+
+    def save(self, commit=True):
+        plan = super().save(commit=False)
+        plan.schedule = self.cleaned_data["schedule"]
+        plan.server_ids = self.cleaned_data.get("server_ids") or []
+        if plan.mode != Plan.Mode.PAUSED:
+            plan.paused_reason = ""
+            if "mode" in self.changed_data and self.instance.pk:
+                plan.last_slot = timezone.now()  # taken up again: what it missed is not due
+        if commit:
+            plan.save()
+        return plan
