@@ -237,6 +237,11 @@ class RestoreForm(KeyedForm):
     confirm = forms.CharField(
         label=_("Type the server's name to confirm"), max_length=255, strip=True
     )
+    anyway = forms.BooleanField(
+        label=_("Restore anyway, while the other restore is under way"),
+        help_text=_("The audit trail will say that this restore was sent over the other one."),
+        required=False,
+    )
 
     def __init__(self, *args, server_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -111,3 +111,15 @@ class SeenServer(models.Model):
 
     def __str__(self) -> str:
         return f"server {self.server_id} seen by user {self.user_id}"
+
+
+class RestoreLock(models.Model):
+    """One row per server ever restored through the panel: whoever starts a restore of the
+    server locks it first (a transaction on this row), so of two people, processes or
+    replicas starting one at the same moment, the second sees the first's restore."""
+
+    server_id = models.BigIntegerField(unique=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"restore lock of server {self.server_id}"

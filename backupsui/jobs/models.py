@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.audit.models import AuditEvent
+from backupsui.backups.restores import sees_server
 from backupsui.words import Sentence
 
 
@@ -71,7 +72,13 @@ class Job(models.Model):
         return str(Sentence.loads(self.detail))
 
     def visible_to(self, user) -> bool:
-        return self.user_id == user.pk or user.has_perm("audit.view_all_events")
+        """The owner's, everyone's for auditors and operators, and read-only for whoever's
+        token sees the server (the same account: they must know a restore is under way)."""
+        return (
+            self.user_id == user.pk
+            or user.has_perm("audit.view_all_events")
+            or sees_server(user, self.server_id)
+        )
 
 
 class Schedule(models.Model):

@@ -5,6 +5,7 @@ through the one pipeline (pipeline.carry_out) to its command."""
 from contextlib import suppress
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from backupsui.ids import parse_id
 from backupsui.jobs.commands import start_safe_restore
 from backupsui.upstream import UpstreamError
 
-from .. import commands, presenters
+from .. import commands, presenters, restores
 from ..decorators import AccountRequest, account_view
 from ..forms import CreateBackupForm, DeleteForm, RestoreForm
 from ..pipeline import carry_out
@@ -137,6 +138,8 @@ def server_restore(request: AccountRequest, server_id: int):
         data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
+    context["busy"] = restores.holder_of(backup.server.id)
+    context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
     page = partial(_page, request, "backups/restore.html", context)
     if not backup.completed:
         context["refusal"] = _(
@@ -147,10 +150,11 @@ def server_restore(request: AccountRequest, server_id: int):
         return page()
     if not form.is_valid():
         return page(400)
+    anyway = form.cleaned_data["anyway"]
 
     def change(actor, key):
         if form.cleaned_data["safety"]:
-            job = start_safe_restore(actor, backup, key)
+            job = start_safe_restore(actor, backup, key, anyway)
             messages.success(
                 request,
                 _(
@@ -160,7 +164,7 @@ def server_restore(request: AccountRequest, server_id: int):
                 % {"server": backup.server.name, "id": backup.id},
             )
             return reverse("jobs:detail", args=[job.pk])
-        event = commands.restore_server(request.account, actor, backup, key)
+        event = commands.restore_server(request.account, actor, backup, key, anyway)
         messages.success(
             request,
             format_html(

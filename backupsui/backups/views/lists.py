@@ -7,7 +7,7 @@ from django.utils import timezone
 from backupsui.http import PAGE_SIZE, page_or_part
 from backupsui.upstream import UpstreamError
 
-from .. import presenters
+from .. import presenters, restores
 from ..account import watch_param
 from ..decorators import AccountRequest, account_view
 from ..forms import CreateBackupForm, FilterForm, OpenServerForm, PollForm
@@ -48,6 +48,7 @@ def backup_list(request: AccountRequest):
             watch=watch_param(page),
             server_name=dict(listed.servers()).get(filters["server_id"]),
             short=listed.short and (len(listed.backups), listed.counted),
+            restoring=restores.running(server for server, _name in listed.servers()).values(),
         )
     return page_or_part(request, "backups/list.html", "results", context)
 

@@ -7,7 +7,7 @@ from backupsui.csv_export import csv_response
 from backupsui.http import PAGE_SIZE, page_or_part
 from backupsui.upstream import UpstreamError
 
-from .. import presenters
+from .. import presenters, restores
 from ..decorators import AccountRequest, account_view
 from ..forms import ServerFilterForm
 from ..health import summary
@@ -47,6 +47,7 @@ def server_list(request: AccountRequest):
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
         context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
+        context["restoring"] = restores.running(server.id for server in everyone).values()
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
 
