@@ -26,7 +26,7 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
     body = text(page)
     newest = max(sandbox.state.backups)
     assert row_ids(page)[0] == newest
-    assert "Backup is being created" in body and "In progress" in body
+    assert f"Backup {newest} of web-server-01 was requested at" in body and "In progress" in body
     assert sandbox.state.backups[newest].description == "Pre-deployment"
 
 
@@ -195,7 +195,11 @@ def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
     assert sandbox.state.servers[12345].status == "restoring"
     event = events("restore_requested")[0]
     followed = text(operator_client.get(response["Location"]))
-    assert "was accepted" in followed and f'href="/audit/?event={event.pk}"' in followed
+    assert (
+        "was sent at" in followed
+        and "and accepted" in followed
+        and f'href="/audit/?event={event.pk}"' in followed
+    )
 
 
 @pytest.mark.parametrize("typed", ["", "web-server-02", "WEB-SERVER-01", "web-server-0"])

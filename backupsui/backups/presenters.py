@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -82,6 +82,11 @@ def ago(moment: datetime, now: datetime) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
+def clock(moment: datetime | None = None) -> str:
+    """A moment as the person's clock shows it ("21:04 UTC"), for messages that say when."""
+    return dateformat.format(timezone.localtime(moment or timezone.now()), "H:i T")
+
+
 def facts(backup: Backup) -> dict:
     """What a confirmation page shows of the backup it is about."""
     return {
@@ -89,6 +94,21 @@ def facts(backup: Backup) -> dict:
         "badge": badge(backup.status),
         "size": size_text(backup.size_mb),
         "type_label": type_label(backup.backup_type),
+    }
+
+
+def before_restore(backup: Backup, server_backups, now: datetime | None = None) -> dict:
+    """What a restore confirmation says of the backup's place among the server's backups:
+    how old it is, a newer completed one, a backup being taken now."""
+    now = now or timezone.now()
+    newer = [b for b in server_backups if b.completed and b.created_at > backup.created_at]
+    newest = max(newer, key=lambda b: b.created_at, default=None)
+    running = next((b for b in server_backups if b.in_progress), None)
+    return {
+        "age": ago(backup.created_at, now),
+        "newer": newest,
+        "newer_age": ago(newest.created_at, now) if newest else "",
+        "running_backup": running,
     }
 
 

@@ -130,11 +130,15 @@ def claim(server_id: int, anyway: bool = False):
         yield holder
 
 
-def sees_server(user, server_id: int) -> bool:
-    """Whether the person's current token has shown them this server (same account)."""
+def seen_servers(user):
+    """The ids of the servers the person's current token has shown them (their account's)."""
     token = ApiToken.objects.filter(user=user).only("saved_at").first()
     if token is None:
-        return False
-    return SeenServer.objects.filter(
-        user=user, token_saved_at=token.saved_at, server_id=server_id
-    ).exists()
+        return SeenServer.objects.none().values_list("server_id", flat=True)
+    seen = SeenServer.objects.filter(user=user, token_saved_at=token.saved_at)
+    return seen.values_list("server_id", flat=True)
+
+
+def sees_server(user, server_id: int) -> bool:
+    """Whether the person's current token has shown them this server (same account)."""
+    return seen_servers(user).filter(server_id=server_id).exists()

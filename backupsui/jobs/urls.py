@@ -7,6 +7,7 @@ from . import views
 app_name = "jobs"
 
 urlpatterns = [
+    path("jobs/", views.job_list, name="list"),
     path("jobs/<id:job_id>/", views.job_detail, name="detail"),
     path("jobs/<id:job_id>/cancel/", views.job_cancel, name="cancel"),
 ]

@@ -27,6 +27,13 @@ def _list_of(server_id: int) -> str:
     return reverse("backups:list") + f"?server_id={server_id}"
 
 
+def provider_words(said: str):
+    """The API's free text, marked as the provider's words (in English, quoted)."""
+    if not said:
+        return ""
+    return format_html('{} <q lang="en">{}</q>', _("The provider said:"), said)
+
+
 def gone(request: AccountRequest, why: str, server_id: int | None = None):
     """A backup a page (or an older tab) still names, but the list no longer holds."""
     context = {"why": why, "server_id": server_id}
@@ -49,11 +56,11 @@ def backup_create(request: AccountRequest):
         )
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s started. %(message)s")
+            _("Backup %(id)s of %(server)s was requested at %(time)s.")
             % {
                 "id": created.backup.id,
                 "server": created.backup.server.name,
-                "message": created.message,
+                "time": presenters.clock(),
             },
         )
         return _list_of(server_id)
@@ -106,8 +113,8 @@ def backup_delete(request: AccountRequest, backup_id: int):
         commands.delete_backup(request.account, actor, backup, key)
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was deleted.")
-            % {"id": backup.id, "server": backup.server.name},
+            _("Backup %(id)s of %(server)s was deleted at %(time)s.")
+            % {"id": backup.id, "server": backup.server.name, "time": presenters.clock()},
         )
         return _list_of(backup.server.id)
 
@@ -138,6 +145,8 @@ def server_restore(request: AccountRequest, server_id: int):
         data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
+    server_backups = request.account.backups().select(server_id=backup.server.id)
+    context.update(presenters.before_restore(backup, server_backups))
     context["busy"] = restores.holder_of(backup.server.id)
     context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
     page = partial(_page, request, "backups/restore.html", context)
@@ -158,10 +167,15 @@ def server_restore(request: AccountRequest, server_id: int):
             messages.success(
                 request,
                 _(
-                    "A safety backup of %(server)s is being taken; the restore from backup "
-                    "%(id)s is sent once it has completed."
+                    "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
+                    "backup first, then the restore from backup %(id)s."
                 )
-                % {"server": backup.server.name, "id": backup.id},
+                % {
+                    "job": job.pk,
+                    "server": backup.server.name,
+                    "id": backup.id,
+                    "time": presenters.clock(job.created_at),
+                },
             )
             return reverse("jobs:detail", args=[job.pk])
         event = commands.restore_server(request.account, actor, backup, key, anyway)
@@ -169,9 +183,12 @@ def server_restore(request: AccountRequest, server_id: int):
             request,
             format_html(
                 '{} {} <a href="{}">{}</a>',
-                _("Restore of %(server)s from backup %(id)s was accepted.")
-                % {"server": backup.server.name, "id": backup.id},
-                event.message,
+                _(
+                    "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
+                    "accepted. The provider does not report when a restore finishes."
+                )
+                % {"server": backup.server.name, "id": backup.id, "time": presenters.clock()},
+                provider_words(event.message),
                 reverse("audit:list") + f"?event={event.pk}",
                 _("See it in the audit trail."),
             ),
