@@ -138,7 +138,7 @@ def test_it_does_create_then_restore_with_the_keyboard_alone(watched, live_serve
     tab_to(page, "#id_description")
     keyboard.type("typed, not clicked")
     keyboard.press("Enter")
-    expect(page.get_by_text("of web-server-01 was requested at", exact=False)).to_be_visible()
+    expect(page.get_by_text("of db-server-02 was requested at", exact=False)).to_be_visible()
     created = max(world.state.backups)
     assert world.state.backups[created].description == "typed, not clicked"
     backup = completed_backup(world, 12346)
