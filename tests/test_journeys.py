@@ -89,6 +89,27 @@ def test_it_exports_what_htmx_filtered_on_screen(operator_client, operator):
     assert len(rows) == 2 and "token_removed" in rows[1]
 
 
+def test_it_exports_the_backups_the_list_shows_filtered_sorted_and_paged(sandbox, operator_client):
+    fragment = operator_client.get(
+        "/backups/",
+        {"q": "Automatic", "backup_type": "automatic", "sort": "created", "page": 2},
+        headers={**HTMX, "HX-Target": "results"},
+    )
+    assert "51–90 of 90" in text(fragment)
+    export = next(u for _k, u, _t, _a in links_of(text(fragment)) if "export.csv" in u)
+    assert query_of(export) == {
+        "q": ["Automatic"],
+        "backup_type": ["automatic"],
+        "sort": ["created"],
+    }
+    rows = b"".join(operator_client.get(export).streaming_content).decode().splitlines()
+    assert rows[0].startswith("backup id,server id,server,type,status,size (MB)")
+    assert len(rows) == 1 + 90
+    assert all(",automatic," in row for row in rows[1:])
+    taken = [row.split(",")[6] for row in rows[1:]]
+    assert taken == sorted(taken)  # in the list's order: oldest first
+
+
 def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):
     response = operator_client.get(
         "/backups/", {"server_id": 12346}, headers={**HTMX, "HX-Target": "results"}

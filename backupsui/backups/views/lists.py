@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
+from backupsui.csv_export import csv_response
 from backupsui.http import PAGE_SIZE, page_or_part
 from backupsui.upstream import UpstreamError
 
@@ -31,14 +32,7 @@ def backup_list(request: AccountRequest):
         context["error"] = error
         form.offer([], [])
     else:
-        shown = listed.select(
-            server_id=filters["server_id"],
-            backup_type=filters["backup_type"],
-            status=filters["status"],
-            q=filters["q"],
-            sort=filters["sort"],
-            since=timezone.now() - timedelta(days=filters["within"]) if filters["within"] else None,
-        )
+        shown = _selected(listed, filters)
         page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
         form.offer(listed.servers(), listed.statuses())
         context.update(
@@ -51,6 +45,56 @@ def backup_list(request: AccountRequest):
             restoring=restores.running(server for server, _name in listed.servers()).values(),
         )
     return page_or_part(request, "backups/list.html", "results", context)
+
+
+def _selected(listed, filters: dict) -> list:
+    """The backups the list's filters select, in its order (the page and the CSV alike)."""
+    within = filters["within"]
+    return listed.select(
+        server_id=filters["server_id"],
+        backup_type=filters["backup_type"],
+        status=filters["status"],
+        q=filters["q"],
+        sort=filters["sort"],
+        since=timezone.now() - timedelta(days=within) if within else None,
+    )
+
+
+BACKUP_COLUMNS = [
+    "backup id",
+    "server id",
+    "server",
+    "type",
+    "status",
+    "size (MB)",
+    "created (UTC)",
+    "expires (UTC)",
+    "description",
+]
+
+
+@account_view("backups.view_backups")
+def backup_export(request: AccountRequest):
+    """The list as CSV: every backup the filters on screen select (no paging)."""
+    try:
+        listed = request.account.backups()
+    except UpstreamError as error:
+        return render(request, "backups/list.html", {"error": error}, status=502)
+    rows = (
+        [
+            b.id,
+            b.server.id,
+            b.server.name,
+            b.backup_type,
+            b.status,
+            b.size_mb,
+            b.created_at,
+            b.expires_at,
+            b.description,
+        ]
+        for b in _selected(listed, FilterForm(request.GET).filters())
+    )
+    return csv_response("backups", BACKUP_COLUMNS, rows)
 
 
 @account_view("backups.view_backups")
