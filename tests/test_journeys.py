@@ -2,6 +2,8 @@
 dropdown; and a crawler that, for each role, follows every link and every hx-get of the list
 and the audit with filters set, and of the pages those lead to."""
 
+import re
+from html import escape, unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
@@ -108,6 +110,51 @@ def test_it_exports_the_backups_the_list_shows_filtered_sorted_and_paged(sandbox
     assert all(",automatic," in row for row in rows[1:])
     taken = [row.split(",")[6] for row in rows[1:]]
     assert taken == sorted(taken)  # in the list's order: oldest first
+
+
+# Back to the exact list after a change, and after its Cancel ------------------------------
+
+
+def link_with(page: str, part: str) -> str:
+    return next(unescape(u) for kind, u, _t, _a in links_of(page) if kind == "href" and part in u)
+
+
+def cancel_of(page: str) -> str:
+    return unescape(re.search(r'<a href="([^"]+)">Cancel</a>', page)[1])
+
+
+def test_it_returns_to_the_exact_list_after_a_change_and_its_cancel(sandbox, operator_client):
+    listed = "/backups/?q=Automatic&backup_type=automatic&sort=created&page=2"
+    page = text(operator_client.get(listed))
+    assert "51–90 of 90" in page
+    for part in ("/restore/", "/delete/"):  # Restore, then Delete, of a row of page 2
+        confirm_url = link_with(page, part)
+        assert query_of(confirm_url)["back"] == [listed]
+        confirm = text(operator_client.get(confirm_url))
+        assert cancel_of(confirm) == listed
+        assert f'name="back" value="{escape(listed)}"' in confirm
+    restore_url = link_with(page, "/restore/")
+    backup_id = query_of(restore_url)["backup_id"][0]
+    server = restore_url.split("/")[2]
+    name = sandbox.state.servers[int(server)].name
+    done = operator_client.post(
+        f"/servers/{server}/restore/", {"backup_id": backup_id, "confirm": name, "back": listed}
+    )
+    assert done["Location"] == listed
+    delete_url = link_with(page, "/delete/")
+    done = operator_client.post(urlsplit(delete_url).path, {"back": listed})
+    assert done["Location"] == listed
+
+    servers = "/servers/?sort=name&q=server"
+    row_create = link_with(text(operator_client.get(servers)), "/backups/new/")
+    assert query_of(row_create)["back"] == [servers]
+    create = text(operator_client.get(row_create))
+    assert cancel_of(create) == servers
+    done = operator_client.post("/backups/new/", {"server_id": 12345, "back": servers})
+    assert done["Location"] == servers
+    for hostile in ("//evil.example/backups/", "https://evil.example/backups/", "/audit/"):
+        done = operator_client.post("/backups/new/", {"server_id": 12345, "back": hostile})
+        assert done["Location"] == "/backups/?server_id=12345", hostile
 
 
 def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):

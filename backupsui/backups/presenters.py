@@ -3,6 +3,7 @@ draws fifty of these and must stay fast (the template only prints)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -139,8 +140,11 @@ def _url_maker(name: str, argument: str):
     return lambda value: f"{head}{value}{tail}"
 
 
-def rows(backups, now: datetime | None = None) -> list[Row]:
+def rows(backups, now: datetime | None = None, back: str = "") -> list[Row]:
+    """The rows of a page; `back` (the list as filtered, sorted and paged) goes with their
+    Restore and Delete links, which return there."""
     now = now or timezone.now()
+    also = f"&{urlencode({'back': back})}" if back else ""
     # Backups taken on a schedule share their times: word each time once per page.
     said: dict[tuple, str] = {}
 
@@ -175,10 +179,10 @@ def rows(backups, now: datetime | None = None) -> list[Row]:
             Row(
                 backup=backup,
                 server_url=f"{list_url}?server_id={server.id}",
-                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}"
+                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}{also}"
                 if backup.completed
                 else "",
-                delete_url=delete_url(backup.id),
+                delete_url=f"{delete_url(backup.id)}{also.replace('&', '?', 1)}",
                 type_label=types.get(backup.backup_type, backup.backup_type),
                 badge_kind=kind,
                 badge_label=label,
@@ -215,9 +219,11 @@ class ServerRow:
     expires_soon: bool
 
 
-def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
-    """What one row of the servers page shows, worked out in Python once per row."""
+def server_rows(servers, now: datetime | None = None, back: str = "") -> list[ServerRow]:
+    """What one row of the servers page shows, worked out in Python once per row; its
+    "Back up now" returns to `back` (the servers page as it was)."""
     now = now or timezone.now()
+    also = f"&{urlencode({'back': back})}" if back else ""
     zone = timezone.get_current_timezone()
     list_url, create_url = reverse("backups:list"), reverse("backups:create")
     types = {value: str(label) for value, label in TYPES.items()}
@@ -231,7 +237,7 @@ def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
                 server=server,
                 health_label=server.label,
                 list_url=f"{list_url}?server_id={server.id}",
-                create_url=f"{create_url}?server_id={server.id}",
+                create_url=f"{create_url}?server_id={server.id}{also}",
                 newest_url=f"{list_url}?server_id={server.id}#backup-{newest.id}" if newest else "",
                 newest_ago=ago(newest.created_at, now) if newest else "",
                 newest_type=types.get(newest.backup_type, newest.backup_type) if newest else "",

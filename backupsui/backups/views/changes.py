@@ -4,12 +4,14 @@ through the one pipeline (pipeline.carry_out) to its command."""
 
 from contextlib import suppress
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from backupsui.http import redirect_for
@@ -25,6 +27,26 @@ from ..pipeline import carry_out
 
 def _list_of(server_id: int) -> str:
     return reverse("backups:list") + f"?server_id={server_id}"
+
+
+LISTS = ("/backups/", "/servers/")
+
+
+def back_to(request: AccountRequest) -> str:
+    """The list a change started from (filters, sort and page kept), to return to after it
+    and on its Cancel: a path of this site's lists only, or nothing."""
+    back = (request.POST.get("back") if request.method == "POST" else None) or request.GET.get(
+        "back", ""
+    )
+    path = urlsplit(back).path
+    if (
+        back.startswith("/")
+        and not back.startswith("//")
+        and path in LISTS
+        and url_has_allowed_host_and_scheme(back, {request.get_host()})
+    ):
+        return back
+    return ""
 
 
 def provider_words(said: str):
@@ -63,7 +85,7 @@ def backup_create(request: AccountRequest):
                 "time": presenters.clock(),
             },
         )
-        return _list_of(server_id)
+        return back_to(request) or _list_of(server_id)
 
     return carry_out(request, form, change, partial(_create_page, request, form))
 
@@ -75,7 +97,7 @@ def _create_page(request: AccountRequest, form, status: int = 200, **extra):
     if request.method == "GET" and not servers:
         with suppress(UpstreamError):  # suggestions only: the form works without them
             servers = request.account.backups().servers()
-    context = {"form": form, "servers": servers, **extra}
+    context = {"form": form, "servers": servers, "back": back_to(request), **extra}
     return render(request, "backups/create.html", context, status=status)
 
 
@@ -99,7 +121,7 @@ def backup_delete(request: AccountRequest, backup_id: int):
             % {"id": backup_id},
         )
     form = DeleteForm(request.POST or None, user=request.user)
-    context = {**presenters.facts(backup), "form": form}
+    context = {**presenters.facts(backup), "form": form, "back": back_to(request)}
     page = partial(_page, request, "backups/delete.html", context)
     if backup.in_progress:
         context["refusal"] = _(
@@ -116,7 +138,7 @@ def backup_delete(request: AccountRequest, backup_id: int):
             _("Backup %(id)s of %(server)s was deleted at %(time)s.")
             % {"id": backup.id, "server": backup.server.name, "time": presenters.clock()},
         )
-        return _list_of(backup.server.id)
+        return back_to(request) or _list_of(backup.server.id)
 
     return carry_out(request, form, change, page)
 
@@ -145,6 +167,7 @@ def server_restore(request: AccountRequest, server_id: int):
         data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
+    context["back"] = back_to(request)
     server_backups = request.account.backups().select(server_id=backup.server.id)
     context.update(presenters.before_restore(backup, server_backups))
     context["busy"] = restores.holder_of(backup.server.id)
@@ -193,6 +216,6 @@ def server_restore(request: AccountRequest, server_id: int):
                 _("See it in the audit trail."),
             ),
         )
-        return _list_of(server_id)
+        return back_to(request) or _list_of(server_id)
 
     return carry_out(request, form, change, page)

@@ -23,6 +23,7 @@ def backup_list(request: AccountRequest):
     context = {"form": form, "filters": filters, "server_name": None}
     context.update(presenters.table(request.user))
     context["once"] = FormKey.issue(request.user, CreateBackupForm.purpose)  # "Back up now"
+    context["back"] = request.get_full_path()
     context["open_form"] = OpenServerForm(
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
     )
@@ -37,7 +38,7 @@ def backup_list(request: AccountRequest):
         form.offer(listed.servers(), listed.statuses())
         context.update(
             page=page,
-            rows=presenters.rows(page),
+            rows=presenters.rows(page, back=request.get_full_path()),
             health=summary(listed.health(timezone.now())),
             watch=watch_param(page),
             server_name=dict(listed.servers()).get(filters["server_id"]),

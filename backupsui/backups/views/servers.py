@@ -46,7 +46,11 @@ def server_list(request: AccountRequest):
     else:
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone), PAGE_SIZE).get_page(filters["page"])
-        context.update(page=page, rows=presenters.server_rows(page), health=summary(everyone))
+        context.update(
+            page=page,
+            rows=presenters.server_rows(page, back=request.get_full_path()),
+            health=summary(everyone),
+        )
         context["restoring"] = restores.running(server.id for server in everyone).values()
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
