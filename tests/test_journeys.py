@@ -11,7 +11,7 @@ import pytest
 
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
-from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN, make_user
+from tests.conftest import OPERATOR_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user
 from tests.helpers import FormClient, text
 
 HTMX = {"HX-Request": "true"}
@@ -155,6 +155,29 @@ def test_it_returns_to_the_exact_list_after_a_change_and_its_cancel(sandbox, ope
     for hostile in ("//evil.example/backups/", "https://evil.example/backups/", "/audit/"):
         done = operator_client.post("/backups/new/", {"server_id": 12345, "back": hostile})
         assert done["Location"] == "/backups/?server_id=12345", hostile
+
+
+def test_it_tells_a_person_without_a_role_to_ask_and_links_only_what_they_may_open(
+    sandbox, client, outsider
+):
+    signed_in = client.post("/accounts/login/", {"username": "otto", "password": PASSWORD})
+    landing = client.get(signed_in["Location"])
+    assert landing.status_code == 403
+    assert "Your account has no role yet: ask an operator." in text(landing)
+    seen, queue = set(), [signed_in["Location"]]
+    while queue:
+        page = text(client.get(queue.pop()))
+        for kind, url, _t, _a in links_of(page):
+            path = urldefrag(urljoin("/", unescape(url)))[0]
+            if kind != "href" or url.startswith("#") or path in seen or "/static/" in path:
+                continue
+            seen.add(path)
+            answer = client.get(path)
+            assert answer.status_code == 200, (path, answer.status_code)
+            if answer["Content-Type"].startswith("text/html"):
+                queue.append(path)
+    assert "/account/token/" in seen and "/audit/" in seen
+    assert not any(path.startswith(("/backups/", "/servers/", "/jobs/")) for path in seen)
 
 
 def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):
