@@ -108,3 +108,14 @@ def test_it_says_how_old_the_backup_is_and_what_is_newer_or_running(sandbox, ope
     page = text(olivia.get(f"/servers/12345/restore/?backup_id={newest.id}"))
     assert "A newer completed backup" not in page
     assert f"Backup {running} of this server is being taken now" in page
+
+
+def test_it_says_a_running_job_will_stop_before_the_token_is_removed(sandbox, jobs, operator):
+    olivia = signed_in(operator)
+    page = text(olivia.get("/account/token/remove/"))
+    assert "Without a token it stops at its next step, and the restore is not sent" in page
+    assert f'href="/jobs/{jobs["running"].pk}/"' in page
+    assert f'href="/jobs/{jobs["cancelled"].pk}/"' not in page  # ended: nothing to stop
+    jobs["running"].state = State.DONE
+    jobs["running"].save()
+    assert "Without a token" not in text(olivia.get("/account/token/remove/"))

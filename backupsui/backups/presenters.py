@@ -47,12 +47,14 @@ def badge(status: str) -> tuple[str, str]:
 
 
 def size_text(mb: int | None) -> str:
+    """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
+    MB and 1000 GB (one unit everywhere, labelled for what it counts)."""
     if mb is None:
         return "—"
-    if mb >= 1024 * 1024:
-        return _("%(size).1f TB") % {"size": mb / (1024 * 1024)}
-    if mb >= 1024:
-        return _("%(size).1f GB") % {"size": mb / 1024}
+    if mb >= 1000 * 1000:
+        return _("%(size).1f TB") % {"size": mb / (1000 * 1000)}
+    if mb >= 1000:
+        return _("%(size).1f GB") % {"size": mb / 1000}
     return _("%(size)d MB") % {"size": mb}
 
 
