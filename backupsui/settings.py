@@ -80,6 +80,9 @@ BACKUPSUI_SAFETY_WAIT_MINUTES = env_number("BACKUPSUI_SAFETY_WAIT_MINUTES", 120,
 BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimum=0.1)
 if BACKUPSUI_JOB_LOOK_SECONDS > 10:
     raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
+# The panel's own address as people reach it (e.g. https://backups.example.com): links in
+# alert emails and webhooks are absolute with it, paths without it.
+BACKUPSUI_PANEL_URL = env_str("BACKUPSUI_PANEL_URL", "").rstrip("/")
 # A server restored (or with a restore job open) is not restored again within this many
 # minutes unless the person says "restore anyway".
 BACKUPSUI_RESTORE_QUIET_MINUTES = env_number("BACKUPSUI_RESTORE_QUIET_MINUTES", 10, minimum=0)
