@@ -32,6 +32,8 @@ MATRIX = {
     ),
     "backups:servers": ("get", "/servers/", expect(302, 200, 200, 200)),
     "backups:servers_export": ("get", "/servers/export.csv", expect(302, 200, 200, 200)),
+    "backups:export": ("get", "/backups/export.csv", expect(302, 200, 200, 200)),
+    "jobs:list": ("get", "/jobs/", expect(302, 200, 200, 200)),
     "jobs:detail": ("get", "/jobs/{job}/", expect(302, 404, 200, 200)),  # olivia's job
     "jobs:cancel": ("get", "/jobs/{job}/cancel/", expect(405, 405, 405, 405)),
     "alerts:settings": ("get", "/account/alerts/", expect(302, 200, 200, 200)),
@@ -49,7 +51,8 @@ CHANGES = [
     (
         "post",
         "/servers/12345/restore/",
-        {"backup_id": "{backup}", "confirm": "web-server-01"},
+        # One role after the other restores the server: past the first, "restore anyway".
+        {"backup_id": "{backup}", "confirm": "web-server-01", "anyway": "on"},
         expect(302, 302, 302, 403),
     ),
 ]
