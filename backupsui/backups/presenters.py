@@ -1,6 +1,7 @@
 """What one row of the backups table shows, worked out in Python once per row: the list page
 draws fifty of these and must stay fast (the template only prints)."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -38,6 +39,22 @@ class Row:
     expires_soon: bool
     restore_label: str
     delete_label: str
+    description_note: str = ""  # the panel's safety backup, explained in the reader's words
+
+
+# The safety backup's description (jobs.runner.safety_description): data kept upstream, in
+# English whatever the reader's language, so the list explains it.
+SAFETY_FORM = re.compile(r"Safety backup before restoring from backup (\d+) \(requested by (.+)\)")
+
+
+def description_note(description: str) -> str:
+    found = SAFETY_FORM.fullmatch(description)
+    if found is None:
+        return ""
+    return _(
+        "Taken by the panel before a restore from backup %(id)s that %(who)s asked for: "
+        "a manual backup, kept until someone deletes it."
+    ) % {"id": found[1], "who": found[2]}
 
 
 def badge(status: str) -> tuple[str, str]:
@@ -200,6 +217,9 @@ def rows(backups, now: datetime | None = None, back: str = "") -> list[Row]:
                 restore_label=_("Restore %(server)s from backup %(id)s")
                 % {"server": server.name, "id": backup.id},
                 delete_label=_("Delete backup %(id)s") % {"id": backup.id},
+                description_note=description_note(backup.description)
+                if backup.description.startswith("Safety backup")
+                else "",
             )
         )
     return made
