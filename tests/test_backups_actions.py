@@ -43,8 +43,13 @@ def test_it_does_what_a_form_asks_once_however_often_it_is_sent(sandbox, operato
     shown = text(operator_client.get(again["Location"]))
     assert "already sent (Backup requested: Accepted)" in shown
     assert f'href="/audit/?event={event.pk}"' in shown
-    # The same words in a new form are a new request: two backups on purpose are allowed.
-    operator_client.post("/backups/new/", {"server_id": 12345, "description": "twice"})
+    # The same words in a new form are a new request: the panel asks, since one is running.
+    asked = operator_client.post("/backups/new/", {"server_id": 12345, "description": "twice"})
+    assert asked.status_code == 409 and "is running already" in text(asked)
+    assert 'name="again" value="on"' in text(asked)
+    assert len(sandbox.state.backups) == before + 1
+    sent = {"server_id": 12345, "description": "twice", "again": "on"}
+    assert operator_client.post("/backups/new/", sent).status_code == 302
     assert len(sandbox.state.backups) == before + 2
 
 
@@ -237,8 +242,13 @@ def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_c
 def test_it_suggests_the_servers_already_seen_on_the_create_form(sandbox, operator_client):
     operator_client.get("/backups/")
     body = text(operator_client.get("/backups/new/?server_id=12346"))
-    assert '<option value="12345">web-server-01</option>' in body
-    assert 'list="known-servers"' in body and 'value="12346"' in body
+    # Searchable by name, with the id beside it; the chosen server shows by name at once.
+    assert '<option value="web-server-01 (#12345)"></option>' in body
+    assert 'list="known-servers"' in body and 'value="db-server-02 (#12346)"' in body
+    chosen = {"server_id": "db-server-02 (#12346)", "description": "chosen by name"}
+    made = operator_client.post("/backups/new/", chosen)
+    assert made["Location"] == "/backups/?server_id=12346"
+    assert max(sandbox.state.backups.values(), key=lambda b: b.id).server.id == 12346
 
 
 # Only a completed backup restores a server ------------------------------------------------

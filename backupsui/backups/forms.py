@@ -1,3 +1,4 @@
+import re
 import unicodedata
 from html import escape
 
@@ -193,14 +194,36 @@ class OpenServerForm(forms.Form):
     )
 
 
+class ServerIdField(IdField):
+    """A server's id, typed, or chosen by name from the suggestions ("name (#id)")."""
+
+    CHOSEN = re.compile(r"\(#(\d+)\)\s*$")
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        found = self.CHOSEN.search(text)
+        return super().to_python(found[1] if found else text)
+
+
+def as_chosen(server_id: int, name: str) -> str:
+    """How a server shows in the create form's searchable field: its name, its id beside."""
+    return f"{name} (#{server_id})" if name else str(server_id)
+
+
 class CreateBackupForm(KeyedForm):
     purpose = "create"
-    server_id = IdField(
-        label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
+    server_id = ServerIdField(
+        label=_("Server"),
+        help_text=_("Type part of its name or its id, and choose it from the list."),
+        widget=forms.TextInput(
+            attrs={"list": "known-servers", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
+    # Asked again when a backup of the server is running already.
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def refused(self, error: UpstreamError) -> None:
         self.add_upstream_errors(error)  # beside the fields the API named

@@ -84,6 +84,17 @@ class FormKey(models.Model):
         except IntegrityError:
             raise AlreadySent(cls.objects.select_related("event").get(key=key)) from None
 
+    @classmethod
+    def claimed(cls, signed: str) -> bool:
+        """Whether a POST has claimed this key already (a form sent twice)."""
+        try:
+            _owner, _purpose, key = signing.loads(
+                signed or "", salt=cls.SALT, max_age=cls.LIFETIME.total_seconds()
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            return False
+        return cls.objects.filter(key=key).exists()
+
     def attach(self, event) -> None:
         """The audit event of the change this key was claimed for."""
         self.event = event

@@ -21,7 +21,8 @@ from backupsui.upstream import UpstreamError
 
 from .. import commands, presenters, restores
 from ..decorators import AccountRequest, account_view
-from ..forms import CreateBackupForm, DeleteForm, RestoreForm
+from ..forms import CreateBackupForm, DeleteForm, RestoreForm, as_chosen
+from ..models import FormKey
 from ..pipeline import carry_out
 
 
@@ -65,11 +66,15 @@ def gone(request: AccountRequest, why: str, server_id: int | None = None):
 @account_view("backups.create_backup", methods=("GET", "POST"))
 def backup_create(request: AccountRequest):
     if request.method == "GET":
-        initial = {"server_id": request.GET.get("server_id", "")}
-        return _create_page(request, CreateBackupForm(initial=initial, user=request.user))
+        return _create_page(request, CreateBackupForm(user=request.user))
     form = CreateBackupForm(request.POST, user=request.user)
     if not form.is_valid():
         return _create_page(request, form, 400)
+    running = _running_backup(request, form.cleaned_data["server_id"])
+    sent_before = FormKey.claimed(form.cleaned_data.get("once", ""))  # says what it did
+    if running is not None and not form.cleaned_data["again"] and not sent_before:
+        # One is running already: asked once more, nothing sent (the key is not spent).
+        return _create_page(request, form, 409, running=running)
 
     def change(actor, key):
         server_id = form.cleaned_data["server_id"]
@@ -90,14 +95,35 @@ def backup_create(request: AccountRequest):
     return carry_out(request, form, change, partial(_create_page, request, form))
 
 
+def _running_backup(request: AccountRequest, server_id: int):
+    """A backup of the server being taken now, as the (cached) list shows it."""
+    with suppress(UpstreamError):  # the API will say what it thinks of a second one
+        for backup in request.account.backups().select(server_id=server_id):
+            if backup.in_progress:
+                return backup
+    return None
+
+
 def _create_page(request: AccountRequest, form, status: int = 200, **extra):
     """The create form, with the servers of the person's list offered as suggestions (fetched
-    for a new form; after a failed request, only what is cached)."""
+    for a new form; after a failed request, only what is cached), searchable by name with
+    the id beside it; the chosen server's name shows before anything is created."""
     servers = request.account.known_servers()
     if request.method == "GET" and not servers:
         with suppress(UpstreamError):  # suggestions only: the form works without them
             servers = request.account.backups().servers()
-    context = {"form": form, "servers": servers, "back": back_to(request), **extra}
+    names = dict(servers)
+    chosen = parse_id(request.GET.get("server_id")) if request.method == "GET" else None
+    if not form.is_bound and chosen is not None:
+        form.initial["server_id"] = as_chosen(chosen, names.get(chosen, ""))
+    if extra.get("running") is not None:  # the same form, this time saying "again"
+        data = form.data.copy()
+        data["again"] = "on"
+        sid = form.cleaned_data["server_id"]
+        data["server_id"] = as_chosen(sid, names.get(sid, ""))
+        form.data = data
+    suggestions = [(sid, as_chosen(sid, name)) for sid, name in servers]
+    context = {"form": form, "servers": suggestions, "back": back_to(request), **extra}
     return render(request, "backups/create.html", context, status=status)
 
 
