@@ -132,7 +132,7 @@ def test_it_does_create_then_restore_with_the_keyboard_alone(watched, live_serve
     expect(page).to_have_url(re.compile(r"/backups/$"))
     tab_to(page, "a.button.primary")  # New backup
     keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/backups/new/$"))
+    expect(page).to_have_url(re.compile(r"/backups/new/\?back=/backups/$"))
     tab_to(page, "#id_server_id")
     keyboard.type("12346")
     tab_to(page, "#id_description")
@@ -142,7 +142,7 @@ def test_it_does_create_then_restore_with_the_keyboard_alone(watched, live_serve
     created = max(world.state.backups)
     assert world.state.backups[created].description == "typed, not clicked"
     backup = completed_backup(world, 12346)
-    tab_to(page, f'a[href$="backup_id={backup.id}"]')
+    tab_to(page, f'a[href*="backup_id={backup.id}&back="]')
     keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/servers/12346/restore/"))
     tab_to(page, "#id_confirm")
