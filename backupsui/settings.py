@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
+from django.utils.csp import CSP, build_policy
 
 from backupsui.env import (
     env_bool,
@@ -242,6 +242,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _static_headers(headers, path, url):
+    """Static files carry the pages' security headers too: whitenoise answers them before the
+    CSP and framing middleware run (SecurityMiddleware, before it, adds the rest)."""
+    headers["Content-Security-Policy"] = build_policy(SECURE_CSP)
+    headers["X-Frame-Options"] = X_FRAME_OPTIONS
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
