@@ -180,6 +180,27 @@ def test_it_tells_a_person_without_a_role_to_ask_and_links_only_what_they_may_op
     assert not any(path.startswith(("/backups/", "/servers/", "/jobs/")) for path in seen)
 
 
+def test_it_backs_up_a_server_chosen_by_name_and_asks_before_a_second_one(sandbox, operator_client):
+    servers = "/servers/?sort=name"
+    new_backup = link_with(text(operator_client.get(servers)), "/backups/new/?server_id=12346")
+    form = text(operator_client.get(new_backup))
+    assert 'value="db-server-02 (#12346)"' in form  # the name, before anything is created
+    assert '<option value="web-server-01 (#12345)"></option>' in form  # searchable by name
+    sandbox.state.config.completion_delay = 3600
+    sent = {"server_id": "db-server-02 (#12346)", "back": servers}
+    assert operator_client.post("/backups/new/", sent)["Location"] == servers
+    running = max(sandbox.state.backups)
+    listed = text(operator_client.get("/backups/?server_id=12346"))
+    assert "Back up now" in listed  # the list's button posts at once ...
+    asked = operator_client.post("/backups/new/", {"server_id": 12346})
+    assert asked.status_code == 409  # ... unless one is running: then it asks
+    assert f"Backup {running} of db-server-02 is running already" in text(asked)
+    assert max(sandbox.state.backups) == running
+    again = {"server_id": 12346, "again": "on"}
+    assert operator_client.post("/backups/new/", again).status_code == 302
+    assert max(sandbox.state.backups) > running
+
+
 def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):
     response = operator_client.get(
         "/backups/", {"server_id": 12346}, headers={**HTMX, "HX-Target": "results"}
