@@ -44,7 +44,8 @@ def test_it_does_what_a_form_asks_once_however_often_it_is_sent(sandbox, operato
     assert "already sent (Backup requested: Accepted)" in shown
     assert f'href="/audit/?event={event.pk}"' in shown
     # The same words in a new form are a new request: the panel asks, since one is running.
-    asked = operator_client.post("/backups/new/", {"server_id": 12345, "description": "twice"})
+    sent = {"server_id": 12345, "description": "twice", "ask": "running"}
+    asked = operator_client.post("/backups/new/", sent)
     assert asked.status_code == 409 and "is running already" in text(asked)
     assert 'name="again" value="on"' in text(asked)
     assert len(sandbox.state.backups) == before + 1

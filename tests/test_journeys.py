@@ -191,9 +191,9 @@ def test_it_backs_up_a_server_chosen_by_name_and_asks_before_a_second_one(sandbo
     assert operator_client.post("/backups/new/", sent)["Location"] == servers
     running = max(sandbox.state.backups)
     listed = text(operator_client.get("/backups/?server_id=12346"))
-    assert "Back up now" in listed  # the list's button posts at once ...
-    asked = operator_client.post("/backups/new/", {"server_id": 12346})
-    assert asked.status_code == 409  # ... unless one is running: then it asks
+    assert "Back up now" in listed and 'name="ask" value="running"' in listed
+    asked = operator_client.post("/backups/new/", {"server_id": 12346, "ask": "running"})
+    assert asked.status_code == 409  # one is running: the button asks first
     assert f"Backup {running} of db-server-02 is running already" in text(asked)
     assert max(sandbox.state.backups) == running
     again = {"server_id": 12346, "again": "on"}

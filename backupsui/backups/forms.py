@@ -222,8 +222,14 @@ class CreateBackupForm(KeyedForm):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
-    # Asked again when a backup of the server is running already.
+    # The panel's forms ask first when a backup of the server is running already ("ask"),
+    # and say "again" once the person confirmed it.
+    ask = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
     again = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    @property
+    def asks_if_running(self) -> bool:
+        return self.cleaned_data.get("ask") == "running" and not self.cleaned_data["again"]
 
     def refused(self, error: UpstreamError) -> None:
         self.add_upstream_errors(error)  # beside the fields the API named

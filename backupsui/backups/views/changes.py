@@ -70,9 +70,9 @@ def backup_create(request: AccountRequest):
     form = CreateBackupForm(request.POST, user=request.user)
     if not form.is_valid():
         return _create_page(request, form, 400)
-    running = _running_backup(request, form.cleaned_data["server_id"])
+    running = form.asks_if_running and _running_backup(request, form.cleaned_data["server_id"])
     sent_before = FormKey.claimed(form.cleaned_data.get("once", ""))  # says what it did
-    if running is not None and not form.cleaned_data["again"] and not sent_before:
+    if running and not sent_before:
         # One is running already: asked once more, nothing sent (the key is not spent).
         return _create_page(request, form, 409, running=running)
 
