@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
+from django.utils.csp import CSP, build_policy
 
 from backupsui.env import (
     env_bool,
@@ -109,6 +109,12 @@ BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimu
 BACKUPSUI_PLAN_DELETES_PER_RUN = int(env_number("BACKUPSUI_PLAN_DELETES_PER_RUN", 20, minimum=0))
 if BACKUPSUI_JOB_LOOK_SECONDS > 10:
     raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
+# The panel's own address as people reach it (e.g. https://backups.example.com): links in
+# alert emails and webhooks are absolute with it, paths without it.
+BACKUPSUI_PANEL_URL = env_str("BACKUPSUI_PANEL_URL", "").rstrip("/")
+# A server restored (or with a restore job open) is not restored again within this many
+# minutes unless the person says "restore anyway".
+BACKUPSUI_RESTORE_QUIET_MINUTES = env_number("BACKUPSUI_RESTORE_QUIET_MINUTES", 10, minimum=0)
 # How often the scheduler queues the periodic rounds: people's lists looked at for failed
 # backups and bad servers (alerts), and the housekeeping.
 BACKUPSUI_WATCH_MINUTES = env_number("BACKUPSUI_WATCH_MINUTES", 10, minimum=0.05)
@@ -404,6 +410,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _static_headers(headers, path, url):
+    """Static files carry the pages' security headers too: whitenoise answers them before the
+    CSP and framing middleware run (SecurityMiddleware, before it, adds the rest)."""
+    headers["Content-Security-Policy"] = build_policy(SECURE_CSP)
+    headers["X-Frame-Options"] = X_FRAME_OPTIONS
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

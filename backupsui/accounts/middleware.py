@@ -2,7 +2,7 @@
 requests that send the whole page to sign-in (back to the page the person was on)."""
 
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -45,7 +46,8 @@ class SessionTimeoutMiddleware:
                 or now - started > settings.SESSION_COOKIE_AGE
             ):
                 logout(request)
-                messages.info(request, _("Your session ended; sign in again."))
+                if request.method != "POST":  # a form sent says so itself (SignInAgain)
+                    messages.info(request, _("Your session ended; sign in again."))
                 return redirect_to_login(request.get_full_path())
             # A page polling by itself (X-Poll) is not a person at work.
             passive = is_fragment(request.path) or request.headers.get("X-Poll") == "passive"
@@ -70,18 +72,42 @@ class SignInAgainMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         login = resolve_url(settings.LOGIN_URL)
-        if response.status_code != 302 or urlsplit(response.get("Location", "")).path != login:
+        if response.status_code != 302:
             return response
-        if request.method == "POST" and not request.path.startswith(login):
+        sent_to = urlsplit(response.get("Location", ""))
+        # Only a request turned away for want of a session: its own address is `next`
+        # (a sign-out, or the language chosen on the sign-in page, also lead there).
+        if sent_to.path != login or parse_qs(sent_to.query).get("next") != [
+            request.get_full_path()
+        ]:
+            return response
+        if request.method == "POST":
             messages.warning(
                 request, _("You were signed out, so what you sent was not done. Sign in again.")
             )
+            # Back to the page the form was on (a confirmation with its query string).
+            page = _page_before(request)
+            if page:
+                response["Location"] = f"{login}?{urlencode({'next': page})}"
         if not getattr(request, "htmx", False):
             return response
         page = request.htmx.current_url_abs_path or ""
         if not page or is_fragment(page):
             page = resolve_url(settings.LOGIN_REDIRECT_URL)
         return HttpResponseClientRedirect(f"{login}?{urlencode({'next': page})}")
+
+
+def _page_before(request) -> str | None:
+    """The page of this site a form was sent from (its Referer), as a path and query."""
+    referer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(referer)
+    if is_fragment(parts.path) or parts.path == resolve_url(settings.LOGIN_URL):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class PersonLanguageMiddleware:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
@@ -59,6 +60,7 @@ def watch(subscription: Subscription, listed=None) -> int:
     now = timezone.now()
     muted = set(ServerState.objects.filter(muted_until__gt=now).values_list("server_id", flat=True))
     news = []
+    newest_of = {server.id: server.newest for server in listed.health(now)}
     if subscription.on_failure:
         for backup in listed.backups:
             if (
@@ -72,6 +74,7 @@ def watch(subscription: Subscription, listed=None) -> int:
                     "server": backup.server.name,
                     "backup_id": backup.id,
                     "taken_at": backup.created_at.isoformat(),
+                    **_where(backup.server.id, newest_of.get(backup.server.id)),
                 }
                 news.append((SentAlert.FAILURE, str(backup.id), item))
     if subscription.on_bad:
@@ -104,7 +107,7 @@ def _item(event: str, server) -> dict:
         "server_id": server.id,
         "server": server.name,
         "newest_completed_id": newest.id if newest else None,
-        "newest_completed_at": newest.created_at.isoformat() if newest else None,
+        **_where(server.id, newest),
     }
 
 
@@ -157,6 +160,29 @@ def _note(user, kind: str, key: str, sent: bool) -> bool:
     return True
 
 
+def _where(server_id: int, newest) -> dict:
+    """What every alert says of its server: the link to its page in the panel (absolute when
+    BACKUPSUI_PANEL_URL is set) and when its newest completed backup was taken."""
+    return {
+        "server_url": settings.BACKUPSUI_PANEL_URL + reverse("backups:server", args=[server_id]),
+        "newest_completed_at": newest.created_at.isoformat() if newest else None,
+    }
+
+
+def _context(item: dict) -> list[Sentence]:
+    """The lines under an alert's first: the newest completed backup, the server's page."""
+    when = item.get("newest_completed_at")
+    newest = (
+        Sentence(
+            _("Newest completed backup of the server: %(when)s UTC."),
+            when=when[:16].replace("T", " "),
+        )
+        if when
+        else Sentence(_("The server has no completed backup."))
+    )
+    return [newest, Sentence(_("The server in the panel: %(url)s"), url=item["server_url"])]
+
+
 def _describe(item: dict) -> Sentence:
     event = item["event"]
     if event == "backup_failed":
@@ -200,12 +226,15 @@ def _describe(item: dict) -> Sentence:
 
 def _single(item: dict) -> Alert:
     line = _describe(item)
-    return Alert(item["event"], Sentence.verbatim("backupsui:") + line, [line], [item])
+    return Alert(
+        item["event"], Sentence.verbatim("backupsui:") + line, [line, *_context(item)], [item]
+    )
 
 
 def _digest(items: list[dict]) -> Alert:
     subject = Sentence(_("backupsui: %(count)s backup problems"), count=len(items))
-    return Alert("digest", subject, [_describe(item) for item in items], items)
+    lines = [_describe(item) + Sentence.verbatim(f"({item['server_url']})") for item in items]
+    return Alert("digest", subject, lines, items)
 
 
 def send_test_alert(subscription: Subscription, only=None) -> str:

@@ -110,11 +110,28 @@ def outcome_of(error: UpstreamError) -> str:
 
 @contextmanager
 def record(actor: Actor | None, action, **facts):
-    event = start(actor, action, **facts)
+    with carry(start(actor, action, **facts)) as event:
+        yield event
+
+
+@contextmanager
+def carry(event: AuditEvent, said: str = ""):
+    """Finishes a started event with how the upstream call inside the block ended; `said`
+    (the panel's own note, such as a restore sent anyway) comes before the API's words."""
     try:
         yield event
     except UpstreamError as error:
-        finish(event, outcome_of(error), status=error.status, message=error.message)
+        message = joined(said, error.message)
+        finish(event, outcome_of(error), status=error.status, message=message)
         raise
     if event.outcome == Outcome.PENDING:
-        finish(event, Outcome.ACCEPTED, status=event.upstream_status, message=event.message)
+        message = joined(said, event.message)
+        finish(event, Outcome.ACCEPTED, status=event.upstream_status, message=message)
+
+
+def joined(*parts):
+    """The parts in one message, in English (a lone part is kept as it is, lazy or not)."""
+    present = [part for part in parts if part]
+    if len(present) == 1:
+        return present[0]
+    return " ".join(english(part).strip() for part in present)

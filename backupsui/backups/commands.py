@@ -5,15 +5,16 @@ form's one-time key, a job's step) that the audit event is tied to as soon as it
 The event is on record before the call; everyone's cached list of the account is stale after
 it, whatever happened (a failed call may have changed something)."""
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Protocol
 
 from backupsui.accounts import tokens
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent
-from backupsui.audit.recorder import record
+from backupsui.audit.recorder import carry, start
 from backupsui.upstream import Backup, Created
 
+from . import restores
 from .account import Account
 
 
@@ -24,8 +25,14 @@ class IdempotencyKey(Protocol):
 
 
 @contextmanager
-def _change(account: Account, actor: Actor, action, key: IdempotencyKey | None, **facts):
-    with record(actor, action, **facts) as event:
+def _change(
+    account: Account, actor: Actor, action, key: IdempotencyKey | None, guard=None, **facts
+):
+    """`guard` (a claim on the server) holds while the event is written, not during the call."""
+    with guard or nullcontext() as overridden:
+        event = start(actor, action, **facts)
+    said = overridden.anyway_note() if overridden is not None else ""
+    with carry(event, said):
         if key is not None:
             key.attach(event)
         try:
@@ -63,9 +70,15 @@ def delete_backup(
     return event
 
 
-def restore_server(account: Account, actor: Actor, backup: Backup, key=None) -> AuditEvent:
-    """Restores the backup's server from it; the event carries the API's message."""
-    with _change(account, actor, Action.RESTORE_REQUESTED, key, **as_shown(backup)) as event:
+def restore_server(
+    account: Account, actor: Actor, backup: Backup, key=None, anyway: bool = False
+) -> AuditEvent:
+    """Restores the backup's server from it; the event carries the API's message. Raises
+    RestoreBusy while another restore of the server is under way, unless `anyway`; a job's
+    own restore step goes ahead (the job claimed the server when it was started)."""
+    guard = None if actor.job_id else restores.claim(backup.server.id, anyway)
+    facts = as_shown(backup)
+    with _change(account, actor, Action.RESTORE_REQUESTED, key, guard, **facts) as event:
         restored = account.client.restore_server(backup.server.id, backup.id)
         event.upstream_status = restored.status
         event.message = restored.message

@@ -1,3 +1,4 @@
+import re
 import unicodedata
 from datetime import datetime, time, timedelta
 from html import escape
@@ -202,14 +203,42 @@ class OpenServerForm(forms.Form):
     )
 
 
+class ServerIdField(IdField):
+    """A server's id, typed, or chosen by name from the suggestions ("name (#id)")."""
+
+    CHOSEN = re.compile(r"\(#(\d+)\)\s*$")
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        found = self.CHOSEN.search(text)
+        return super().to_python(found[1] if found else text)
+
+
+def as_chosen(server_id: int, name: str) -> str:
+    """How a server shows in the create form's searchable field: its name, its id beside."""
+    return f"{name} (#{server_id})" if name else str(server_id)
+
+
 class CreateBackupForm(KeyedForm):
     purpose = "create"
-    server_id = IdField(
-        label=_("Server id"), widget=forms.NumberInput(attrs={"list": "known-servers"})
+    server_id = ServerIdField(
+        label=_("Server"),
+        help_text=_("Type part of its name or its id, and choose it from the list."),
+        widget=forms.TextInput(
+            attrs={"list": "known-servers", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
+    # The panel's forms ask first when a backup of the server is running already ("ask"),
+    # and say "again" once the person confirmed it.
+    ask = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    @property
+    def asks_if_running(self) -> bool:
+        return self.cleaned_data.get("ask") == "running" and not self.cleaned_data["again"]
 
     def refused(self, error: UpstreamError) -> None:
         self.add_upstream_errors(error)  # beside the fields the API named
@@ -245,6 +274,11 @@ class RestoreForm(KeyedForm):
     )
     confirm = forms.CharField(
         label=_("Type the server's name to confirm"), max_length=255, strip=True
+    )
+    anyway = forms.BooleanField(
+        label=_("Restore anyway, while the other restore is under way"),
+        help_text=_("The audit trail will say that this restore was sent over the other one."),
+        required=False,
     )
 
     def __init__(self, *args, server_name: str = "", **kwargs):

@@ -85,6 +85,17 @@ class FormKey(models.Model):
         except IntegrityError:
             raise AlreadySent(cls.objects.select_related("event").get(key=key)) from None
 
+    @classmethod
+    def claimed(cls, signed: str) -> bool:
+        """Whether a POST has claimed this key already (a form sent twice)."""
+        try:
+            _owner, _purpose, key = signing.loads(
+                signed or "", salt=cls.SALT, max_age=cls.LIFETIME.total_seconds()
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            return False
+        return cls.objects.filter(key=key).exists()
+
     def attach(self, event) -> None:
         """The audit event of the change this key was claimed for."""
         self.event = event
@@ -146,3 +157,15 @@ class ServerState(models.Model):
 
     def muted(self, now) -> bool:
         return self.muted_until is not None and self.muted_until > now
+
+
+class RestoreLock(models.Model):
+    """One row per server ever restored through the panel: whoever starts a restore of the
+    server locks it first (a transaction on this row), so of two people, processes or
+    replicas starting one at the same moment, the second sees the first's restore."""
+
+    server_id = models.BigIntegerField(unique=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"restore lock of server {self.server_id}"

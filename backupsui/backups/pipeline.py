@@ -16,6 +16,7 @@ from backupsui.http import HtmxHttpRequest, redirect_for
 from backupsui.upstream import UpstreamError
 
 from .models import AlreadySent, FormKey, StaleForm
+from .restores import RestoreBusy
 
 
 def carry_out(
@@ -45,6 +46,9 @@ def carry_out(
     except UpstreamError as error:
         form.refused(error)
         return again(status_for(error), error=error)
+    except RestoreBusy as busy:  # someone else's restore came first: nothing was sent
+        form.renew_key()
+        return again(409, busy=busy.holder)
     return redirect_for(request, where)
 
 

@@ -1,11 +1,13 @@
 """What one row of the backups table shows, worked out in Python once per row: the list page
 draws fifty of these and must stay fast (the template only prints)."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,6 +41,22 @@ class Row:
     delete_label: str
     choose_label: str
     odd_text: str = ""  # why its size is odd, when it is
+    description_note: str = ""  # the panel's safety backup, explained in the reader's words
+
+
+# The safety backup's description (jobs.runner.safety_description): data kept upstream, in
+# English whatever the reader's language, so the list explains it.
+SAFETY_FORM = re.compile(r"Safety backup before restoring from backup (\d+) \(requested by (.+)\)")
+
+
+def description_note(description: str) -> str:
+    found = SAFETY_FORM.fullmatch(description)
+    if found is None:
+        return ""
+    return _(
+        "Taken by the panel before a restore from backup %(id)s that %(who)s asked for: "
+        "a manual backup, kept until someone deletes it."
+    ) % {"id": found[1], "who": found[2]}
 
 
 def badge(status: str) -> tuple[str, str]:
@@ -48,12 +66,14 @@ def badge(status: str) -> tuple[str, str]:
 
 
 def size_text(mb: int | None) -> str:
+    """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
+    MB and 1000 GB (one unit everywhere, labelled for what it counts)."""
     if mb is None:
         return "—"
-    if mb >= 1024 * 1024:
-        return _("%(size).1f TB") % {"size": mb / (1024 * 1024)}
-    if mb >= 1024:
-        return _("%(size).1f GB") % {"size": mb / 1024}
+    if mb >= 1000 * 1000:
+        return _("%(size).1f TB") % {"size": mb / (1000 * 1000)}
+    if mb >= 1000:
+        return _("%(size).1f GB") % {"size": mb / 1000}
     return _("%(size)d MB") % {"size": mb}
 
 
@@ -84,6 +104,11 @@ def ago(moment: datetime, now: datetime) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
+def clock(moment: datetime | None = None) -> str:
+    """A moment as the person's clock shows it ("21:04 UTC"), for messages that say when."""
+    return dateformat.format(timezone.localtime(moment or timezone.now()), "H:i T")
+
+
 def facts(backup: Backup) -> dict:
     """What a confirmation page shows of the backup it is about."""
     return {
@@ -91,6 +116,21 @@ def facts(backup: Backup) -> dict:
         "badge": badge(backup.status),
         "size": size_text(backup.size_mb),
         "type_label": type_label(backup.backup_type),
+    }
+
+
+def before_restore(backup: Backup, server_backups, now: datetime | None = None) -> dict:
+    """What a restore confirmation says of the backup's place among the server's backups:
+    how old it is, a newer completed one, a backup being taken now."""
+    now = now or timezone.now()
+    newer = [b for b in server_backups if b.completed and b.created_at > backup.created_at]
+    newest = max(newer, key=lambda b: b.created_at, default=None)
+    running = next((b for b in server_backups if b.in_progress), None)
+    return {
+        "age": ago(backup.created_at, now),
+        "newer": newest,
+        "newer_age": ago(newest.created_at, now) if newest else "",
+        "running_backup": running,
     }
 
 
@@ -132,10 +172,15 @@ def odd_words(odd) -> str:
     return _("%(pct)s %% larger than usual: %(size)s MB against %(usual)s MB.") % values
 
 
-def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[Row]:
-    """The rows; `odd` maps a backup id to why its size is odd (see story.py)."""
+def rows(
+    backups, now: datetime | None = None, odd: dict | None = None, back: str = ""
+) -> list[Row]:
+    """The rows of a page; `odd` maps a backup id to why its size is odd (see story.py);
+    `back` (the list as filtered, sorted and paged) goes with their Restore and Delete
+    links, which return there."""
     now = now or timezone.now()
     odd = odd or {}
+    also = f"&{urlencode({'back': back})}" if back else ""
     # Backups taken on a schedule share their times: word each time once per page.
     said: dict[tuple, str] = {}
 
@@ -170,10 +215,10 @@ def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[
             Row(
                 backup=backup,
                 server_url=f"{list_url}?server_id={server.id}",
-                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}"
+                restore_url=f"{restore_url(server.id)}?backup_id={backup.id}{also}"
                 if backup.completed
                 else "",
-                delete_url=delete_url(backup.id),
+                delete_url=f"{delete_url(backup.id)}{also.replace('&', '?', 1)}",
                 type_label=types.get(backup.backup_type, backup.backup_type),
                 badge_kind=kind,
                 badge_label=label,
@@ -191,6 +236,9 @@ def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[
                 delete_label=_("Delete backup %(id)s") % {"id": backup.id},
                 choose_label=_("Choose backup %(id)s") % {"id": backup.id},
                 odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
+                description_note=description_note(backup.description)
+                if backup.description.startswith("Safety backup")
+                else "",
             )
         )
     return made
@@ -213,9 +261,11 @@ class ServerRow:
     muted_until: object = None  # until when the server's alerts are muted, if they are
 
 
-def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
-    """What one row of the servers page shows, worked out in Python once per row."""
+def server_rows(servers, now: datetime | None = None, back: str = "") -> list[ServerRow]:
+    """What one row of the servers page shows, worked out in Python once per row; its
+    "Back up now" returns to `back` (the servers page as it was)."""
     now = now or timezone.now()
+    also = f"&{urlencode({'back': back})}" if back else ""
     zone = timezone.get_current_timezone()
     list_url, create_url = reverse("backups:list"), reverse("backups:create")
     types = {value: str(label) for value, label in TYPES.items()}
@@ -229,7 +279,7 @@ def server_rows(servers, now: datetime | None = None) -> list[ServerRow]:
                 server=server,
                 health_label=server.label,
                 list_url=f"{list_url}?server_id={server.id}",
-                create_url=f"{create_url}?server_id={server.id}",
+                create_url=f"{create_url}?server_id={server.id}{also}",
                 newest_url=f"{list_url}?server_id={server.id}#backup-{newest.id}" if newest else "",
                 newest_ago=ago(newest.created_at, now) if newest else "",
                 newest_type=types.get(newest.backup_type, newest.backup_type) if newest else "",

@@ -5,3 +5,6 @@ class JobsConfig(AppConfig):
     name = "backupsui.jobs"
     label = "jobs"
     verbose_name = "Background jobs"
+
+    def ready(self):
+        from . import holding  # noqa: F401  (the open jobs hold their servers)

@@ -1,10 +1,22 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.audit.models import AuditEvent
+from backupsui.backups.restores import seen_servers, sees_server
 from backupsui.words import Sentence
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What `Job.visible_to` allows, as a query: the person's own, every job for those
+        who see everyone's audit trail, and the jobs of servers their token has shown them."""
+        if user.has_perm("audit.view_all_events"):
+            return self
+        return self.filter(models.Q(user=user) | models.Q(server_id__in=seen_servers(user)))
 
 
 class Job(models.Model):
@@ -22,6 +34,7 @@ class Job(models.Model):
         CANCELLED = "cancelled", _("Cancelled: the restore was not sent")
 
     OPEN = (State.QUEUED, State.BACKING_UP, State.WAITING, State.RESTORING)
+    WAITS = (State.QUEUED, State.BACKING_UP, State.WAITING)  # for the safety backup
     CANCELLABLE = (State.QUEUED, State.BACKING_UP, State.WAITING)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -54,6 +67,8 @@ class Job(models.Model):
     look_task = models.UUIDField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_look_at"])]
@@ -70,11 +85,29 @@ class Job(models.Model):
         return self.state in self.CANCELLABLE
 
     @property
+    def gives_up_at(self):
+        """When the job stops waiting for its safety backup (BACKUPSUI_SAFETY_WAIT_MINUTES)."""
+        since = self.safety_requested_at or self.created_at
+        return since + timedelta(minutes=settings.BACKUPSUI_SAFETY_WAIT_MINUTES)
+
+    @property
     def detail_text(self) -> str:
         return str(Sentence.loads(self.detail))
 
+    @property
+    def detail_is_providers(self) -> bool:
+        """The detail is the API's own words (what it answered a restore), not the panel's."""
+        parts = Sentence.loads(self.detail).parts
+        return bool(parts) and all(values is None for _text, values in parts)
+
     def visible_to(self, user) -> bool:
-        return self.user_id == user.pk or user.has_perm("audit.view_all_events")
+        """The owner's, everyone's for auditors and operators, and read-only for whoever's
+        token sees the server (the same account: they must know a restore is under way)."""
+        return (
+            self.user_id == user.pk
+            or user.has_perm("audit.view_all_events")
+            or sees_server(user, self.server_id)
+        )
 
 
 class Schedule(models.Model):

@@ -7,6 +7,7 @@ from . import bulk_views, views
 app_name = "jobs"
 
 urlpatterns = [
+    path("jobs/", views.job_list, name="list"),
     path("jobs/<id:job_id>/", views.job_detail, name="detail"),
     path("jobs/<id:job_id>/cancel/", views.job_cancel, name="cancel"),
     path("servers/backup/", bulk_views.bulk_backup, name="bulk_backup"),

@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
@@ -13,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
-from backupsui.http import HtmxHttpRequest
+from backupsui.backups.presenters import clock
+from backupsui.http import PAGE_SIZE, HtmxHttpRequest, page_or_part
 from backupsui.words import Sentence
 
+from .forms import JobFilterForm
 from .models import Job
 
 
@@ -28,14 +32,33 @@ def _job(request: HtmxHttpRequest, job_id: int) -> Job:
 
 @require_GET
 @login_required
+@permission_required("backups.view_backups", raise_exception=True)
+def job_list(request: HtmxHttpRequest):
+    """Running and past restore jobs that the person may see: who, which server, when, how
+    it stands; filtered by state, server and person."""
+    form = JobFilterForm(request.GET)
+    jobs = form.select(Job.objects.visible_to(request.user).select_related("user"))
+    page = Paginator(jobs, PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+    return page_or_part(request, "jobs/list.html", "jobs-results", {"form": form, "page": page})
+
+
+@require_GET
+@login_required
 def job_detail(request: HtmxHttpRequest, job_id: int):
     """A job's steps, live while it runs (the steps poll themselves, one request a page).
     Reading it changes nothing: a job whose worker died is picked up by the periodic round."""
     job = _job(request, job_id)
     partial = request.htmx and request.htmx.target == "job-steps"
     template = "jobs/job.html#steps" if partial else "jobs/job.html"
-    can_cancel = job.user_id == request.user.pk
-    return render(request, template, {"job": job, "can_cancel": can_cancel})
+    context = {
+        "job": job,
+        "can_cancel": job.user_id == request.user.pk,
+        "can_restore": request.user.has_perm("backups.restore_server"),
+        "can_delete": request.user.has_perm("backups.delete_backup"),
+        "elapsed": timesince(job.created_at, job.finished_at or timezone.now(), depth=2),
+        "gives_up_at": job.gives_up_at if job.state in Job.WAITS else None,
+    }
+    return render(request, template, context)
 
 
 @require_POST
@@ -63,7 +86,11 @@ def job_cancel(request: HtmxHttpRequest, job_id: int):
             backup_id=job.backup_id,
             job_id=job.pk,
         )
-        messages.success(request, _("The job was cancelled; the restore will not be sent."))
+        messages.success(
+            request,
+            _("Job %(id)s was cancelled at %(time)s; the restore was not sent.")
+            % {"id": job.pk, "time": clock()},
+        )
     else:
         messages.warning(request, _("Too late to cancel: the restore was already sent."))
     return redirect("jobs:detail", job_id=job.pk)

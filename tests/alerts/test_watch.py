@@ -208,3 +208,28 @@ def test_it_keeps_an_earlier_failure_beside_a_later_success(
     assert watch(subscription) == 2
     said = Subscription.objects.get(user=operator).last_delivery_text
     assert "failed 3 times" in said and len(receiver.got) == 1
+
+
+def test_it_links_the_server_and_names_its_newest_completed_backup(
+    subscribed, sandbox, receiver, settings
+):
+    settings.BACKUPSUI_PANEL_URL = "https://backups.example.com"
+    run_round()
+    [broken] = failing(sandbox)
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    run_round()
+    link = f"https://backups.example.com/backups/?server_id={broken.server.id}"
+    newest = max(
+        b.created_at
+        for b in sandbox.state.backups.values()
+        if b.server.id == broken.server.id and b.status(datetime.now(UTC)) == "completed"
+    )
+    [email] = mail.outbox
+    assert f"The server in the panel: {link}" in email.body
+    assert f"Newest completed backup of the server: {newest:%Y-%m-%d %H:%M} UTC." in email.body
+    [(_headers, body)] = receiver.got
+    [item] = json.loads(body)["alerts"]
+    assert item["server_url"] == link
+    assert item["newest_completed_at"] == newest.isoformat()

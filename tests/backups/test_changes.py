@@ -26,7 +26,7 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
     body = text(page)
     newest = max(sandbox.state.backups)
     assert row_ids(page)[0] == newest
-    assert "Backup is being created" in body and "In progress" in body
+    assert f"Backup {newest} of web-server-01 was requested at" in body and "In progress" in body
     assert sandbox.state.backups[newest].description == "Pre-deployment"
 
 
@@ -43,8 +43,14 @@ def test_it_does_what_a_form_asks_once_however_often_it_is_sent(sandbox, operato
     shown = text(operator_client.get(again["Location"]))
     assert "already sent (Backup requested: Accepted)" in shown
     assert f'href="/audit/?event={event.pk}"' in shown
-    # The same words in a new form are a new request: two backups on purpose are allowed.
-    operator_client.post("/backups/new/", {"server_id": 12345, "description": "twice"})
+    # The same words in a new form are a new request: the panel asks, since one is running.
+    sent = {"server_id": 12345, "description": "twice", "ask": "running"}
+    asked = operator_client.post("/backups/new/", sent)
+    assert asked.status_code == 409 and "is running already" in text(asked)
+    assert 'name="again" value="on"' in text(asked)
+    assert len(sandbox.state.backups) == before + 1
+    sent = {"server_id": 12345, "description": "twice", "again": "on"}
+    assert operator_client.post("/backups/new/", sent).status_code == 302
     assert len(sandbox.state.backups) == before + 2
 
 
@@ -195,7 +201,11 @@ def test_it_confirms_a_restore_with_the_servers_name(sandbox, operator_client):
     assert sandbox.state.servers[12345].status == "restoring"
     event = events("restore_requested")[0]
     followed = text(operator_client.get(response["Location"]))
-    assert "was accepted" in followed and f'href="/audit/?event={event.pk}"' in followed
+    assert (
+        "was sent at" in followed
+        and "and accepted" in followed
+        and f'href="/audit/?event={event.pk}"' in followed
+    )
 
 
 @pytest.mark.parametrize("typed", ["", "web-server-02", "WEB-SERVER-01", "web-server-0"])
@@ -233,8 +243,13 @@ def test_it_shows_the_upstreams_reason_for_a_refused_restore(sandbox, operator_c
 def test_it_suggests_the_servers_already_seen_on_the_create_form(sandbox, operator_client):
     operator_client.get("/backups/")
     body = text(operator_client.get("/backups/new/?server_id=12346"))
-    assert '<option value="12345">web-server-01</option>' in body
-    assert 'list="known-servers"' in body and 'value="12346"' in body
+    # Searchable by name, with the id beside it; the chosen server shows by name at once.
+    assert '<option value="web-server-01 (#12345)"></option>' in body
+    assert 'list="known-servers"' in body and 'value="db-server-02 (#12346)"' in body
+    chosen = {"server_id": "db-server-02 (#12346)", "description": "chosen by name"}
+    made = operator_client.post("/backups/new/", chosen)
+    assert made["Location"] == "/backups/?server_id=12346"
+    assert max(sandbox.state.backups.values(), key=lambda b: b.id).server.id == 12346
 
 
 # Only a completed backup restores a server ------------------------------------------------

@@ -15,7 +15,7 @@ def test_it_shows_the_documents_three_backups_newest_first(document_sandbox, ope
     assert response.status_code == 200
     assert row_ids(response) == [501, 495, 499]
     body = text(response)
-    assert "web-server-01" in body and "4.4 GB" in body and "never" in body
+    assert "web-server-01" in body and "4.5 GB" in body and "never" in body
     assert "1–3 of 3" in body
 
 
@@ -219,3 +219,14 @@ def test_it_puts_backups_without_a_size_last_smallest_first(document_sandbox, op
     largest_first = row_ids(operator_client.get("/backups/", {"sort": "-size"}))
     assert smallest_first == [495, 499, 501, running["id"]]
     assert largest_first == [501, 499, 495, running["id"]]
+
+
+def test_it_counts_sizes_in_one_decimal_unit_family():
+    from backupsui.backups.presenters import size_text
+
+    assert [size_text(mb) for mb in (999, 1000, 4523, 1_500_000)] == [
+        "999 MB",
+        "1.0 GB",
+        "4.5 GB",
+        "1.5 TB",
+    ]

@@ -69,7 +69,7 @@ def test_it_sends_only_the_changed_rows_and_then_stops(
     body = text(response)
     assert row_ids(response) == [first]
     assert 'hx-swap-oob="true"' in body and "Completed" in body
-    assert f"Backup {first} of web-server-01 is now Completed." in body
+    assert f"Backup {first} of web-server-01 is now Completed" in body
     assert poll_url(response) == f"/backups/poll/?watch=12346:{second}"
     move_clock(sandbox, 7200)
     memory.clear()

@@ -67,7 +67,7 @@ def test_it_shows_every_server_worst_first_with_every_column(world, operator_cli
     assert failures in row[12348]
     assert ">3<" in row[12348]  # three backups in all; one failure within the 7 days
     assert "3\xa0hours ago" in row[12348] or "3 hours ago" in row[12348]
-    assert 'href="/backups/new/?server_id=12349"' in row[12349]
+    assert 'href="/backups/new/?server_id=12349&amp;back=%2Fservers%2F"' in row[12349]
     assert "in 2" in row[12348]  # the next expiry, a month after the freshest
     summary = page.split('class="health-summary"')[1].split("</p>")[0]
     assert "6 servers" in summary

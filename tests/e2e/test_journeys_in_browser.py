@@ -95,12 +95,22 @@ def test_it_goes_from_a_bad_server_to_its_new_backup_running(
     assert axe(page) == []
     page.get_by_role("link", name="1 bad").click()
     expect(page).to_have_url(re.compile(r"/servers/\?health=bad"))
-    page.get_by_role("link", name="Back up now: db-server-02").click()
-    expect(page.get_by_label("Server id")).to_have_value("12346")
+    page.get_by_role("link", name="New backup: db-server-02").click()
+    # The server shows by name, its id beside it, before anything is created.
+    expect(page.get_by_label("Server", exact=True)).to_have_value("db-server-02 (#12346)")
     page.get_by_role("button", name="Back up now").click()
     newest = max(world.state.backups)
-    row = page.locator(f"#backup-{newest}")
-    expect(row.get_by_role("img", name="Status: In progress")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/servers/\?health=bad$"))  # back where it started
+    expect(page.get_by_text(f"Backup {newest} of db-server-02 was requested at")).to_be_visible()
+    expect(page.locator("#server-12346")).to_contain_text("running")
+    # A second one while it runs: the panel asks first.
+    page.goto(f"{live_server.url}/backups/?server_id=12346")
+    page.get_by_role("button", name="Back up now").click()
+    expect(page.get_by_text(f"Backup {newest} of db-server-02 is running already")).to_be_visible()
+    assert max(world.state.backups) == newest
+    page.get_by_role("button", name="Back up again").click()
+    expect(page.get_by_text("of db-server-02 was requested at")).to_be_visible()
+    assert max(world.state.backups) > newest
 
 
 def test_it_shows_servers_as_cards_on_a_phone(watched, live_server, people, axe):

@@ -148,10 +148,17 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
     saved = json.loads(credentials.read_text())
     assert saved["support"] == "still right" and saved["operator"] != "stale"
     assert credentials.stat().st_mode & 0o777 == 0o600
-    assert [p.name for p in credentials.parent.iterdir()] == [credentials.name]
+    kept = credentials.with_name("demo-spare-token")
+    assert sorted(p.name for p in credentials.parent.iterdir()) == [credentials.name, kept.name]
+    assert kept.stat().st_mode & 0o777 == 0o600
+    spare = re.search(r"API token page: (sbx_\S+)", out.getvalue())[1]
+    assert kept.read_text().strip() == spare == demo._spare_token()  # the same on the next run
+    assert "of the same account" in out.getvalue()
     for username, password in saved.items():
         assert django_user_model.objects.get(username=username).check_password(password)
-        assert re.search(rf"sign in as {username} +password {re.escape(password)} ", out.getvalue())
+        # On lines of their own, to copy with a triple click.
+        said = rf"\n    username: {username}\n    password: {re.escape(password)}\n"
+        assert re.search(said, out.getvalue())
     assert "stale" not in out.getvalue()
     assert sandboxes[0].state.config.failure_rate == demo.FAILURE_RATE > 0
     with pytest.raises(requests.ConnectionError):  # Ctrl-C, here the end of runserver, stops both

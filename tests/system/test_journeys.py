@@ -3,6 +3,8 @@ dropdown; and a crawler that, for each role, follows every link and every hx-get
 and the audit with filters set, and of the pages those lead to, and runs html-validate on
 every page and fragment it fetched."""
 
+import re
+from html import escape, unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
@@ -11,7 +13,7 @@ import pytest
 from backupsui.audit.models import Action, Outcome
 from backupsui.audit.recorder import note
 from tests import html_check
-from tests.conftest import OPERATOR_TOKEN, SUPPORT_TOKEN, make_user
+from tests.conftest import OPERATOR_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user
 from tests.helpers import FormClient, text
 
 HTMX = {"HX-Request": "true"}
@@ -89,6 +91,116 @@ def test_it_exports_what_htmx_filtered_on_screen(operator_client, operator):
     assert query_of(export) == {"action": ["token_removed"]}
     rows = b"".join(operator_client.get(export).streaming_content).decode().splitlines()
     assert len(rows) == 2 and "token_removed" in rows[1]
+
+
+def test_it_exports_the_backups_the_list_shows_filtered_sorted_and_paged(sandbox, operator_client):
+    fragment = operator_client.get(
+        "/backups/",
+        {"q": "Automatic", "backup_type": "automatic", "sort": "created", "page": 2},
+        headers={**HTMX, "HX-Target": "results"},
+    )
+    assert "51–90 of 90" in text(fragment)
+    export = next(u for _k, u, _t, _a in links_of(text(fragment)) if "export.csv" in u)
+    assert query_of(export) == {
+        "q": ["Automatic"],
+        "backup_type": ["automatic"],
+        "sort": ["created"],
+    }
+    rows = b"".join(operator_client.get(export).streaming_content).decode().splitlines()
+    assert rows[0].startswith("backup id,server id,server,type,status,size (MB)")
+    assert len(rows) == 1 + 90
+    assert all(",automatic," in row for row in rows[1:])
+    taken = [row.split(",")[6] for row in rows[1:]]
+    assert taken == sorted(taken)  # in the list's order: oldest first
+
+
+# Back to the exact list after a change, and after its Cancel ------------------------------
+
+
+def link_with(page: str, part: str) -> str:
+    return next(unescape(u) for kind, u, _t, _a in links_of(page) if kind == "href" and part in u)
+
+
+def cancel_of(page: str) -> str:
+    return unescape(re.search(r'<a href="([^"]+)">Cancel</a>', page)[1])
+
+
+def test_it_returns_to_the_exact_list_after_a_change_and_its_cancel(sandbox, operator_client):
+    listed = "/backups/?q=Automatic&backup_type=automatic&sort=created&page=2"
+    page = text(operator_client.get(listed))
+    assert "51–90 of 90" in page
+    for part in ("/restore/", "/delete/"):  # Restore, then Delete, of a row of page 2
+        confirm_url = link_with(page, part)
+        assert query_of(confirm_url)["back"] == [listed]
+        confirm = text(operator_client.get(confirm_url))
+        assert cancel_of(confirm) == listed
+        assert f'name="back" value="{escape(listed)}"' in confirm
+    restore_url = link_with(page, "/restore/")
+    backup_id = query_of(restore_url)["backup_id"][0]
+    server = restore_url.split("/")[2]
+    name = sandbox.state.servers[int(server)].name
+    done = operator_client.post(
+        f"/servers/{server}/restore/", {"backup_id": backup_id, "confirm": name, "back": listed}
+    )
+    assert done["Location"] == listed
+    delete_url = link_with(page, "/delete/")
+    done = operator_client.post(urlsplit(delete_url).path, {"back": listed})
+    assert done["Location"] == listed
+
+    servers = "/servers/?sort=name&q=server"
+    row_create = link_with(text(operator_client.get(servers)), "/backups/new/")
+    assert query_of(row_create)["back"] == [servers]
+    create = text(operator_client.get(row_create))
+    assert cancel_of(create) == servers
+    done = operator_client.post("/backups/new/", {"server_id": 12345, "back": servers})
+    assert done["Location"] == servers
+    for hostile in ("//evil.example/backups/", "https://evil.example/backups/", "/audit/"):
+        done = operator_client.post("/backups/new/", {"server_id": 12345, "back": hostile})
+        assert done["Location"] == "/backups/?server_id=12345", hostile
+
+
+def test_it_tells_a_person_without_a_role_to_ask_and_links_only_what_they_may_open(
+    sandbox, client, outsider
+):
+    signed_in = client.post("/accounts/login/", {"username": "otto", "password": PASSWORD})
+    landing = client.get(signed_in["Location"])
+    assert landing.status_code == 403
+    assert "Your account has no role yet: ask an operator." in text(landing)
+    seen, queue = set(), [signed_in["Location"]]
+    while queue:
+        page = text(client.get(queue.pop()))
+        for kind, url, _t, _a in links_of(page):
+            path = urldefrag(urljoin("/", unescape(url)))[0]
+            if kind != "href" or url.startswith("#") or path in seen or "/static/" in path:
+                continue
+            seen.add(path)
+            answer = client.get(path)
+            assert answer.status_code == 200, (path, answer.status_code)
+            if answer["Content-Type"].startswith("text/html"):
+                queue.append(path)
+    assert "/account/token/" in seen and "/audit/" in seen
+    assert not any(path.startswith(("/backups/", "/servers/", "/jobs/")) for path in seen)
+
+
+def test_it_backs_up_a_server_chosen_by_name_and_asks_before_a_second_one(sandbox, operator_client):
+    servers = "/servers/?sort=name"
+    new_backup = link_with(text(operator_client.get(servers)), "/backups/new/?server_id=12346")
+    form = text(operator_client.get(new_backup))
+    assert 'value="db-server-02 (#12346)"' in form  # the name, before anything is created
+    assert '<option value="web-server-01 (#12345)"></option>' in form  # searchable by name
+    sandbox.state.config.completion_delay = 3600
+    sent = {"server_id": "db-server-02 (#12346)", "back": servers}
+    assert operator_client.post("/backups/new/", sent)["Location"] == servers
+    running = max(sandbox.state.backups)
+    listed = text(operator_client.get("/backups/?server_id=12346"))
+    assert "Back up now" in listed and 'name="ask" value="running"' in listed
+    asked = operator_client.post("/backups/new/", {"server_id": 12346, "ask": "running"})
+    assert asked.status_code == 409  # one is running: the button asks first
+    assert f"Backup {running} of db-server-02 is running already" in text(asked)
+    assert max(sandbox.state.backups) == running
+    again = {"server_id": 12346, "again": "on"}
+    assert operator_client.post("/backups/new/", again).status_code == 302
+    assert max(sandbox.state.backups) > running
 
 
 def test_it_updates_the_heading_when_a_server_is_chosen_in_the_dropdown(sandbox, operator_client):

@@ -315,3 +315,36 @@ def test_it_records_audit_messages_in_english_whatever_the_language(
     event = AuditEvent.objects.get(action="backup_requested")
     assert event.message == "The backups service could not be reached. Nothing was changed."
     assert "could not be reached" not in page  # the person read it in Samoan
+
+
+def test_it_marks_the_providers_words_and_explains_the_safety_backup_in_samoan(
+    sandbox, operator, operator_client
+):
+    Preference.objects.create(user=operator, language="sm")
+    safety = sandbox.state.create_backup(
+        "acme", 12345, "Safety backup before restoring from backup 7 (requested by olivia)"
+    )
+    page = text(operator_client.get("/backups/?server_id=12345"))
+    assert (
+        '<span lang="en">Safety backup before restoring from backup 7 (requested by olivia)</span>'
+        in page
+    )
+    assert "Na faia e le polokalame aʻo leʻi faia se toe faʻafoʻisi mai le faʻaleoleo 7" in page
+    # The live status announces a status through its Samoan label, never the API's word.
+    sandbox.state.backups[safety["id"]].completes_at = datetime.now(UTC) - timedelta(seconds=1)
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    polled = text(operator_client.get(f"/backups/poll/?watch=12345:{safety['id']}"))
+    live = polled.split('id="live"')[1].split("</div>")[0]
+    assert "Ua maeʻa" in live and "completed" not in live
+    # What the API answers a restore is shown as its words: quoted, in English.
+    backup = completed_backup(sandbox)
+    done = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
+    )
+    shown = text(operator_client.get(done["Location"]))
+    assert f'<q lang="en">Server web-server-01 is being restored from backup {backup.id}.</q>' in (
+        shown
+    )
+    assert "Na fai mai le kamupani:" in shown

@@ -33,6 +33,8 @@ MATRIX = {
     ),
     "backups:servers": ("get", "/servers/", expect(302, 200, 200, 200)),
     "backups:servers_export": ("get", "/servers/export.csv", expect(302, 200, 200, 200)),
+    "backups:export": ("get", "/backups/export.csv", expect(302, 200, 200, 200)),
+    "jobs:list": ("get", "/jobs/", expect(302, 200, 200, 200)),
     "backups:server": ("get", "/servers/12345/", expect(302, 200, 200, 200)),
     "backups:report": ("get", "/reports/", expect(302, 403, 200, 200)),
     "backups:report_export": ("get", "/reports/export.csv", expect(302, 403, 200, 200)),
@@ -137,7 +139,8 @@ CHANGES = [
     (
         "post",
         "/servers/12345/restore/",
-        {"backup_id": "{backup}", "confirm": "web-server-01"},
+        # One role after the other restores the server: past the first, "restore anyway".
+        {"backup_id": "{backup}", "confirm": "web-server-01", "anyway": "on"},
         expect(302, 302, 302, 403),
     ),
     ("post", "/servers/12345/mute/", {"hours": "4"}, expect(302, 403, 302, 403)),

@@ -21,7 +21,8 @@ def directives(header: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "url", ["/accounts/login/", "/backups/", "/healthz", "/nowhere/", "/audit/"]
+    "url",
+    ["/accounts/login/", "/backups/", "/healthz", "/nowhere/", "/audit/", "/static/css/panel.css"],
 )
 def test_it_sends_strict_headers_on_every_response(operator_client, sandbox, url):
     response = operator_client.get(url, secure=True)

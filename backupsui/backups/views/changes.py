@@ -4,11 +4,14 @@ through the one pipeline (pipeline.carry_out) to its command."""
 
 from contextlib import suppress
 from functools import partial
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from backupsui.http import redirect_for
@@ -17,14 +20,42 @@ from backupsui.jobs.commands import start_safe_restore
 from backupsui.plans import kept
 from backupsui.upstream import UpstreamError
 
-from .. import commands, presenters
+from .. import commands, presenters, restores
 from ..decorators import AccountRequest, account_view
-from ..forms import CreateBackupForm, DeleteForm, RestoreForm
+from ..forms import CreateBackupForm, DeleteForm, RestoreForm, as_chosen
+from ..models import FormKey
 from ..pipeline import carry_out
 
 
 def _list_of(server_id: int) -> str:
     return reverse("backups:list") + f"?server_id={server_id}"
+
+
+LISTS = ("/backups/", "/servers/")
+
+
+def back_to(request: AccountRequest) -> str:
+    """The list a change started from (filters, sort and page kept), to return to after it
+    and on its Cancel: a path of this site's lists only, or nothing."""
+    back = (request.POST.get("back") if request.method == "POST" else None) or request.GET.get(
+        "back", ""
+    )
+    path = urlsplit(back).path
+    if (
+        back.startswith("/")
+        and not back.startswith("//")
+        and path in LISTS
+        and url_has_allowed_host_and_scheme(back, {request.get_host()})
+    ):
+        return back
+    return ""
+
+
+def provider_words(said: str):
+    """The API's free text, marked as the provider's words (in English, quoted)."""
+    if not said:
+        return ""
+    return format_html('{} <q lang="en">{}</q>', _("The provider said:"), said)
 
 
 def gone(request: AccountRequest, why: str, server_id: int | None = None):
@@ -36,11 +67,15 @@ def gone(request: AccountRequest, why: str, server_id: int | None = None):
 @account_view("backups.create_backup", methods=("GET", "POST"))
 def backup_create(request: AccountRequest):
     if request.method == "GET":
-        initial = {"server_id": request.GET.get("server_id", "")}
-        return _create_page(request, CreateBackupForm(initial=initial, user=request.user))
+        return _create_page(request, CreateBackupForm(user=request.user))
     form = CreateBackupForm(request.POST, user=request.user)
     if not form.is_valid():
         return _create_page(request, form, 400)
+    running = form.asks_if_running and _running_backup(request, form.cleaned_data["server_id"])
+    sent_before = FormKey.claimed(form.cleaned_data.get("once", ""))  # says what it did
+    if running and not sent_before:
+        # One is running already: asked once more, nothing sent (the key is not spent).
+        return _create_page(request, form, 409, running=running)
 
     def change(actor, key):
         server_id = form.cleaned_data["server_id"]
@@ -49,26 +84,47 @@ def backup_create(request: AccountRequest):
         )
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s started. %(message)s")
+            _("Backup %(id)s of %(server)s was requested at %(time)s.")
             % {
                 "id": created.backup.id,
                 "server": created.backup.server.name,
-                "message": created.message,
+                "time": presenters.clock(),
             },
         )
-        return _list_of(server_id)
+        return back_to(request) or _list_of(server_id)
 
     return carry_out(request, form, change, partial(_create_page, request, form))
 
 
+def _running_backup(request: AccountRequest, server_id: int):
+    """A backup of the server being taken now, as the (cached) list shows it."""
+    with suppress(UpstreamError):  # the API will say what it thinks of a second one
+        for backup in request.account.backups().select(server_id=server_id):
+            if backup.in_progress:
+                return backup
+    return None
+
+
 def _create_page(request: AccountRequest, form, status: int = 200, **extra):
     """The create form, with the servers of the person's list offered as suggestions (fetched
-    for a new form; after a failed request, only what is cached)."""
+    for a new form; after a failed request, only what is cached), searchable by name with
+    the id beside it; the chosen server's name shows before anything is created."""
     servers = request.account.known_servers()
     if request.method == "GET" and not servers:
         with suppress(UpstreamError):  # suggestions only: the form works without them
             servers = request.account.backups().servers()
-    context = {"form": form, "servers": servers, **extra}
+    names = dict(servers)
+    chosen = parse_id(request.GET.get("server_id")) if request.method == "GET" else None
+    if not form.is_bound and chosen is not None:
+        form.initial["server_id"] = as_chosen(chosen, names.get(chosen, ""))
+    if extra.get("running") is not None:  # the same form, this time saying "again"
+        data = form.data.copy()
+        data["again"] = "on"
+        sid = form.cleaned_data["server_id"]
+        data["server_id"] = as_chosen(sid, names.get(sid, ""))
+        form.data = data
+    suggestions = [(sid, as_chosen(sid, name)) for sid, name in servers]
+    context = {"form": form, "servers": suggestions, "back": back_to(request), **extra}
     return render(request, "backups/create.html", context, status=status)
 
 
@@ -92,7 +148,7 @@ def backup_delete(request: AccountRequest, backup_id: int):
             % {"id": backup_id},
         )
     form = DeleteForm(request.POST or None, user=request.user)
-    context = {**presenters.facts(backup), "form": form}
+    context = {**presenters.facts(backup), "form": form, "back": back_to(request)}
     page = partial(_page, request, "backups/delete.html", context)
     if backup.in_progress:
         context["refusal"] = _(
@@ -110,10 +166,10 @@ def backup_delete(request: AccountRequest, backup_id: int):
         commands.delete_backup(request.account, actor, backup, key)
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was deleted.")
-            % {"id": backup.id, "server": backup.server.name},
+            _("Backup %(id)s of %(server)s was deleted at %(time)s.")
+            % {"id": backup.id, "server": backup.server.name, "time": presenters.clock()},
         )
-        return _list_of(backup.server.id)
+        return back_to(request) or _list_of(backup.server.id)
 
     return carry_out(request, form, change, page)
 
@@ -142,6 +198,15 @@ def server_restore(request: AccountRequest, server_id: int):
         data, initial={"backup_id": backup.id}, server_name=expected, user=request.user
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
+    context["back"] = back_to(request)
+    # The backup's place among the server's backups, on the confirmation (context only: it
+    # stands without it; the list was just fetched to find the backup).
+    if request.method == "GET":
+        with suppress(UpstreamError):
+            server_backups = request.account.backups().select(server_id=backup.server.id)
+            context.update(presenters.before_restore(backup, server_backups))
+    context["busy"] = restores.holder_of(backup.server.id)
+    context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
     page = partial(_page, request, "backups/restore.html", context)
     if not backup.completed:
         context["refusal"] = _(
@@ -152,31 +217,40 @@ def server_restore(request: AccountRequest, server_id: int):
         return page()
     if not form.is_valid():
         return page(400)
+    anyway = form.cleaned_data["anyway"]
 
     def change(actor, key):
         if form.cleaned_data["safety"]:
-            job = start_safe_restore(actor, backup, key)
+            job = start_safe_restore(actor, backup, key, anyway)
             messages.success(
                 request,
                 _(
-                    "A safety backup of %(server)s is being taken; the restore from backup "
-                    "%(id)s is sent once it has completed."
+                    "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
+                    "backup first, then the restore from backup %(id)s."
                 )
-                % {"server": backup.server.name, "id": backup.id},
+                % {
+                    "job": job.pk,
+                    "server": backup.server.name,
+                    "id": backup.id,
+                    "time": presenters.clock(job.created_at),
+                },
             )
             return reverse("jobs:detail", args=[job.pk])
-        event = commands.restore_server(request.account, actor, backup, key)
+        event = commands.restore_server(request.account, actor, backup, key, anyway)
         messages.success(
             request,
             format_html(
                 '{} {} <a href="{}">{}</a>',
-                _("Restore of %(server)s from backup %(id)s was accepted.")
-                % {"server": backup.server.name, "id": backup.id},
-                event.message,
+                _(
+                    "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
+                    "accepted. The provider does not report when a restore finishes."
+                )
+                % {"server": backup.server.name, "id": backup.id, "time": presenters.clock()},
+                provider_words(event.message),
                 reverse("audit:list") + f"?event={event.pk}",
                 _("See it in the audit trail."),
             ),
         )
-        return _list_of(server_id)
+        return back_to(request) or _list_of(server_id)
 
     return carry_out(request, form, change, page)

@@ -14,7 +14,7 @@ from backupsui.csv_export import csv_response
 from backupsui.http import PAGE_SIZE, as_of, page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
-from .. import presenters, story
+from .. import presenters, restores, story
 from ..decorators import AccountRequest, account_view
 from ..forms import MuteForm, ServerFilterForm
 from ..health import summary
@@ -56,11 +56,12 @@ def server_list(request: AccountRequest):
         context["as_of"] = as_of(listed)
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
-        rows = presenters.server_rows(page)
+        rows = presenters.server_rows(page, back=request.get_full_path())
         muted = muted_until(row.server.id for row in rows)
         for row in rows:
             row.muted_until = muted.get(row.server.id)
         context.update(page=page, rows=rows, health=summary(everyone))
+        context["restoring"] = restores.running(server.id for server in everyone).values()
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
 

@@ -56,6 +56,23 @@ def _save_passwords(passwords: dict[str, str]) -> None:
         raise
 
 
+def _spare_token() -> str:
+    """The demo account's second token, to try on the token page: kept beside the passwords,
+    so it is the same on every run (a person who stored it keeps a working token)."""
+    kept_in = CREDENTIALS.with_name("demo-spare-token")
+    try:
+        kept = kept_in.read_text().strip()
+    except OSError:
+        kept = ""
+    if kept.startswith("sbx_"):
+        return kept
+    made = new_token()
+    kept_in.parent.mkdir(exist_ok=True)
+    kept_in.write_text(made + "\n")
+    kept_in.chmod(0o600)
+    return made
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as probe:
         # As runserver binds: a connection of an earlier run still closing does not count.
@@ -193,7 +210,7 @@ class Command(BaseCommand):
             )
 
         account_tokens = {name: new_token() for name in DEMO_USERS}
-        spare_token = new_token()  # for trying the API token page
+        spare_token = _spare_token()  # for trying the API token page
         accounts = {token: "acme" for token in [*account_tokens.values(), spare_token]}
         accounts[new_token()] = "globex"  # another customer, never visible to the demo users
         config = SandboxConfig(
@@ -220,10 +237,13 @@ class Command(BaseCommand):
             )
             for username, role in DEMO_USERS.items():
                 self.stdout.write(
-                    f"  sign in as {username:<9} password {passwords[username]:<18} ({role})"
+                    f"  sign in as {role}:\n"
+                    f"    username: {username}\n"
+                    f"    password: {passwords[username]}"
                 )
             self.stdout.write(
-                f"  a second sandbox token, to try on the API token page: {spare_token}\n"
+                "  a second sandbox token of the same account as theirs (the same across runs),"
+                f"\n  to try on the API token page: {spare_token}\n"
                 f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})\n"
                 "  background workers run restore jobs and alerts (alert emails print here),"
                 " a scheduler queues the periodic rounds"

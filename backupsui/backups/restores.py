@@ -1,0 +1,144 @@
+"""One restore of a server at a time. A restore, or a restore job, of a server that has a
+restore job open, or that was restored in the last BACKUPSUI_RESTORE_QUIET_MINUTES, is
+refused unless the person says "restore anyway" (and the audit trail says they did).
+
+Whoever starts one claims the server first: a transaction holding the server's RestoreLock
+row, inside which the caller writes what marks its restore (the audit event, the job). Of two
+people, processes or replicas starting one at the same moment, the second waits for the
+first's transaction and then sees its restore: SQLite takes its write lock at the start of
+every transaction, PostgreSQL locks the row. What counts as under way is read from the
+database: the open jobs (the jobs app tells, through `holds`) and the restores sent lately
+according to the audit trail."""
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backupsui.accounts.models import ApiToken
+from backupsui.audit.models import Action, AuditEvent, Outcome
+
+from .models import RestoreLock, SeenServer
+
+# Restores that may have reached the API: anything but refused or failed.
+SENT = (Outcome.PENDING, Outcome.ACCEPTED, Outcome.UNKNOWN)
+LOOKED_AT = 1000  # open jobs and recent restores read at most (there are a handful)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A restore of a server under way: a job open, or a restore sent a moment ago."""
+
+    server_id: int
+    server_name: str
+    username: str
+    started_at: datetime
+    job_id: int | None = None
+    user_id: int | None = None
+
+    def anyway_note(self) -> str:
+        """What the audit trail says of a restore sent over this one (English: data)."""
+        what = f"job {self.job_id}" if self.job_id else "a restore"
+        when = self.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"Sent anyway, over {what} of this server started by {self.username} at {when}."
+
+
+class RestoreBusy(Exception):
+    """Another restore of the server is under way; nothing was sent."""
+
+    def __init__(self, holder: Holder):
+        super().__init__(f"server {holder.server_id} is being restored")
+        self.holder = holder
+
+
+_providers: list[Callable[[], Iterable[Holder]]] = []
+
+
+def holds(provider: Callable[[], Iterable[Holder]]):
+    """Registers what else holds servers (the jobs app: its open jobs), oldest first."""
+    _providers.append(provider)
+    return provider
+
+
+def quiet() -> timedelta:
+    return timedelta(minutes=settings.BACKUPSUI_RESTORE_QUIET_MINUTES)
+
+
+def running(server_ids: Iterable[int] | None = None) -> dict[int, Holder]:
+    """Server id → the restore under way on it: an open job first, else the latest restore
+    sent within the quiet time."""
+    wanted = None if server_ids is None else set(server_ids)
+    found: dict[int, Holder] = {}
+    for provider in _providers:
+        for holder in provider():
+            if wanted is None or holder.server_id in wanted:
+                found.setdefault(holder.server_id, holder)
+    recent = AuditEvent.objects.filter(
+        action=Action.RESTORE_REQUESTED,
+        created_at__gte=timezone.now() - quiet(),
+        outcome__in=SENT,
+        server_id__isnull=False,
+    ).order_by("-created_at")
+    fields = ("server_id", "server_name", "actor_username", "actor_id", "created_at", "job_id")
+    for row in recent.values(*fields)[:LOOKED_AT]:
+        if wanted is None or row["server_id"] in wanted:
+            found.setdefault(
+                row["server_id"],
+                Holder(
+                    row["server_id"],
+                    row["server_name"],
+                    row["actor_username"],
+                    row["created_at"],
+                    row["job_id"],
+                    row["actor_id"],
+                ),
+            )
+    return found
+
+
+def holder_of(server_id: int) -> Holder | None:
+    return running([server_id]).get(server_id)
+
+
+def _lock_row(server_id: int) -> None:
+    if RestoreLock.objects.filter(server_id=server_id).exists():
+        return
+    try:
+        with transaction.atomic():
+            RestoreLock.objects.create(server_id=server_id)
+    except IntegrityError:
+        pass  # another process made it a moment ago
+
+
+@contextmanager
+def claim(server_id: int, anyway: bool = False):
+    """The server, claimed for a restore until the block ends (one transaction): write what
+    marks the restore inside it. Raises RestoreBusy when one is under way, unless `anyway`;
+    yields the restore it goes over (None when the server was free)."""
+    _lock_row(server_id)
+    with transaction.atomic():
+        # The UPDATE's row lock (PostgreSQL) or the write lock taken at BEGIN (SQLite) orders
+        # the claims; what is read after it sees every earlier claim's restore.
+        RestoreLock.objects.filter(server_id=server_id).update(claimed_at=timezone.now())
+        holder = holder_of(server_id)
+        if holder is not None and not anyway:
+            raise RestoreBusy(holder)
+        yield holder
+
+
+def seen_servers(user):
+    """The ids of the servers the person's current token has shown them (their account's)."""
+    token = ApiToken.objects.filter(user=user).only("saved_at").first()
+    if token is None:
+        return SeenServer.objects.none().values_list("server_id", flat=True)
+    seen = SeenServer.objects.filter(user=user, token_saved_at=token.saved_at)
+    return seen.values_list("server_id", flat=True)
+
+
+def sees_server(user, server_id: int) -> bool:
+    """Whether the person's current token has shown them this server (same account)."""
+    return seen_servers(user).filter(server_id=server_id).exists()
