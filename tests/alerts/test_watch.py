@@ -220,7 +220,7 @@ def test_it_links_the_server_and_names_its_newest_completed_backup(
 
     memory.clear()
     run_round()
-    link = f"https://backups.example.com/backups/?server_id={broken.server.id}"
+    link = f"https://backups.example.com/servers/{broken.server.id}/"
     newest = max(
         b.created_at
         for b in sandbox.state.backups.values()
