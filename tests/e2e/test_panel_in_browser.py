@@ -155,7 +155,7 @@ def test_it_does_create_then_restore_with_the_keyboard_alone(watched, live_serve
     assert world.state.servers[12346].status == "restoring"
 
 
-def tab_to(page, selector: str, limit: int = 250) -> None:
+def tab_to(page, selector: str, limit: int = 600) -> None:
     """Presses Tab until the element is focused, as a keyboard user would."""
     for _ in range(limit):
         if page.evaluate("(s) => document.activeElement.matches(s)", selector):
