@@ -40,6 +40,7 @@ class Row:
     restore_label: str
     delete_label: str
     choose_label: str
+    kept_url: str
     odd_text: str = ""  # why its size is odd, when it is
     description_note: str = ""  # the panel's safety backup, explained in the reader's words
 
@@ -140,8 +141,11 @@ def table(user) -> dict:
     return {
         "can_restore": user.has_perm("backups.restore_server"),
         "can_delete": user.has_perm("backups.delete_backup"),
+        "can_keep": user.has_perm("plans.mark_kept"),
         "words": {
             "restore": _("Restore"),
+            "keep": _("Keep"),
+            "release": _("Release"),
             "odd": _("odd size"),
             "delete": _("Delete"),
             "server": _("Server"),
@@ -194,6 +198,7 @@ def rows(
     list_url = reverse("backups:list")
     restore_url = _url_maker("backups:restore", "server_id")
     delete_url = _url_maker("backups:delete", "backup_id")
+    kept_url = _url_maker("plans:kept", "backup_id")
     types = {value: str(label) for value, label in TYPES.items()}
     never, status_is = _("never"), _("Status: %(status)s")
 
@@ -235,6 +240,7 @@ def rows(
                 % {"server": server.name, "id": backup.id},
                 delete_label=_("Delete backup %(id)s") % {"id": backup.id},
                 choose_label=_("Choose backup %(id)s") % {"id": backup.id},
+                kept_url=kept_url(backup.id),
                 odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
                 description_note=description_note(backup.description)
                 if backup.description.startswith("Safety backup")
