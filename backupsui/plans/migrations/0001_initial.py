@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("audit", "0007_plans"),
+        ("audit", "0005_third_wave"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
