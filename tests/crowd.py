@@ -79,7 +79,7 @@ def browse(people, seconds: float, think: float = 1.0, arrive: float = 0.25) -> 
     """Each person (a signed-in stack.Browser and the replica URLs to use in turn) arrives
     `arrive` seconds after the one before and clicks through CLICKS until `seconds` are over,
     reading each page `think` seconds. Returns the latencies (ms) at p50 and p95, the number
-    of answers, and the errors (anything but a 200)."""
+    of answers, and the errors (anything but a 200 for the page asked for)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -101,7 +101,9 @@ def browse(people, seconds: float, think: float = 1.0, arrive: float = 0.25) -> 
                     # sends the GET again on a new one, once.
                     answer = browser.get(url)
                 status = answer.status_code
-                if status != 200:
+                if answer.history:  # sent elsewhere (to sign in, say): not the page asked for
+                    status = f"{answer.history[0].status_code} to {answer.url}"
+                elif status != 200:
                     why = re.search(r'role="alert"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)', answer.text)
                     status = f"{status} {why[1].strip() if why else ''}"
             except Exception as error:  # noqa: BLE001 - every failure is counted

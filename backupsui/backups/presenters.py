@@ -159,7 +159,7 @@ def table(user) -> dict:
     }
 
 
-def _url_maker(name: str, argument: str):
+def url_maker(name: str, argument: str):
     """A URL for any id without calling reverse() once a row (about 3 ms a page at 50)."""
     pattern = reverse(name, kwargs={argument: _PLACEHOLDER})
     head, tail = pattern.split(str(_PLACEHOLDER))
@@ -196,11 +196,13 @@ def rows(
 
     zone = timezone.get_current_timezone()
     list_url = reverse("backups:list")
-    restore_url = _url_maker("backups:restore", "server_id")
-    delete_url = _url_maker("backups:delete", "backup_id")
-    kept_url = _url_maker("plans:kept", "backup_id")
+    restore_url = url_maker("backups:restore", "server_id")
+    delete_url = url_maker("backups:delete", "backup_id")
+    kept_url = url_maker("plans:kept", "backup_id")
     types = {value: str(label) for value, label in TYPES.items()}
     never, status_is = _("never"), _("Status: %(status)s")
+    restore_is = _("Restore %(server)s from backup %(id)s")
+    delete_is, choose_is = _("Delete backup %(id)s"), _("Choose backup %(id)s")
 
     def local(moment: datetime, layout: str) -> str:
         return moment.astimezone(zone).strftime(layout)
@@ -236,10 +238,9 @@ def rows(
                 expires_text=expires_text,
                 expires_title=expires_title,
                 expires_soon=soon,
-                restore_label=_("Restore %(server)s from backup %(id)s")
-                % {"server": server.name, "id": backup.id},
-                delete_label=_("Delete backup %(id)s") % {"id": backup.id},
-                choose_label=_("Choose backup %(id)s") % {"id": backup.id},
+                restore_label=restore_is % {"server": server.name, "id": backup.id},
+                delete_label=delete_is % {"id": backup.id},
+                choose_label=choose_is % {"id": backup.id},
                 kept_url=kept_url(backup.id),
                 odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
                 description_note=description_note(backup.description)
