@@ -2,9 +2,10 @@
 its completed backups over time, and which backups are odd (far from the server's usual size:
 often the only sign that a dump silently broke)."""
 
-import statistics
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -83,30 +84,53 @@ def odd_backups(backups: list[Backup]) -> dict[int, Odd]:
     """Backup id → why it is odd, for one server's backups (any order): a completed backup
     at most BACKUPSUI_SIZE_LOW or at least BACKUPSUI_SIZE_HIGH times the median of the
     previous USUAL_OF completed backups of its type, or exactly the size of the previous
-    STUCK_AFTER."""
+    STUCK_AFTER. What judge() says of each, worked out in one pass per type: the previous
+    sizes kept sorted as they slide, the run of equal sizes counted (a report over 1,000
+    servers judges a hundred thousand backups)."""
     found: dict[int, Odd] = {}
-    before: dict[str, list[float]] = {}
-    for backup in sorted(backups, key=lambda b: (b.created_at, b.id)):
-        if backup.status != "completed" or backup.size_mb is None:
-            continue
-        sizes = before.setdefault(backup.backup_type or "", [])
-        odd = judge(backup, sizes)
-        if odd is not None:
-            found[backup.id] = odd
-        sizes.append(backup.size_mb)
+    low, high = settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH
+    by_type: dict[str, list[Backup]] = {}
+    for backup in backups:
+        if backup.status == "completed" and backup.size_mb is not None:
+            by_type.setdefault(backup.backup_type or "", []).append(backup)
+    for theirs in by_type.values():
+        theirs.sort(key=_by_time)
+        window: list[float] = []  # the previous USUAL_OF sizes, sorted
+        last, run = None, 0  # the previous size, and how many in a row had it
+        for number, backup in enumerate(theirs):
+            size = backup.size_mb
+            count = len(window)
+            if count:
+                middle = count // 2
+                usual = window[middle] if count % 2 else (window[middle - 1] + window[middle]) / 2
+                stuck = size == last and run >= STUCK_AFTER
+                if stuck or (usual and (size <= low * usual or size >= high * usual)):
+                    found[backup.id] = Odd(backup, usual, stuck)
+            run = run + 1 if size == last else 1
+            last = size
+            insort(window, size)
+            if count == USUAL_OF:  # the oldest of the window leaves it
+                del window[bisect_left(window, theirs[number - USUAL_OF].size_mb)]
     return found
 
 
-def judge(backup: Backup, before: list[float]) -> Odd | None:
+_by_time = attrgetter("created_at", "id")
+
+
+def judge(backup: Backup, before: list[float], bounds: tuple | None = None) -> Odd | None:
     """Whether a completed backup is odd, given the sizes of the completed backups of its
-    server and type taken before it, oldest first."""
+    server and type taken before it, oldest first; `bounds`: (low, high), the settings'
+    unless given. (A report judges a hundred thousand backups: no statistics.median.)"""
     previous = before[-USUAL_OF:]
-    if not previous:
+    count = len(previous)
+    if not count:
         return None
-    usual = statistics.median(previous)
+    ordered = sorted(previous)
+    middle = count // 2
+    usual = ordered[middle] if count % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     size = backup.size_mb
-    stuck = len(before) >= STUCK_AFTER and all(s == size for s in before[-STUCK_AFTER:])
-    low, high = settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH
+    stuck = count >= STUCK_AFTER and previous[-STUCK_AFTER:].count(size) == STUCK_AFTER
+    low, high = bounds or (settings.BACKUPSUI_SIZE_LOW, settings.BACKUPSUI_SIZE_HIGH)
     if stuck or (usual and (size <= low * usual or size >= high * usual)):
         return Odd(backup, usual, stuck)
     return None

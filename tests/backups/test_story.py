@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backupsui.backups import story
 from backupsui.upstream import Backup, Server
@@ -129,3 +131,48 @@ def test_it_flags_the_same_backups_on_the_list_as_on_the_servers_page():
     shown = {k: (v.usual_mb, v.stuck) for k, v in listed.odd_among(backups).items()}
     assert shown == {k: (v.usual_mb, v.stuck) for k, v in whole.items()}
     assert len(shown) > 10
+
+
+def _judged_one_by_one(backups) -> dict:
+    """What judge() says of each completed backup, given every size before it: the rule as
+    written, to hold odd_backups' one pass to."""
+    found, before = {}, {}
+    for backup in sorted(backups, key=lambda b: (b.created_at, b.id)):
+        if backup.status != "completed" or backup.size_mb is None:
+            continue
+        sizes = before.setdefault(backup.backup_type, [])
+        odd = story.judge(backup, sizes)
+        if odd is not None:
+            found[backup.id] = (odd.usual_mb, odd.stuck)
+        sizes.append(backup.size_mb)
+    return found
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["manual", "automatic"]),
+            st.sampled_from(["completed", "completed", "failed", "in_progress"]),
+            st.one_of(st.none(), st.sampled_from([40, 100, 100, 100, 250]), st.integers(1, 500)),
+            st.integers(0, 48),  # hours: equal times happen
+        ),
+        max_size=40,
+    ),
+    st.randoms(),
+)
+def test_it_finds_in_one_pass_what_judging_each_backup_finds(made, random):
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    backups = [
+        Backup(
+            id=number + 1,
+            server=Server(id=1, name="db-1"),
+            backup_type=kind,
+            status=status,
+            size_mb=size,
+            created_at=start + timedelta(hours=hours),
+        )
+        for number, (kind, status, size, hours) in enumerate(made)
+    ]
+    random.shuffle(backups)
+    found = {k: (odd.usual_mb, odd.stuck) for k, odd in story.odd_backups(backups).items()}
+    assert found == _judged_one_by_one(backups)
