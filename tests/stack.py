@@ -1,10 +1,13 @@
 """The panel as production runs it, for tests that need real processes: gunicorn replicas
 on the test database, and a browser-like HTTP client that acts as the TLS proxy in front."""
 
+import email
+import email.policy
 import os
 import re
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -246,3 +249,49 @@ class Workers:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     self.kill(process)
+
+
+class MailSink(socketserver.ThreadingTCPServer):
+    """An SMTP server on loopback that keeps every message it is given (for workers started
+    with the production SMTP backend pointed at it): just enough of RFC 5321 for smtplib."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(handler):  # noqa: N805 - the handler's own self is the sink's
+                handler.wfile.write(b"220 sink\r\n")
+                while line := handler.rfile.readline():
+                    verb = line[:4].upper()
+                    if verb == b"QUIT":
+                        handler.wfile.write(b"221 bye\r\n")
+                        return
+                    if verb != b"DATA":
+                        handler.wfile.write(b"250 ok\r\n")
+                        continue
+                    handler.wfile.write(b"354 go on\r\n")
+                    lines = []
+                    while (part := handler.rfile.readline()) not in (b".\r\n", b""):
+                        lines.append(part[1:] if part.startswith(b"..") else part)
+                    message = email.message_from_bytes(b"".join(lines), policy=email.policy.default)
+                    sink.messages.append(message)
+                    handler.wfile.write(b"250 kept\r\n")
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def env(self) -> dict:
+        """The settings that send a process's email here."""
+        return {
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "DJANGO_EMAIL_HOST": "127.0.0.1",
+            "DJANGO_EMAIL_PORT": str(self.port),
+        }

@@ -1,8 +1,9 @@
 """Alerts to chat and paging services through Apprise (Slack, Teams, Telegram, ntfy, Matrix,
 Discord, PagerDuty…): only the services the operator allows (BACKUPSUI_APPRISE_SCHEMES). A
 sending is bounded by the delivery's deadline: Apprise's own connect and read timeouts, and
-the worker waits no longer than the deadline for it (a sending still going then is left to
-end by its read timeout, on a thread of its own, and counts as failed)."""
+the worker waits no longer than the deadline for it. A sending still going then (a service
+answering a byte at a time never lets a read timeout fire) counts as failed, and its thread
+ends too: the sockets it connected are shut down under it (deadline.sockets_of_this_thread)."""
 
 import logging
 import threading
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_noop as _
 from backupsui.accounts.crypto import TokenKeyError
 from backupsui.words import Sentence
 
-from .deadline import Deadline
+from .deadline import Cutoff, Deadline, sockets_of_this_thread
 
 # Apprise's own log lines may carry a URL and its secrets: each outcome is logged by the
 # panel instead (delivery.py), without the URL.
@@ -61,10 +62,12 @@ def send(channel, alert, deadline: Deadline) -> tuple[bool, Sentence]:
     body = "\n".join(str(line) for line in alert.lines)
     title = " ".join(str(alert.subject).split())
     result = {}
+    cutoff = Cutoff(deadline)
 
     def run():
         try:
-            result["ok"] = bool(plugin.notify(body=body, title=title))
+            with sockets_of_this_thread(cutoff):
+                result["ok"] = bool(plugin.notify(body=body, title=title))
         except Exception:  # noqa: BLE001 - a plugin's bug is a failed sending, not a crash
             result["ok"] = False
 
@@ -72,6 +75,7 @@ def send(channel, alert, deadline: Deadline) -> tuple[bool, Sentence]:
     sender.start()
     sender.join(deadline.left())
     if sender.is_alive():
+        cutoff.fire()  # its reads and writes fail at once: the thread ends
         return False, Sentence(
             _("The service did not answer within %(seconds)s seconds."),
             seconds=f"{settings.BACKUPSUI_ALERT_TIMEOUT:g}",

@@ -41,7 +41,7 @@ TIMESTAMP_HEADER = "X-Backupsui-Timestamp"
 
 @dataclass
 class Alert:
-    kind: str  # "backup_failed", "server_bad", "digest" or "test"
+    kind: str  # "backup_failed", "backup_odd", "server_bad", "server_recovered", "digest", …
     subject: Sentence  # words are put in the person's language when sent
     lines: list[Sentence]
     items: list[dict]

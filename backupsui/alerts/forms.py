@@ -9,10 +9,14 @@ from .models import Subscription
 class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
-        fields = ["on_failure", "on_bad", "by_email", "webhook_url"]
+        fields = ["on_failure", "on_bad", "on_odd", "by_email", "webhook_url"]
         labels = {
             "on_failure": _("Tell me when a backup fails"),
             "on_bad": _("Tell me when a server turns bad (no completed backup for too long)"),
+            "on_odd": _(
+                "Tell me when a backup's size is odd (far from its server's usual size, or "
+                "exactly the same as the five before it)"
+            ),
             "by_email": _("By email"),
             "webhook_url": _("By a webhook (a JSON POST to this URL)"),
         }

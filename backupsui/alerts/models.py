@@ -18,6 +18,7 @@ class Subscription(models.Model):
     )
     on_failure = models.BooleanField(_("when a backup fails"), default=True)
     on_bad = models.BooleanField(_("when a server turns bad"), default=False)
+    on_odd = models.BooleanField(_("when a backup's size is odd"), default=False)
     by_email = models.BooleanField(_("by email"), default=False)
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
     # The webhook's signing secret, encrypted like API tokens (shown once, when made).
@@ -35,7 +36,7 @@ class Subscription(models.Model):
 
     @property
     def active(self) -> bool:
-        wants = self.on_failure or self.on_bad
+        wants = self.on_failure or self.on_bad or self.on_odd
         if not wants:
             return False
         if self.by_email or self.webhook_url:
@@ -54,7 +55,7 @@ class SentAlert(models.Model):
     """One alert, noted before it is sent: the unique key makes a second sending of it (a
     restarted worker, a second worker) impossible."""
 
-    FAILURE, BAD, RECOVERED, REMINDER = "failure", "bad", "recovered", "reminder"
+    FAILURE, BAD, RECOVERED, REMINDER, ODD = "failure", "bad", "recovered", "reminder", "odd"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16)

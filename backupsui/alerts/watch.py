@@ -1,9 +1,9 @@
 """The periodic round's alerts: one look at every stored token's list (which also keeps each
 server's state, backups/servers_seen.py), then for each subscribed person what is new since
-the last look: a backup that failed, a server that turned bad, a bad server that recovered,
-and a reminder while one stays bad. Muted servers send nothing. Each piece of news is noted
-in the database before it is sent, under a unique key, so no alert goes out twice, whatever
-restarts or runs beside."""
+the last look: a backup that failed, a backup whose size is odd, a server that turned bad, a
+bad server that recovered, and a reminder while one stays bad. Muted servers send nothing.
+Each piece of news is noted in the database before it is sent, under a unique key, so no
+alert goes out twice, whatever restarts or runs beside."""
 
 import logging
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop as _
 from backupsui.backups.account import NoToken, account_for, every_tokens_list
 from backupsui.backups.health import BAD
 from backupsui.backups.models import ServerState
+from backupsui.backups.presenters import odd_facts, odd_sentence
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence, english
 
@@ -25,7 +26,7 @@ from .models import SentAlert, Subscription, Tally
 
 logger = logging.getLogger("backupsui.alerts")
 DIGEST_FROM = 5  # this many at once go as one message
-RECENT = timedelta(days=7)  # failures older than this are history, not news
+RECENT = timedelta(days=7)  # failures and odd sizes older than this are history, not news
 
 
 def watch_everyone() -> int:
@@ -77,6 +78,8 @@ def watch(subscription: Subscription, listed=None) -> int:
                     **_where(backup.server.id, newest_of.get(backup.server.id)),
                 }
                 news.append((SentAlert.FAILURE, str(backup.id), item))
+    if subscription.on_odd:
+        news += _odd_sizes(listed, muted, newest_of, now)
     if subscription.on_bad:
         servers = {server.id: server for server in listed.health(now)}
         for server in servers.values():
@@ -94,6 +97,37 @@ def watch(subscription: Subscription, listed=None) -> int:
     alerts = [_digest(fresh)] if len(fresh) >= DIGEST_FROM else [_single(i) for i in fresh]
     _keep_outcome(subscription, [deliver(subscription, alert) for alert in alerts])
     return len(fresh)
+
+
+def _odd_sizes(listed, muted: set, newest_of: dict, now) -> list:
+    """Each recent completed backup whose size is odd (story.judge: far from its server's
+    usual, or stuck at the same size), once per backup."""
+    recent = sorted(
+        (
+            backup
+            for backup in listed.backups
+            if backup.status == "completed"
+            and backup.created_at >= now - RECENT
+            and backup.server.id not in muted
+        ),
+        key=lambda backup: (backup.created_at, backup.id),
+    )
+    news = []
+    for backup_id, odd in listed.odd_among(recent).items():
+        backup = odd.backup
+        item = {
+            "event": "backup_odd",
+            "server_id": backup.server.id,
+            "server": backup.server.name,
+            "backup_id": backup_id,
+            "taken_at": backup.created_at.isoformat(),
+            "size_mb": backup.size_mb,
+            "usual_mb": round(odd.usual_mb),
+            "odd": odd_facts(odd),
+            **_where(backup.server.id, newest_of.get(backup.server.id)),
+        }
+        news.append((SentAlert.ODD, str(backup_id), item))
+    return news
 
 
 def _bad_key(server) -> str:
@@ -192,6 +226,14 @@ def _describe(item: dict) -> Sentence:
             server=item["server"],
             sid=item["server_id"],
         )
+    if event == "backup_odd":
+        return Sentence(
+            _("Backup %(id)s of %(server)s (#%(sid)s), taken %(when)s, has an odd size:"),
+            id=item["backup_id"],
+            server=item["server"],
+            sid=item["server_id"],
+            when=_when(datetime.fromisoformat(item["taken_at"])),
+        ) + odd_sentence(item["odd"])
     names = {"server": item["server"], "sid": item["server_id"]}
     newest = item.get("newest_completed_id")
     if newest is not None:

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from backupsui.upstream import TYPES, Backup, status_label, type_label
+from backupsui.words import Sentence
 
 EXPIRY_WARNING = timedelta(days=3)
 
@@ -166,14 +167,36 @@ def url_maker(name: str, argument: str):
     return lambda value: f"{head}{value}{tail}"
 
 
+def odd_facts(odd) -> dict:
+    """What is odd about a backup's size (story.Odd), as plain values an alert can carry."""
+    return {
+        "stuck": odd.stuck,
+        "smaller": odd.smaller,
+        "pct": odd.percent,
+        "size": odd.backup.size_mb,
+        "usual": round(odd.usual_mb),
+    }
+
+
+def odd_sentence(facts: dict) -> Sentence:
+    """How far from usual a backup's size is (odd_facts), put in the reader's language when
+    shown: the same words on the list, a server's page and in an alert."""
+    if facts["stuck"]:
+        return Sentence(gettext_noop("exactly the same size as the five before it: a stuck dump?"))
+    values = {key: facts[key] for key in ("pct", "size", "usual")}
+    if facts["smaller"]:
+        return Sentence(
+            gettext_noop("%(pct)s %% smaller than usual: %(size)s MB against %(usual)s MB."),
+            **values,
+        )
+    return Sentence(
+        gettext_noop("%(pct)s %% larger than usual: %(size)s MB against %(usual)s MB."), **values
+    )
+
+
 def odd_words(odd) -> str:
     """How far from usual a backup's size is, in words."""
-    if odd.stuck:
-        return _("exactly the same size as the five before it: a stuck dump?")
-    values = {"pct": odd.percent, "size": odd.backup.size_mb, "usual": round(odd.usual_mb)}
-    if odd.smaller:
-        return _("%(pct)s %% smaller than usual: %(size)s MB against %(usual)s MB.") % values
-    return _("%(pct)s %% larger than usual: %(size)s MB against %(usual)s MB.") % values
+    return str(odd_sentence(odd_facts(odd)))
 
 
 def rows(

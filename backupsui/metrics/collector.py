@@ -1,9 +1,9 @@
 """What /metrics says, read from the database at each scrape (so every replica answers the
 same, and the upstream is never called): each server's state as the round and the pages last
 saw it, the jobs by state, the audit events not settled yet, the alert deliveries that failed
-and the periodic round's heartbeat. Plans have no series yet: there is no plan model."""
+and the periodic round's heartbeat, and each plan's last run (when plans exist)."""
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from backupsui.alerts.models import Tally
@@ -11,8 +11,13 @@ from backupsui.audit.models import AuditEvent, Outcome
 from backupsui.backups.health import HEALTHS
 from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
+from backupsui.plans.models import Plan, PlanRun
 
 SERVER_LABELS = ["server_id", "server"]
+PLAN_LABELS = ["plan_id", "plan"]
+# A run that made what it was due to make; a stopped run (the plan paused, by a person or by
+# itself) and a failed one did not.
+RUN_OK = {PlanRun.Outcome.DONE, PlanRun.Outcome.PREVIEWED}
 
 
 def _seconds(moment) -> float:
@@ -96,3 +101,39 @@ class DatabaseCollector:
             "When the periodic round last finished (0: never).",
             value=_seconds(heartbeat.at if heartbeat else None),
         )
+
+        yield from plan_families()
+
+
+def plan_families():
+    """Each plan's newest finished run: when it finished (0: never) and whether it made what
+    it was due to (only for a plan that has finished a run). Nothing when there are no plans."""
+    newest = PlanRun.objects.filter(plan=OuterRef("pk"), finished__isnull=False).order_by(
+        "-finished", "-pk"
+    )
+    plans = list(
+        Plan.objects.order_by("pk")
+        .annotate(
+            run_finished=Subquery(newest.values("finished")[:1]),
+            run_outcome=Subquery(newest.values("outcome")[:1]),
+        )
+        .values_list("pk", "name", "run_finished", "run_outcome")
+    )
+    if not plans:
+        return
+    when = GaugeMetricFamily(
+        "backupsui_plan_last_run_timestamp_seconds",
+        "When the plan's newest finished run ended (0: it has not run yet).",
+        labels=PLAN_LABELS,
+    )
+    ok = GaugeMetricFamily(
+        "backupsui_plan_last_run_ok",
+        "1 if the plan's newest finished run made what it was due to, 0 if it failed or stopped.",
+        labels=PLAN_LABELS,
+    )
+    for pk, name, finished, outcome in plans:
+        when.add_metric([str(pk), name], _seconds(finished))
+        if finished is not None:
+            ok.add_metric([str(pk), name], 1.0 if outcome in RUN_OK else 0.0)
+    yield when
+    yield ok

@@ -8,20 +8,28 @@ import ipaddress
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.db import connection
 
-from backupsui.alerts import delivery
+from backupsui.accounts.crypto import encrypt
+from backupsui.alerts import chat, delivery
 from backupsui.alerts.delivery import Alert, deliver
 from backupsui.alerts.models import AppriseUrl, Delivery, Subscription, Tally
 from backupsui.words import Sentence
 from tests.alerts.test_watch import Receiver, run_worker
 from tests.helpers import text
+from tests.stack import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,8 +38,8 @@ class Dripper:
     """A receiver on loopback that reads the request, then answers one header byte every
     `every` seconds, for as long as anyone listens."""
 
-    def __init__(self, every: float = 3.0):
-        self.every = every
+    def __init__(self, every: float = 3.0, tls: ssl.SSLContext | None = None):
+        self.every, self.tls = every, tls
         self.sent = 0
         self.stopping = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -50,6 +58,11 @@ class Dripper:
             threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
 
     def _drip(self, conn) -> None:
+        if self.tls is not None:  # the handshake at once; then the answer as slowly
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:
+                return
         with conn:
             conn.recv(65536)
             for byte in b"HTTP/1.1 204 No Content\r\nX-Slow: " + b"a" * 1000:
@@ -117,6 +130,64 @@ def test_it_ends_a_slowly_answering_mail_server_at_the_alert_timeout(operator, s
     assert time.monotonic() - started <= settings.BACKUPSUI_ALERT_TIMEOUT + 1
     assert "could not be sent" in str(said)
     assert not Delivery.objects.get(user=operator, channel=Delivery.EMAIL).ok
+
+
+def apprise_sending() -> bool:
+    return any(t.name == "apprise-send" and t.is_alive() for t in threading.enumerate())
+
+
+def self_signed(folder) -> ssl.SSLContext:
+    """A TLS server's context with a certificate of its own for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+@pytest.mark.parametrize("scheme", ["json", "jsons"])  # plain, and TLS
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # verify=no
+def test_it_ends_a_slow_apprise_sending_and_its_thread_at_the_alert_timeout(
+    operator, settings, scheme, tmp_path
+):
+    """The answer's header a byte a second never lets Apprise's read timeout (the time left)
+    fire: at the deadline the sending counts as failed, and its thread ends then too, not
+    whenever the service finishes."""
+    settings.BACKUPSUI_ALERT_TIMEOUT = 2
+    settings.BACKUPSUI_APPRISE_SCHEMES = [scheme]
+    slow = Dripper(every=1.0, tls=self_signed(tmp_path) if scheme == "jsons" else None)
+    url = f"{scheme}://127.0.0.1:{slow.port}/hook?verify=no"
+    chat.masked(url)  # Apprise's plugins loaded (a process's first use takes a while)
+    AppriseUrl.objects.create(user=operator, name="slow", ciphertext=encrypt(url), masked="…")
+    subscription = Subscription.objects.create(user=operator, by_email=False)
+    try:
+        started = time.monotonic()
+        said = deliver(subscription, an_alert())
+        assert time.monotonic() - started <= settings.BACKUPSUI_ALERT_TIMEOUT + 1
+        assert "did not answer within 2 seconds" in str(said)
+        assert slow.sent >= 1  # the answer had begun
+        wait_for(lambda: not apprise_sending(), seconds=1)
+    finally:
+        slow.stop()
 
 
 @pytest.mark.parametrize(

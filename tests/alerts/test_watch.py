@@ -6,6 +6,7 @@ Django's test outbox sees the email)."""
 
 import hashlib
 import hmac
+import html
 import json
 import logging
 import threading
@@ -15,9 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 
+from backupsui.accounts.models import Preference
 from backupsui.alerts import delivery
 from backupsui.alerts.models import SentAlert, Subscription
+from backupsui.backups.models import ServerState
 from backupsui.jobs import scheduler
 from backupsui.jobs.models import Schedule
 from tests.faults import closed_port
@@ -233,3 +237,82 @@ def test_it_links_the_server_and_names_its_newest_completed_backup(
     [item] = json.loads(body)["alerts"]
     assert item["server_url"] == link
     assert item["newest_completed_at"] == newest.isoformat()
+
+
+@pytest.fixture
+def odd_watcher(sandbox, operator, operator_client, settings, receiver):
+    """Olivia asks, on the alerts page, to be told of odd backups by email and webhook; the
+    servers' recent backups are known sizes, then the first round looks."""
+    settings.DEBUG = True
+    operator.email = "olivia@example.com"
+    operator.save()
+    page = html.unescape(text(operator_client.get("/account/alerts/")))
+    assert "Tell me when a backup's size is odd" in page
+    operator_client.post(
+        "/account/alerts/", {"on_odd": "on", "by_email": "on", "webhook_url": receiver.url}
+    )
+    subscription = Subscription.objects.get(user=operator)
+    assert subscription.on_odd and not subscription.on_failure and subscription.active
+    start = datetime.now(UTC) - timedelta(hours=3)
+    for n in range(10):  # the usual: a median of 8650 MB
+        sandbox.state.add_backup(
+            12345, created_at=start + timedelta(minutes=n), size_mb=(8600, 8700)[n % 2]
+        )
+    for n in range(5):  # five of exactly the same size
+        sandbox.state.add_backup(12346, created_at=start + timedelta(minutes=n), size_mb=8400)
+    run_round()  # the first look: odd sizes already there are not news
+    assert mail.outbox == [] and receiver.got == []
+    return operator
+
+
+def test_it_alerts_once_per_odd_backup_saying_by_how_much(odd_watcher, sandbox, receiver):
+    from backupsui.backups.lists import memory
+
+    taken = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    small = sandbox.state.add_backup(12345, created_at=taken, size_mb=3287)
+    memory.clear()
+    run_round()
+    [email] = mail.outbox
+    said = (
+        f"Backup {small.id} of web-server-01 (#12345), taken {taken:%Y-%m-%d %H:%M} UTC, has an "
+        "odd size: 62 % smaller than usual: 3287 MB against 8650 MB."
+    )
+    assert email.subject == f"backupsui: {said}" and said in email.body
+    assert "The server in the panel: /servers/12345/" in email.body
+    [(_headers, body)] = receiver.got
+    sent = json.loads(body)
+    assert sent["type"] == "backup_odd"
+    [item] = sent["alerts"]
+    assert (item["backup_id"], item["size_mb"], item["usual_mb"]) == (small.id, 3287, 8650)
+    memory.clear()
+    run_round()  # never again for the same backup
+    assert len(mail.outbox) == 1 and len(receiver.got) == 1
+    assert SentAlert.objects.filter(kind=SentAlert.ODD, key=str(small.id)).count() == 1
+
+
+def test_it_says_a_stuck_dump_in_the_persons_language(odd_watcher, sandbox, receiver):
+    from backupsui.backups.lists import memory
+
+    Preference.objects.create(user=odd_watcher, language="sm")
+    stuck = sandbox.state.add_backup(12346, size_mb=8400)  # the sixth of exactly 8400 MB
+    memory.clear()
+    run_round()
+    [email] = mail.outbox
+    english = "exactly the same size as the five before it: a stuck dump?"
+    with translation.override("sm"):
+        samoan = translation.gettext(english)
+    assert samoan != english and samoan in email.body and english not in email.body
+    assert f"O le faʻaleoleo {stuck.id} o db-server-02 (#12346), na faia i le " in email.body
+    assert f"{stuck.id}" in email.subject and "db-server-02 (#12346)" in email.subject
+
+
+def test_it_sends_nothing_about_an_odd_backup_of_a_muted_server(odd_watcher, sandbox, receiver):
+    from backupsui.backups.lists import memory
+
+    ServerState.objects.filter(server_id=12345).update(
+        muted_until=datetime.now(UTC) + timedelta(hours=2)
+    )
+    sandbox.state.add_backup(12345, size_mb=20000)  # more than twice the usual
+    memory.clear()
+    run_round()
+    assert mail.outbox == [] and receiver.got == []

@@ -2,21 +2,27 @@
 turns bad: one alert naming the server and its newest backup, one "recovered" when it has a
 completed backup again, a reminder every BACKUPSUI_ALERT_REMIND_HOURS while it stays bad, and
 nothing while it is muted (a mute shown on /servers/ and audited). A round run again, as a
-second worker would, sends nothing twice."""
+second worker would, sends nothing twice: in two threads, and in two alerts worker processes
+running the round for one slot at once."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from threading import Barrier, Thread
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
+from django_tasks_db.models import DBTaskResult
 
 from backupsui.alerts.models import Delivery, SentAlert, Subscription
+from backupsui.alerts.tasks import alerts_round
 from backupsui.alerts.watch import send_test_alert, watch_everyone
 from backupsui.audit.models import AuditEvent
 from backupsui.backups.lists import memory
+from backupsui.backups.models import ServerState
 from tests.alerts.test_watch import run_round
 from tests.helpers import text
+from tests.stack import MailSink, Workers, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BAD_SERVER = 12346
@@ -33,10 +39,10 @@ def watching(sandbox, operator, settings):
     return operator
 
 
-def turn_bad(sandbox):
+def turn_bad(sandbox, server_id=BAD_SERVER):
     now = datetime.now(UTC)
     for backup in sandbox.state.backups.values():
-        if backup.server.id == BAD_SERVER and backup.created_at > now - timedelta(hours=49):
+        if backup.server.id == server_id and backup.created_at > now - timedelta(hours=49):
             sandbox.state.fail_backup(backup.id)
     memory.clear()
 
@@ -160,3 +166,83 @@ def test_it_sends_each_notice_once_when_two_workers_look_at_the_same_moment(watc
     sandbox.state.add_backup(BAD_SERVER)
     two_at_once()
     assert len(mail.outbox) == 2 and "has recovered" in mail.outbox[1].body
+
+
+class Gate:
+    """Holds the first list request the sandbox gets until a second one comes (two rounds
+    are then provably at the same point at once), then lets every request through."""
+
+    def __init__(self, real):
+        self.real, self.asked, self.both = real, 0, threading.Event()
+        self.lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self.lock:
+            self.asked += 1
+            if self.asked >= 2:
+                self.both.set()
+        self.both.wait(30)
+        return self.real(*args, **kwargs)
+
+
+def test_it_sends_recovered_reminder_and_unmuted_notices_once_from_two_worker_processes(
+    watching, sandbox, monkeypatch
+):
+    """Two alerts workers (`manage.py worker --queue-name alerts`, as deployed) run the round
+    for one slot at once (queued twice, as two schedulers' clocks might): one server
+    recovered, one due its reminder, one muted; each notice reaches the mail server once,
+    and the muted server's only once its mute has ended."""
+    recovering, reminded, muted = 12345, BAD_SERVER, 12347
+    names = {i: sandbox.state.servers[i].name for i in (recovering, reminded, muted)}
+    ServerState.objects.filter(server_id=muted).update(
+        muted_until=datetime.now(UTC) + timedelta(hours=4)
+    )
+    for server_id in names:
+        turn_bad(sandbox, server_id)
+    round_again()
+    told = sorted(m.subject.split(")")[0] + ")" for m in mail.outbox)
+    assert told == sorted(f"backupsui: {names[i]} (#{i})" for i in (recovering, reminded))
+    assert all(" bad" in m.subject for m in mail.outbox)
+    sandbox.state.add_backup(recovering)
+    SentAlert.objects.filter(kind=SentAlert.BAD, key__startswith=f"{reminded}:").update(
+        created_at=datetime.now(UTC) - timedelta(hours=25)
+    )
+    sink = MailSink()
+    # Each round reads the list afresh, as rounds BACKUPSUI_WATCH_MINUTES apart do.
+    workers = Workers(sandbox.url, BACKUPS_CACHE_SECONDS="0", **sink.env())
+    real = sandbox.state.list_page
+
+    def two_rounds_at_once(slot: str) -> list:
+        gate = Gate(real)
+        monkeypatch.setattr(sandbox.state, "list_page", gate)
+        with transaction.atomic():
+            ids = [alerts_round.enqueue(slot).id for _ in range(2)]
+        wait_for(
+            lambda: DBTaskResult.objects.filter(id__in=ids, finished_at__isnull=False).count() == 2
+        )
+        results = list(DBTaskResult.objects.filter(id__in=ids))
+        assert [r.status for r in results] == ["SUCCESSFUL"] * 2, [r.traceback for r in results]
+        assert gate.both.is_set()  # both rounds were in the list at the same time
+        assert len({r.worker_ids[0] for r in results}) == 2  # one round in each worker
+        return list(sink.messages)
+
+    try:
+        workers.start(queue="alerts")
+        workers.start(queue="alerts")
+        first = two_rounds_at_once("2026-01-01T00:00:00+00:00")
+        assert len(first) == 2, [m["Subject"] for m in first]
+        [recovered] = [m for m in first if "has recovered" in m["Subject"]]
+        assert f"{names[recovering]} (#{recovering})" in recovered["Subject"]
+        [reminder] = [m for m in first if "Still bad" in m["Subject"]]
+        assert f"{names[reminded]} (#{reminded})" in reminder["Subject"]
+        assert all(names[muted] not in m.get_body().get_content() for m in first)
+        ServerState.objects.filter(server_id=muted).update(muted_until=None)
+        second = two_rounds_at_once("2026-01-01T00:10:00+00:00")[len(first) :]
+        [unmuted] = second
+        assert unmuted["Subject"].startswith(f"backupsui: {names[muted]} (#{muted})")
+        assert " bad" in unmuted["Subject"]
+    finally:
+        workers.stop()
+        sink.stop()
+    assert SentAlert.objects.filter(kind=SentAlert.RECOVERED).count() == 1
+    assert SentAlert.objects.filter(kind=SentAlert.REMINDER).count() == 1

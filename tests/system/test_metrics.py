@@ -18,6 +18,7 @@ from backupsui.audit import recorder
 from backupsui.audit.models import Action
 from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
+from backupsui.plans.models import Plan, PlanRun
 from tests.alerts.test_watch import run_round
 from tests.stack import ROOT, Replica, production_env
 
@@ -33,6 +34,7 @@ SERIES = {
     "backupsui_alerts_failed",
     "backupsui_worker_last_round_timestamp_seconds",
 }
+PLAN_SERIES = {"backupsui_plan_last_run_timestamp_seconds", "backupsui_plan_last_run_ok"}
 
 
 @pytest.fixture
@@ -119,6 +121,44 @@ def test_it_says_every_series_with_the_right_values(world, client, monkeypatch):
     assert abs(beat - datetime.now(UTC).timestamp()) < 120
 
 
+def test_it_says_each_plans_last_run_only_when_plans_exist(client, settings, operator):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    assert not set(scrape(client.get)) & PLAN_SERIES  # no plans, no plan series
+    now = datetime.now(UTC).replace(microsecond=0)
+    nightly = Plan.objects.create(owner=operator, name="Nightly")
+    broken = Plan.objects.create(owner=operator, name='db "main"')
+    Plan.objects.create(owner=operator, name="New")  # never run
+    outcomes = PlanRun.Outcome
+    done, failed, previewed = outcomes.DONE, outcomes.FAILED, outcomes.PREVIEWED
+    for plan, hours_ago, outcome, finished in [
+        (nightly, 26, failed, True),
+        (nightly, 2, done, True),
+        (nightly, 0, outcomes.RUNNING, False),  # not finished: not the last run yet
+        (broken, 3, previewed, True),
+        (broken, 1, failed, True),
+    ]:
+        slot = now - timedelta(hours=hours_ago)
+        PlanRun.objects.create(
+            plan=plan,
+            slot=slot,
+            outcome=outcome,
+            finished=slot + timedelta(minutes=5) if finished else None,
+        )
+    families = scrape(client.get)
+    when = {
+        (s.labels["plan_id"], s.labels["plan"]): s.value
+        for s in families["backupsui_plan_last_run_timestamp_seconds"].samples
+    }
+    new = Plan.objects.get(name="New")
+    assert when == {
+        (str(nightly.pk), "Nightly"): (now - timedelta(hours=2, minutes=-5)).timestamp(),
+        (str(broken.pk), 'db "main"'): (now - timedelta(hours=1, minutes=-5)).timestamp(),
+        (str(new.pk), "New"): 0,
+    }
+    ok = {s.labels["plan"]: s.value for s in families["backupsui_plan_last_run_ok"].samples}
+    assert ok == {"Nightly": 1, 'db "main"': 0}  # the plan never run has no outcome yet
+
+
 def test_it_writes_any_server_name_as_a_label_the_parser_reads_back(client, settings, db):
     settings.BACKUPSUI_METRICS_TOKEN = KEY
     odd = 'web "01" \\ back\nup ü'
@@ -170,9 +210,11 @@ def test_it_ships_rules_and_a_dashboard_that_use_only_these_series():
     dashboard = json.loads((folder / "backupsui-dashboard.json").read_text())
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     rules = (folder / "backupsui-rules.yml").read_text()
-    known = SERIES | {"backupsui_alerts_failed_total"}
+    known = SERIES | PLAN_SERIES | {"backupsui_alerts_failed_total"}
     for text_ in (exprs, rules):
         used = set(re.findall(r"backupsui_[a-z0-9_]+", text_))
         assert used and used <= known, used - known
     assert "backupsui_worker_last_round_timestamp_seconds" in rules
     assert "48 * 3600" in rules
+    assert "backupsui_plan_last_run_ok == 0" in rules
+    assert set(re.findall(r"backupsui_[a-z0-9_]+", exprs)) >= PLAN_SERIES
