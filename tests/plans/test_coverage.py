@@ -162,6 +162,26 @@ def test_it_keeps_the_plans_health_in_the_servers_states(account):
     assert states == {WEB: "late", OTHER: "good"}
 
 
+@pytest.mark.django_db
+def test_it_alerts_when_a_server_turns_bad_for_its_plan(account, mailoutbox):
+    """Sixteen hours: bad for a six-hourly plan (two periods and a half), while a server no
+    plan covers is good until the settings' 26 hours."""
+    from backupsui.alerts.models import Subscription
+    from backupsui.alerts.watch import watch
+
+    type(account).objects.filter(pk=account.pk).update(email="olivia@example.test")
+    account.refresh_from_db()
+    six_hourly(account)
+    subscription = Subscription.objects.create(
+        user=account, on_failure=False, on_bad=True, by_email=True, watching_since=TAKEN
+    )
+    with time_machine.travel(TAKEN + timedelta(hours=16), tick=False):
+        listed = BackupList([completed(WEB, TAKEN), completed(OTHER, TAKEN, 2)])
+        assert watch(subscription, listed) == 1
+    [mail] = mailoutbox
+    assert "web-server-01 (#12345) is bad" in mail.body and "cache-server" not in mail.body
+
+
 @pytest.fixture
 def seeded(settings):
     """A sandbox whose newest backups are the 03:00 UTC automatic ones, started at 13:00."""
