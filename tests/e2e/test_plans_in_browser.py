@@ -78,9 +78,7 @@ def test_it_makes_a_plan_and_runs_it_until_retention_deletes_the_oldest(
         deleted = AuditEvent.objects.get(action=Action.BACKUP_DELETED, plan_id=plan.pk)
         assert deleted.backup_id == oldest and deleted.message == "not kept: beyond keep-last 2"
         expect(page.locator(f"#event-{deleted.pk}")).to_contain_text("Backup deleted")
-        expect(page.locator(f"#event-{deleted.pk}")).to_contain_text(
-            "not kept: beyond keep-last 2"
-        )
+        expect(page.locator(f"#event-{deleted.pk}")).to_contain_text("not kept: beyond keep-last 2")
         requested = AuditEvent.objects.filter(action=Action.BACKUP_REQUESTED, plan_id=plan.pk)
         assert sorted(requested.values_list("backup_id", flat=True)) == made
         created = requested.get(backup_id=oldest)
