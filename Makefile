@@ -24,13 +24,16 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 # The panel's port and the sandbox's: `make run PORT=8010 SANDBOX_PORT=8011`.
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
+# Days of manual backups, several a day, on every sandbox server (plans' previews and
+# retention work on them): `make run HISTORY_DAYS=0` for none.
+HISTORY_DAYS ?= 14
 
 # exec: the shell gives way to the demo, so a SIGTERM that make passes on reaches it.
 run: $(STAMP) $(CATALOGUES)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	@echo "The demo requires no second factor (BACKUPSUI_MFA_REQUIRED is empty); production asks Operators for one."
 	DJANGO_DEBUG=1 BACKUPS_API_URL=http://127.0.0.1:$(SANDBOX_PORT)/api/v1 BACKUPSUI_MFA_REQUIRED= \
-	  exec $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+	  exec $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT) --history-days $(HISTORY_DAYS)
 
 # Debian's chromium (the browser tests), gettext (the test that regenerates the
 # catalogue), installed when missing and we are root.

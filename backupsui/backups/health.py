@@ -4,8 +4,16 @@ server has no good backup from the last day, at a glance.
 A server is *good* while its newest completed backup is younger than
 BACKUPSUI_HEALTH_LATE_HOURS (26), *late* while younger than BACKUPSUI_HEALTH_BAD_HOURS (48),
 and *bad* beyond that or with no completed backup at all. Only `completed` counts as good:
-failed, running or unknown statuses never do."""
+failed, running or unknown statuses never do.
 
+A server a backup plan covers follows the plan's schedule instead (`Due`): *late* when its
+newest completed backup is older than the plan's period and half a period again (one slot
+missed, with a grace of half a period), *bad* when older than two periods and a half (a second
+slot missed too). With several plans, the shortest period counts. Which plans cover which
+server is the plans app's knowledge, a floor above this one: it tells this module through
+`plans_due_from` when it starts, and each list's health asks it once (`plans_due`)."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +36,41 @@ SORTS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """What a plan promises a server: a backup every `period` (the plan named)."""
+
+    plan_id: int
+    plan_name: str
+    period: timedelta
+
+    @property
+    def late_after(self) -> timedelta:
+        return self.period * 1.5
+
+    @property
+    def bad_after(self) -> timedelta:
+        return self.period * 2.5
+
+
+# The plans app's answer to "which servers do plans cover, and how often": servers (id →
+# name) → server id → the Due with the shortest period. None until that app is ready.
+_plans_due: Callable[[dict[int, str]], dict[int, Due]] | None = None
+
+
+def plans_due_from(provider: Callable[[dict[int, str]], dict[int, Due]] | None) -> None:
+    """Set by the plans app when it starts (it is above this floor: this one never imports it)."""
+    global _plans_due  # noqa: PLW0603 - one provider per process, set once at start
+    _plans_due = provider
+
+
+def plans_due(servers: dict[int, str]) -> dict[int, Due]:
+    """Server id → the plan whose schedule its health follows, for the servers given."""
+    if _plans_due is None or not servers:
+        return {}
+    return _plans_due(servers)
+
+
 @dataclass(slots=True)
 class ServerHealth:
     id: int
@@ -40,14 +83,21 @@ class ServerHealth:
     total_mb: float = 0
     next_expiry: datetime | None = None
     never_expire: int = 0  # manual backups, which never expire by themselves
+    due: Due | None = None  # the plan whose schedule its health follows, if one covers it
 
     @property
     def label(self) -> str:
         return str(HEALTHS[self.health])
 
 
-def assess(backups: list[Backup], known: dict[int, str], now: datetime) -> list[ServerHealth]:
-    """Every server of the list, and every server seen before (`known`), worst first."""
+def assess(
+    backups: list[Backup],
+    known: dict[int, str],
+    now: datetime,
+    due: dict[int, Due] | None = None,
+) -> list[ServerHealth]:
+    """Every server of the list, and every server seen before (`known`), worst first; a
+    server in `due` (server id → its plan) is judged by its plan's period."""
     servers: dict[int, ServerHealth] = {}
     failures_since = now - FAILURES_SINCE
     for backup in backups:
@@ -75,9 +125,18 @@ def assess(backups: list[Backup], known: dict[int, str], now: datetime) -> list[
         servers.setdefault(server_id, ServerHealth(server_id, name))
     late = timedelta(hours=settings.BACKUPSUI_HEALTH_LATE_HOURS)
     bad = timedelta(hours=settings.BACKUPSUI_HEALTH_BAD_HOURS)
+    due = due or {}
     for server in servers.values():
-        if server.newest is not None:
-            age = now - server.newest.created_at
+        server.due = due.get(server.id)
+        if server.newest is None:
+            continue
+        age = now - server.newest.created_at
+        if server.due is not None:
+            promised = server.due
+            server.health = (
+                GOOD if age <= promised.late_after else LATE if age <= promised.bad_after else BAD
+            )
+        else:
             server.health = GOOD if age < late else LATE if age < bad else BAD
     return ordered(list(servers.values()), "health")
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup, Listing
 
-from .health import assess
+from .health import assess, plans_due
 from .story import USUAL_OF, judge
 
 KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
@@ -144,9 +144,12 @@ class BackupList:
 
     def health(self, now) -> list:
         """Every server's backup health, worst first, worked out once per list (a list
-        lives a few seconds: the ages it gives are that fresh)."""
+        lives a few seconds: the ages it gives are that fresh). A server a plan covers is
+        judged by the plan's schedule (health.py)."""
         if self._health is None:
-            self._health = assess(self.backups, self.known, now)
+            names = dict(self.known)
+            names.update(self.servers())
+            self._health = assess(self.backups, self.known, now, plans_due(names))
         return self._health
 
     def odd_among(self, shown) -> dict:

@@ -135,7 +135,7 @@ class ServerState(models.Model):
     """What the panel last saw of one provider server, whichever token showed it (a server
     seen with several tokens is one row): kept by the periodic round and by every fresh list
     (servers_seen.py), read by /metrics and the alerts. Forgotten when no token has shown it
-    for BACKUPSUI_FORGET_SERVERS_DAYS. Plans covering a server are not kept here yet."""
+    for BACKUPSUI_FORGET_SERVERS_DAYS. Its health follows the plans covering it (health.py)."""
 
     server_id = models.BigIntegerField(unique=True)
     name = models.CharField(max_length=255, blank=True)

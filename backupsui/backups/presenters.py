@@ -15,6 +15,8 @@ from django.utils.translation import gettext_noop, ngettext
 from backupsui.upstream import TYPES, Backup, status_label, type_label
 from backupsui.words import Sentence
 
+from .health import BAD, LATE
+
 EXPIRY_WARNING = timedelta(days=3)
 
 _PLACEHOLDER = 987654321
@@ -289,6 +291,7 @@ class ServerRow:
     expires_title: str
     expires_soon: bool
     muted_until: object = None  # until when the server's alerts are muted, if they are
+    plan_reason: str = ""  # the plan its health follows, and why it is late or bad for it
 
 
 def server_rows(servers, now: datetime | None = None, back: str = "") -> list[ServerRow]:
@@ -320,6 +323,40 @@ def server_rows(servers, now: datetime | None = None, back: str = "") -> list[Se
                 if expiry
                 else "",
                 expires_soon=soon,
+                plan_reason=plan_reason(server, now),
             )
         )
     return made
+
+
+def span(length: timedelta) -> str:
+    """A length of time in whole minutes up to two hours, hours up to three days, then days
+    (rounded down): "90 minutes", "9 hours", "7 days"."""
+    seconds = max(0, int(length.total_seconds()))
+    if seconds < 2 * 3600:
+        n = seconds // 60
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    if seconds < 72 * 3600:
+        n = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    n = seconds // 86400
+    return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+
+
+def plan_reason(server, now: datetime) -> str:
+    """What a server's health follows when a plan covers it, in words: "late for plan X: no
+    completed backup for 9 hours, due every 6 hours"; empty when no plan covers it."""
+    due = server.due
+    if due is None:
+        return ""
+    values = {"plan": due.plan_name, "period": span(due.period)}
+    if server.newest is None:
+        return _("bad for plan %(plan)s: no completed backup yet, due every %(period)s") % values
+    values["age"] = span(now - server.newest.created_at)
+    if server.health == LATE:
+        text = _("late for plan %(plan)s: no completed backup for %(age)s, due every %(period)s")
+    elif server.health == BAD:
+        text = _("bad for plan %(plan)s: no completed backup for %(age)s, due every %(period)s")
+    else:
+        text = _("follows plan %(plan)s: a backup due every %(period)s, the newest %(age)s old")
+    return text % values

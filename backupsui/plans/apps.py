@@ -5,3 +5,11 @@ class PlansConfig(AppConfig):
     name = "backupsui.plans"
     label = "plans"
     verbose_name = "Backup plans"
+
+    def ready(self) -> None:
+        # The servers' health (backups, a floor below) follows the plans covering them.
+        from backupsui.backups.health import plans_due_from
+
+        from .coverage import due
+
+        plans_due_from(due)

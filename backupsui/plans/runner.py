@@ -1,6 +1,7 @@
 """One run of a plan, in a background worker: one list call with the owner's token, one
 backup asked for on each server it covers (unless one is running there already), then its
-retention rules, deleting at most BACKUPSUI_PLAN_DELETES_PER_RUN backups.
+retention rules over that list and the backups it just asked for (those the API says are
+completed already count), deleting at most BACKUPSUI_PLAN_DELETES_PER_RUN backups.
 
 Each upstream call is noted as a step before it is made, and the step points at the call's
 audit event as soon as that is written: a run resumed after its worker died finds the step
@@ -25,7 +26,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.backups import commands
 from backupsui.backups.account import NoToken, account_for
-from backupsui.upstream import UpstreamError
+from backupsui.upstream import Backup, UpstreamError
 from backupsui.words import Sentence
 
 from .models import KeptBackup, Plan, PlanBackup, PlanRun, PlanStep
@@ -143,7 +144,7 @@ def _run(run: PlanRun) -> None:
         return _refused_or_failed(run, error)
     actor = Actor.for_plan(plan)
     steps = {(s.kind, s.target): s for s in run.steps.select_related("event")}
-    skipped = []
+    skipped, fresh = [], []
     running = {b.server.id for b in listed.backups if b.in_progress}
     description = plan.description_for(run.slot)
     for server_id, server_name in listed.servers():
@@ -156,14 +157,19 @@ def _run(run: PlanRun) -> None:
             skipped.append(_skip(server_id, server_name, _("a backup is running already")))
         else:
             try:
-                _create(run, account, actor, server_id, server_name, description)
+                made_now = _create(run, account, actor, server_id, server_name, description)
             except UpstreamError as error:
                 if error.token_refused:
                     return _refused_or_failed(run, error, skipped=skipped)
                 skipped.append(_skip(server_id, server_name, error.message, verbatim=True))
+            else:
+                if made_now is not None:
+                    fresh.append(made_now)
     made = set(plan.backups.values_list("backup_id", flat=True))
     kept = set(KeptBackup.objects.values_list("backup_id", flat=True))
-    going = to_delete(decide(listed.backups, made, kept, plan.rules, plan.zone))
+    # The backups this run asked for count as the API answered for them: one already
+    # completed is among the plan's completed backups (one still running never is).
+    going = to_delete(decide([*listed.backups, *fresh], made, kept, plan.rules, plan.zone))
     if plan.mode == Plan.Mode.PREVIEW:
         would = [_shown(d) for d in going]
         return _finish(run, Result.PREVIEWED, skipped=skipped, would_delete=would)
@@ -228,12 +234,14 @@ def _note(run: PlanRun, kind: str, target: int, **values) -> PlanStep | None:
         return None
 
 
-def _create(run, account, actor, server_id, server_name, description) -> None:
+def _create(run, account, actor, server_id, server_name, description) -> Backup | None:
+    """The backup asked for, as the API answered (None when another worker noted it first)."""
     step = _note(run, PlanStep.CREATE, server_id, server_name=server_name[:255])
     if step is None:
-        return
+        return None
     created = commands.request_backup(account, actor, server_id, description, _Step(step))
     _made(run, step, created.backup.id)
+    return created.backup
 
 
 def _made(run: PlanRun, step: PlanStep, backup_id: int) -> None:

@@ -100,12 +100,12 @@ def test_it_skips_a_server_with_a_backup_running_and_says_why(world, operator):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_the_last_two_and_deletes_the_oldest_with_the_rule_on_record(world, operator):
-    """A run's retention works on its one list, taken before its own backup was asked for
-    (which is not completed yet, so it neither counts nor goes): the fourth run sees three."""
+    """A run's retention works on its one list and the backup it has just asked for, which
+    this sandbox completes at once: the third run sees three and lets the oldest go."""
     plan = make_plan(operator, keep_last=2, pattern="web-*", servers=Plan.Servers.PATTERN)
-    for _ in range(3):
+    for _ in range(2):
         run = run_once(plan)
-    assert run.created == 1 and run.deleted == 0
+        assert run.created == 1 and run.deleted == 0
     run = run_once(plan)
     assert run.created == 1 and run.deleted == 1
     first = plan.backups.order_by("backup_id").first().backup_id
@@ -119,6 +119,21 @@ def test_it_keeps_the_last_two_and_deletes_the_oldest_with_the_rule_on_record(wo
 
 
 @pytest.mark.django_db(transaction=True)
+def test_it_counts_its_own_new_backup_only_once_completed(world, operator):
+    """A backup the run asked for that is still being taken neither counts nor goes."""
+    plan = make_plan(operator, keep_last=1, servers=Plan.Servers.CHOSEN, server_ids=[12345])
+    run_once(plan)
+    world.state.config.completion_delay = 3600
+    run = run_once(plan)  # its list: the first; its own: running, so the first is the newest
+    assert run.created == 1 and run.deleted == 0 and world.calls.deletes == []
+    world.state.config.completion_delay = 0
+    first, second = plan.backups.order_by("backup_id").values_list("backup_id", flat=True)
+    world.state.backups[second].completes_at = datetime.now(UTC)
+    run = run_once(plan)  # the first, the second, and its own third, completed at once
+    assert run.deleted == 2 and sorted(world.calls.deletes) == [first, second]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_it_deletes_nothing_in_preview_and_says_what_it_would(world, operator):
     plan = make_plan(
         operator,
@@ -127,11 +142,11 @@ def test_it_deletes_nothing_in_preview_and_says_what_it_would(world, operator):
         servers=Plan.Servers.CHOSEN,
         server_ids=[12345],
     )
-    for _ in range(3):
+    for _ in range(2):
         run = run_once(plan)
     assert run.outcome == PlanRun.Outcome.PREVIEWED
     assert world.calls.deletes == []
-    # The third run saw the first two: it would let the older go.
+    # The second run saw the first and its own: it would let the older go.
     assert [w["said"] for w in run.would_delete] == ["not kept: beyond keep-last 1"]
     assert run.would_delete[0]["backup_id"] == plan.backups.order_by("backup_id").first().backup_id
 
@@ -144,7 +159,8 @@ def test_it_never_deletes_a_backup_marked_kept(world, operator):
     KeptBackup.objects.create(backup_id=first, server_id=12345, marked_by=operator)
     for _ in range(3):
         run_once(plan)
-    assert first not in world.calls.deletes and len(world.calls.deletes) == 1
+    # Each later run keeps its own (the newest) and lets the one before it go, never the first.
+    assert first not in world.calls.deletes and len(world.calls.deletes) == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,10 +172,10 @@ def test_it_deletes_at_most_the_limit_in_one_run(world, operator, settings):
     Plan.objects.filter(pk=plan.pk).update(keep_last=1)
     plan.refresh_from_db()
     run = run_once(plan)
-    # Five made, one kept: four to go, two now and two left for later.
+    # Five made and its own sixth, which it keeps: five to go, two now and three left.
+    assert run.deleted == 2 and len(run.would_delete) == 3
+    run = run_once(plan)  # the three left and the sixth (its own seventh is the newest now)
     assert run.deleted == 2 and len(run.would_delete) == 2
-    run = run_once(plan)  # the two left and the fifth (the sixth is the newest now)
-    assert run.deleted == 2 and len(run.would_delete) == 1
 
 
 @pytest.mark.django_db(transaction=True)

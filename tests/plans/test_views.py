@@ -202,5 +202,7 @@ def test_it_shows_each_servers_plans_next_run_and_lateness(operator_client, oper
         for server in (12345, 12346, 12347)
     }
     assert f"/plans/{plan.pk}/" in rows[12345] and "plan Minutely" in rows[12346]
-    assert "late for its plan" in rows[12345] and "late for its plan" not in rows[12346]
+    # Its health follows the every-minute plan: 12345's newest completed backup is hours old.
+    assert "badge-health-bad" in rows[12345] and "bad for plan Minutely" in rows[12345]
+    assert "badge-health-good" in rows[12346] and "for plan" not in rows[12346]
     assert "plan Minutely" not in rows[12347]

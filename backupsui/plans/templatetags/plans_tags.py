@@ -2,13 +2,11 @@
 are marked kept (two queries a page, whatever its length)."""
 
 from django import template
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backupsui.plans import preview
+from backupsui.plans import coverage
 from backupsui.plans import retention as r
-from backupsui.plans.models import KeptBackup, Plan, PlanBackup
+from backupsui.plans.models import KeptBackup, PlanBackup
 
 register = template.Library()
 
@@ -52,32 +50,12 @@ def in_words(decision) -> str:
     }[decision.why]()
 
 
-@register.simple_tag(takes_context=True)
-def server_plans(context, rows) -> dict:
-    """server id → the plans that back it up: each with its next run and whether the
-    server is late for it (its newest completed backup older than the plan's period and half
-    a period again). The plans considered are the reader's own and those that have made a
-    backup of the server (a plan of "every server" covers its owner's account only)."""
-    user = context["request"].user
-    servers = {row.server.id: row.server for row in rows}
-    made = set(PlanBackup.objects.filter(server_id__in=servers).values_list("plan_id", "server_id"))
-    plans = Plan.objects.exclude(mode=Plan.Mode.PAUSED).filter(
-        Q(owner=user) | Q(pk__in={plan_id for plan_id, _server in made})
-    )
-    now = timezone.now()
-    found: dict[int, list] = {}
-    for plan in plans:
-        upcoming = preview.upcoming(plan.schedule, plan.zone, now)
-        if not upcoming:
-            continue
-        period = upcoming[1] - upcoming[0] if len(upcoming) > 1 else None
-        for server_id, server in servers.items():
-            ours = plan.owner_id == user.pk or (plan.pk, server_id) in made
-            if not ours or not plan.covers(server_id, server.name):
-                continue
-            newest = server.newest.created_at if server.newest else None
-            late = period is not None and (newest is None or now - newest > period * 1.5)
-            found.setdefault(server_id, []).append(
-                {"plan": plan, "next": upcoming[0], "late": late}
-            )
-    return found
+@register.simple_tag
+def server_plans(rows) -> dict:
+    """server id → the plans that back it up (coverage.py), each with its next run; the one
+    that runs most often, which its health follows, first."""
+    servers = {row.server.id: row.server.name for row in rows}
+    return {
+        server_id: [{"plan": c.plan, "next": c.next, "period": c.period} for c in found]
+        for server_id, found in coverage.covering(servers).items()
+    }
