@@ -36,12 +36,50 @@ crypto.register(ApiToken, "ciphertext")
 
 
 class Preference(models.Model):
-    """A person's own settings that follow them to any browser: the panel's language."""
+    """A person's own settings that follow them to any browser: the panel's language, and
+    whether they get the weekly report by email (since when: no week ended before they asked
+    is sent)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
     )
     language = models.CharField(max_length=10, blank=True)
+    weekly_report_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"preferences of user {self.user_id}"
+
+    @classmethod
+    def weekly_report_wanted(cls, user) -> bool:
+        return cls.objects.filter(user=user, weekly_report_since__isnull=False).exists()
+
+    @classmethod
+    def want_weekly_report(cls, user, wanted: bool, now) -> None:
+        """Asks for the weekly report (from now on: asking again keeps the first time) or
+        stops it."""
+        cls.objects.get_or_create(user=user)
+        mine = cls.objects.filter(user=user)
+        if wanted:
+            mine.filter(weekly_report_since__isnull=True).update(weekly_report_since=now)
+        else:
+            mine.update(weekly_report_since=None)
+
+
+class WeeklyReport(models.Model):
+    """One person's weekly report email for one week, claimed (inserted) before it is sent:
+    the unique row is what makes it go once however many workers run the round."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_reports"
+    )
+    week = models.DateField()  # the Monday the report was due, in the panel's time zone
+    claimed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, blank=True)  # "sent", "failed", "no address"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="one_weekly_report_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"weekly report of user {self.user_id} for {self.week}"

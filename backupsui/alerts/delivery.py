@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop as _
@@ -223,10 +223,21 @@ def deliver(subscription, alert: Alert, only=None) -> Sentence:
 
 
 def _email(user, alert: Alert, deadline: Deadline) -> tuple[bool, Sentence]:
+    body = render_to_string("alerts/email.txt", {"user": user, "alert": alert})
+    return send_email(user, str(alert.subject), body, deadline)
+
+
+def send_email(
+    user, subject: str, body: str, deadline: Deadline, html: str | None = None
+) -> tuple[bool, Sentence]:
+    """One email to the person's address (with an HTML alternative if given), all of it
+    within the deadline; what happened, to keep and to show."""
     if not user.email:
         return False, Sentence(_("No email address on the account."))
-    body = render_to_string("alerts/email.txt", {"user": user, "alert": alert})
-    subject = " ".join(str(alert.subject).split())  # one line, whatever a server is called
+    subject = " ".join(subject.split())  # one line, whatever a server is called
+    message = EmailMultiAlternatives(subject[:200], body, None, [user.email])
+    if html is not None:
+        message.attach_alternative(html, "text/html")
     connection = mailers.default
     if hasattr(connection, "timeout"):  # SMTP: each step bounded, the whole by the cutoff
         connection.timeout = max(0.1, min(connection.timeout or deadline.left(), deadline.left()))
@@ -235,11 +246,11 @@ def _email(user, alert: Alert, deadline: Deadline) -> tuple[bool, Sentence]:
             connection.open()
             cutoff.watch(getattr(getattr(connection, "connection", None), "sock", None))
             try:
-                connection.send_messages([EmailMessage(subject[:200], body, None, [user.email])])
+                connection.send_messages([message])
             finally:
                 connection.close()
     except (OSError, ValueError) as error:
-        logger.warning("alert email to %s failed: %s", user.get_username(), type(error).__name__)
+        logger.warning("email to %s failed: %s", user.get_username(), type(error).__name__)
         return False, Sentence(_("The email could not be sent."))
     if deadline.passed:
         return False, Sentence(_("The email could not be sent."))

@@ -6,7 +6,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
-from . import watch
+from . import watch, weekly
 from .models import AppriseUrl, Subscription
 
 QUEUE = "alerts"
@@ -19,6 +19,16 @@ def alerts_round(slot: str = "") -> str:
     at each subscribed person's list."""
     sent = watch.watch_everyone()
     logger.info("alerts %s: %d alert(s) sent", slot, sent)
+    return slot
+
+
+@task(queue_name=QUEUE)
+def weekly_report_round(slot: str = "") -> str:
+    """The weekly reports' round: the latest week due (worked out from now, not from `slot`:
+    rounds queued while the workers were away send one week, not each), to everyone who asked
+    and has not had it."""
+    sent = weekly.send_due()
+    logger.info("weekly reports %s: %d sent", slot, sent)
     return slot
 
 

@@ -351,6 +351,18 @@ class ReportForm(forms.Form):
         return start, end
 
 
+class WeeklyReportForm(forms.Form):
+    """Asking for the report of the last seven days by email every week, or stopping it."""
+
+    weekly = forms.ChoiceField(
+        choices=[("on", _("Email me this report every week")), ("off", _("Stop the weekly email"))]
+    )
+
+    @property
+    def wanted(self) -> bool:
+        return self.cleaned_data["weekly"] == "on"
+
+
 class BulkBackupForm(KeyedForm):
     """Back up the chosen servers now: one description for all of them."""
 

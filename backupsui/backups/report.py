@@ -5,7 +5,7 @@ them; the period's totals at the top. Worked out from the one list and the audit
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from backupsui.audit.models import Action
+from backupsui.audit.models import Action, AuditEvent
 from backupsui.upstream import Backup
 
 from .story import odd_backups
@@ -85,3 +85,15 @@ def build(backups: list[Backup], events, start: datetime, end: datetime) -> Repo
         (report.restores if event.action in RESTORES else report.deletions).append(event)
     ordered = sorted(servers.values(), key=lambda s: (s.name.casefold(), s.id))
     return Report(start, end, ordered)
+
+
+def for_person(account, start: datetime, end: datetime) -> Report:
+    """The report as `account`'s person may see it (their list, the audit events they may
+    read): the page, its CSV and the weekly email all come from here. Raises UpstreamError."""
+    listed = account.backups()
+    events = (
+        AuditEvent.objects.visible_to(account.user)
+        .filter(created_at__gte=start, created_at__lt=end, action__in=RESTORES + DELETIONS)
+        .order_by("created_at")
+    )
+    return build(listed.backups, events, start, end)

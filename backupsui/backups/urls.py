@@ -17,6 +17,7 @@ urlpatterns = [
     path("servers/<id:server_id>/", servers.server_detail, name="server"),
     path("reports/", reports.report_page, name="report"),
     path("reports/export.csv", reports.report_export, name="report_export"),
+    path("reports/weekly/", reports.report_weekly, name="report_weekly"),
     path("servers/<id:server_id>/restore/", changes.server_restore, name="restore"),
     path("servers/<id:server_id>/mute/", servers.server_mute, name="mute"),
 ]

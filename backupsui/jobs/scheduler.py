@@ -34,11 +34,18 @@ def every_minute() -> timedelta:
     return timedelta(minutes=1)
 
 
+def every_quarter_hour() -> timedelta:
+    return timedelta(minutes=15)
+
+
 ROUNDS = [
     Round("alerts", "backupsui.alerts.tasks.alerts_round"),
     Round("housekeeping", "backupsui.jobs.tasks.housekeeping"),
     # Plans' slots are a minute apart at the finest (cron): found due once a minute.
     Round("plans", "backupsui.plans.tasks.plan_round", every_minute),
+    # The weekly report emails are due Mondays at 07:00 (backupsui.alerts.weekly): looked
+    # for every quarter of an hour, each person's week sent once whoever runs the round.
+    Round("weekly_reports", "backupsui.alerts.tasks.weekly_report_round", every_quarter_hour),
 ]
 
 

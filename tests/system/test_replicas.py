@@ -1,7 +1,7 @@
 """Two replicas of the panel (gunicorn, 2 workers each, production settings) on one database
 (the SQLite file in the first CI pass, PostgreSQL in the second) behind one TLS proxy, and the
-sandbox: a form does its change once, a change and a new token are seen at once everywhere,
-and the proxy's clients are told apart."""
+sandbox: a form does its change once (the bulk "Back up now" too: one create per server), a
+change and a new token are seen at once everywhere, and the proxy's clients are told apart."""
 
 import re
 import subprocess
@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core.management import call_command
 
 from backupsui.audit.models import AuditEvent
+from backupsui.jobs.models import BulkItem, BulkRequest
 from tests.conftest import OPERATOR_TOKEN, OTHER_TOKEN, PASSWORD, make_user, start_sandbox
 from tests.stack import ROOT, Browser, Replica, production_env
 
@@ -112,6 +114,45 @@ def test_it_carries_out_a_form_once_when_both_replicas_get_it(replicas, person, 
     )
     assert [answer.status_code for answer in answers] == [302, 302]
     assert AuditEvent.objects.filter(action="restore_requested").count() == 1
+
+
+def test_it_backs_up_each_server_once_when_both_replicas_get_the_bulk_form(
+    replicas, person, world, settings
+):
+    (a, b), _env = replicas
+    settings.BACKUPS_API_URL = world.url  # this process's worker calls the same sandbox
+    servers = [12345, 12346, 12347]
+    bulk_rounds = 5
+    for number in range(bulk_rounds):
+        chosen = "?" + "&".join(f"server_id={server}" for server in servers)
+        form = person.form(a.url + "/servers/backup/" + chosen)
+        assert form.get("once")
+        form.update(server_id=servers, description=f"bulk {number}")
+        answers = both_at_once(
+            [
+                lambda: person.post(a.url + "/servers/backup/", form),
+                lambda: person.post(b.url + "/servers/backup/", form),
+            ]
+        )
+        # Never an error: the key's first sending goes to its results, the other to the
+        # list ("sent a moment ago and being carried out; not sent twice").
+        assert [answer.status_code for answer in answers] == [302, 302], [
+            answer.text[:2000] for answer in answers
+        ]
+        bulk = BulkRequest.objects.get(description=f"bulk {number}")
+        where = sorted(answer.headers["Location"] for answer in answers)
+        assert where == ["/backups/", f"/jobs/bulk/{bulk.pk}/"]
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+    assert BulkRequest.objects.count() == bulk_rounds
+    assert set(BulkItem.objects.values_list("state", flat=True)) == {"accepted"}
+    for number in range(bulk_rounds):
+        made = [
+            b.server.id for b in world.state.backups.values() if b.description == f"bulk {number}"
+        ]
+        assert sorted(made) == servers  # one create per server, not two
+    assert AuditEvent.objects.filter(action="backup_requested").count() == 3 * bulk_rounds
+    results = person.get(f"{b.url}/jobs/bulk/{bulk.pk}/")
+    assert results.status_code == 200 and results.text.count("badge-accepted") == 3
 
 
 def test_it_shows_a_change_made_on_one_replica_on_the_other_at_once(replicas, person, world):

@@ -38,6 +38,7 @@ MATRIX = {
     "backups:server": ("get", "/servers/12345/", expect(302, 200, 200, 200)),
     "backups:report": ("get", "/reports/", expect(302, 403, 200, 200)),
     "backups:report_export": ("get", "/reports/export.csv", expect(302, 403, 200, 200)),
+    "backups:report_weekly": ("get", "/reports/weekly/", expect(405, 405, 405, 405)),
     "jobs:detail": ("get", "/jobs/{job}/", expect(302, 404, 200, 200)),  # olivia's job
     "jobs:cancel": ("get", "/jobs/{job}/cancel/", expect(405, 405, 405, 405)),
     "jobs:bulk_backup": (

@@ -2,16 +2,20 @@
 or deleted what. As a page (printable: the print stylesheet leaves one clean document) and
 as CSV."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from backupsui.audit.models import AuditEvent
+from backupsui.accounts.models import Preference
 from backupsui.csv_export import csv_response
 from backupsui.upstream import UpstreamError
 
 from .. import report
 from ..decorators import AccountRequest, account_view
-from ..forms import ReportForm
+from ..forms import ReportForm, WeeklyReportForm
 
 COLUMNS = [
     "server id",
@@ -28,23 +32,13 @@ COLUMNS = [
 def _built(request: AccountRequest, form: ReportForm) -> report.Report:
     """Raises UpstreamError."""
     start, end = form.period(timezone.now())
-    listed = request.account.backups()
-    events = (
-        AuditEvent.objects.visible_to(request.user)
-        .filter(
-            created_at__gte=start,
-            created_at__lt=end,
-            action__in=report.RESTORES + report.DELETIONS,
-        )
-        .order_by("created_at")
-    )
-    return report.build(listed.backups, events, start, end)
+    return report.for_person(request.account, start, end)
 
 
 @account_view("audit.view_all_events")
 def report_page(request: AccountRequest):
     form = ReportForm(request.GET)
-    context = {"form": form}
+    context = {"form": form, "weekly": Preference.weekly_report_wanted(request.user)}
     try:
         context["report"] = _built(request, form)
     except UpstreamError as error:
@@ -67,7 +61,8 @@ def report_export(request: AccountRequest):
     try:
         built = _built(request, form)
     except UpstreamError as error:
-        return render(request, "backups/report.html", {"form": form, "error": error}, status=502)
+        context = {"form": form, "error": error}
+        return render(request, "backups/report.html", context, status=502)
     rows = (
         [
             server.id,
@@ -82,3 +77,21 @@ def report_export(request: AccountRequest):
         for server in built.servers
     )
     return csv_response("report", COLUMNS, rows)
+
+
+@require_POST
+@login_required
+@permission_required("audit.view_all_events", raise_exception=True)
+def report_weekly(request):
+    """Asks for this report by email every week, or stops it (a preference, like the
+    language: not an audited change)."""
+    form = WeeklyReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to get the weekly report."))
+    else:
+        Preference.want_weekly_report(request.user, form.wanted, timezone.now())
+        if form.wanted:
+            messages.success(request, _("You will get this report by email every Monday."))
+        else:
+            messages.success(request, _("You will no longer get the weekly report."))
+    return redirect("backups:report")
