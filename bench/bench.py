@@ -218,7 +218,7 @@ class Browser:
 def hidden_fields(page: str) -> dict:
     """The CSRF token and the form's one-time key, as a browser sends them back."""
     found = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-    return {k: v for k, v in found.items() if k in ("csrfmiddlewaretoken", "once")}
+    return {k: v for k, v in found.items() if k in ("csrfmiddlewaretoken", "idempotency_key")}
 
 
 def sign_in(url: str, username: str = "bench") -> Browser:
@@ -329,8 +329,13 @@ for number in range(COUNT):
     session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    print(session.session_key)
+    print("SESSION", session.session_key)
 """
+
+
+def sessions_made(said: str) -> list[str]:
+    """The session keys a script printed ("SESSION key"), among whatever else it logged."""
+    return [line.split()[1] for line in said.splitlines() if line.startswith("SESSION ")]
 
 
 def add_people(stack: Stack, count: int) -> list[str]:
@@ -338,8 +343,7 @@ def add_people(stack: Stack, count: int) -> list[str]:
     their own remembered 10,000-backup list, as people of one account would. Sessions are
     made directly: fifty password checks would only measure the password hasher."""
     script = f"TOKEN = {TOKEN!r}\nCOUNT = {count}\n" + PEOPLE_SCRIPT
-    keys = stack.manage("shell", "-c", script).split()
-    return [f"__Host-sessionid={key}" for key in keys]
+    return [f"__Host-sessionid={key}" for key in sessions_made(stack.manage("shell", "-c", script))]
 
 
 def signed_in(url: str, cookie: str) -> None:
@@ -468,7 +472,7 @@ for number, token in enumerate(TOKENS):
     session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    print(session.session_key)
+    print("SESSION", session.session_key)
 """
 
 
@@ -495,7 +499,7 @@ def crowd(redis_url: str | None) -> dict:
     try:
         stack.manage("migrate", "--noinput")
         script = f"TOKENS = {tokens!r}\n" + CROWD_SCRIPT
-        keys = stack.manage("shell", "-c", script).split()
+        keys = sessions_made(stack.manage("shell", "-c", script))
         urls = [stack.panel(cache_seconds=CROWD_WINDOW, **shared)[0] for _ in range(2)]
         people = []
         for key in keys:
@@ -527,8 +531,9 @@ def crowd(redis_url: str | None) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-# One plan over every server of an account of 1,000 servers (90 days of automatic backups and
-# ten manual ones each, the manual ones the plan's own): how long retention takes to decide,
+# One plan over every server of an account of 1,000 servers (the sandbox's 30 days of daily
+# automatic backups and seventy manual ones each, the manual ones the plan's own: about
+# 100,000 backups): how long retention takes to decide,
 # then one run (Run now) carried out in a process of its own, its upstream calls counted at
 # the sandbox.
 PLAN_SCRIPT = """
@@ -568,7 +573,7 @@ run = runner.carry_out(schedule.run_now(Plan.objects.get(pk=PLAN)).pk)
 print(json.dumps({"outcome": run.outcome, "created": run.created, "deleted": run.deleted,
                   "skipped": len(run.skipped or []), "seconds": time.monotonic() - began}))
 """
-MANAGER_SERVERS, MANAGER_DAYS, MANAGER_MANUAL = 1_000, 90, 10
+MANAGER_SERVERS, MANAGER_DAYS, MANAGER_MANUAL = 1_000, 90, 70
 STORY_BACKUPS = 5_000  # one server's, beside another as large
 
 

@@ -35,8 +35,10 @@ class FormClient(Client):
         if content_type == FORM and not isinstance(data, str | bytes):
             data = dict(data or {})
             signed_in = self.session.get("_auth_user_id")
-            if fresh_key and signed_in and "once" not in data:
-                data["once"] = FormKey.issue(SimpleNamespace(pk=int(signed_in)), purpose_of(path))
+            if fresh_key and signed_in and "idempotency_key" not in data:
+                data["idempotency_key"] = FormKey.issue(
+                    SimpleNamespace(pk=int(signed_in)), purpose_of(path)
+                )
             data = urlencode(data, doseq=True)
         return super().post(path, data, content_type=content_type, **extra)
 

@@ -190,7 +190,7 @@ class Browser:
         one-time key, as a browser would send them back."""
         page = self.get(url).text
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-        return {k: v for k, v in fields.items() if k in ("csrfmiddlewaretoken", "once")}
+        return {k: v for k, v in fields.items() if k in ("csrfmiddlewaretoken", "idempotency_key")}
 
     def post(self, url: str, data: dict) -> requests.Response:
         return self.request("POST", url, data=data)

@@ -38,23 +38,23 @@ class KeyedForm(UpstreamErrorsForm):
     """A change form with its one-time key (see FormKey): the first POST with the key does
     the change, any other shows what the first one did."""
 
-    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
     purpose = ""  # the kind of change the key is for: "create", "delete", "restore"
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         if not self.is_bound:
-            self.initial["once"] = FormKey.issue(user, self.purpose)
+            self.initial["idempotency_key"] = FormKey.issue(user, self.purpose)
 
     def claim(self) -> FormKey:
         """Raises StaleForm (no valid key: nothing is done) or AlreadySent."""
-        return FormKey.claim(self.user, self.cleaned_data.get("once", ""), self.purpose)
+        return FormKey.claim(self.user, self.cleaned_data.get("idempotency_key", ""), self.purpose)
 
     def renew_key(self) -> None:
         """A new key for the form shown again after this one was claimed or refused."""
         data = self.data.copy()
-        data["once"] = FormKey.issue(self.user, self.purpose)
+        data["idempotency_key"] = FormKey.issue(self.user, self.purpose)
         self.data = data
 
     def refused(self, error: UpstreamError) -> None:

@@ -36,7 +36,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute("data-once")) { return; }
+    if (!form.hasAttribute("data-submit-once")) { return; }
     if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
     form.setAttribute("data-sent", "1");
     setTimeout(function () {

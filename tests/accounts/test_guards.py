@@ -19,7 +19,7 @@ def change(request):
 
 
 def request_by(user, method="post", confirmed_minutes_ago=0.0):
-    request = getattr(RequestFactory(), method)("/plans/7/delete/", {"once": "k"})
+    request = getattr(RequestFactory(), method)("/plans/7/delete/", {"idempotency_key": "k"})
     request.user = user
     request.session = SessionStore()
     request.session[CONFIRMED_AT] = time.time() - confirmed_minutes_ago * 60
@@ -40,5 +40,5 @@ def test_it_confirms_a_late_change_first_and_keeps_it_to_carry_out(operator, set
     late = request_by(operator, confirmed_minutes_ago=settings.BACKUPSUI_REAUTH_MINUTES + 1)
     response = change(late)
     assert response["Location"] == "/accounts/reauthenticate/?next=%2Fplans%2F7%2Fdelete%2F"
-    assert "once=k" in late.session["account_reauthentication_state"]["request"]
+    assert "idempotency_key=k" in late.session["account_reauthentication_state"]["request"]
     assert change(request_by(operator, confirmed_minutes_ago=1)).content == b"changed"

@@ -32,9 +32,9 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
 
 def test_it_does_what_a_form_asks_once_however_often_it_is_sent(sandbox, operator_client):
     form = text(operator_client.get("/backups/new/?server_id=12345"))
-    key = re.search(r'name="once" value="([^"]+)"', form)[1]
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form)[1]
     before = len(sandbox.state.backups)
-    sent = {"server_id": 12345, "description": "twice", "once": key}
+    sent = {"server_id": 12345, "description": "twice", "idempotency_key": key}
     first = operator_client.post("/backups/new/", sent)
     again = operator_client.post("/backups/new/", sent)
     assert first.status_code == again.status_code == 302
@@ -59,10 +59,12 @@ def test_it_changes_nothing_without_a_valid_key_and_shows_the_form_again(
     sandbox, operator_client, key
 ):
     before = len(sandbox.state.backups)
-    data = {"server_id": 12345} if key is None else {"server_id": 12345, "once": key}
+    data = {"server_id": 12345} if key is None else {"server_id": 12345, "idempotency_key": key}
     response = operator_client.post("/backups/new/", data, fresh_key=False)
     assert response.status_code == 400
-    assert "nothing was changed" in text(response) and 'name="once" value="' in text(response)
+    assert "nothing was changed" in text(response) and 'name="idempotency_key" value="' in text(
+        response
+    )
     assert len(sandbox.state.backups) == before and not events("backup_requested")
 
 
@@ -70,7 +72,9 @@ def test_it_refuses_a_key_issued_to_someone_else(sandbox, operator_client, suppo
     from backupsui.backups.models import FormKey
 
     theirs = FormKey.issue(support, "create")
-    response = operator_client.post("/backups/new/", {"server_id": 12345, "once": theirs})
+    response = operator_client.post(
+        "/backups/new/", {"server_id": 12345, "idempotency_key": theirs}
+    )
     assert response.status_code == 400 and not events("backup_requested")
 
 
@@ -81,10 +85,10 @@ def test_it_deletes_and_restores_once_per_form(sandbox, operator_client):
     user = operator_client.session["_auth_user_id"]
     key = FormKey.issue(type("U", (), {"pk": int(user)}), "delete")
     for _ in range(2):
-        operator_client.post(f"/backups/{backup.id}/delete/", {"once": key})
+        operator_client.post(f"/backups/{backup.id}/delete/", {"idempotency_key": key})
     assert len(events("backup_deleted")) == 1
     key = FormKey.issue(type("U", (), {"pk": int(user)}), "restore")
-    sent = {"backup_id": other.id, "confirm": "web-server-01", "once": key}
+    sent = {"backup_id": other.id, "confirm": "web-server-01", "idempotency_key": key}
     statuses = [operator_client.post("/servers/12345/restore/", sent).status_code for _ in "ab"]
     assert statuses == [302, 302] and len(events("restore_requested")) == 1
 
@@ -314,7 +318,9 @@ def test_it_refuses_a_key_issued_for_another_kind_of_change(sandbox, operator_cl
 
     backup = completed_backup(sandbox)
     for_a_backup = FormKey.issue(operator, "create")
-    response = operator_client.post(f"/backups/{backup.id}/delete/", {"once": for_a_backup})
+    response = operator_client.post(
+        f"/backups/{backup.id}/delete/", {"idempotency_key": for_a_backup}
+    )
     assert response.status_code == 400 and backup.id in sandbox.state.backups
 
 

@@ -25,8 +25,8 @@ def manual_creates(sandbox, description):
 
 def send(client, page, description):
     """The confirmation sent as the browser would: its key, its servers, a description."""
-    key = re.search(r'name="once" value="([^"]+)"', text(page)).group(1)
-    data = {"once": key, "server_id": SERVERS, "description": description}
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', text(page)).group(1)
+    data = {"idempotency_key": key, "server_id": SERVERS, "description": description}
     return client.post("/servers/backup/", data)
 
 
@@ -96,8 +96,8 @@ def test_it_deletes_the_chosen_backups_and_names_what_it_leaves_out(sandbox, ope
     assert "1 backup will be deleted" in body
     assert "its server&#x27;s newest completed backup" in body or "newest completed" in body
     assert "it is being taken now" in body
-    key = re.search(r'name="once" value="([^"]+)"', body).group(1)
-    data = {"once": key, "backup_id": [older, newest, running]}
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', body).group(1)
+    data = {"idempotency_key": key, "backup_id": [older, newest, running]}
     wrong = operator_client.post("/backups/delete/", {**data, "confirm": "3"})
     assert wrong.status_code == 400 and "Type 1" in text(wrong)
     sent = operator_client.post("/backups/delete/", {**data, "confirm": "1"})
@@ -115,8 +115,13 @@ def test_it_deletes_the_newest_only_when_ticked(sandbox, operator_client):
         "/backups/delete/", {"backup_id": [older, newest], "allow_newest": "on"}
     )
     assert "2 backups will be deleted" in text(page)
-    key = re.search(r'name="once" value="([^"]+)"', text(page)).group(1)
-    data = {"once": key, "backup_id": [older, newest], "allow_newest": "on", "confirm": "2"}
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', text(page)).group(1)
+    data = {
+        "idempotency_key": key,
+        "backup_id": [older, newest],
+        "allow_newest": "on",
+        "confirm": "2",
+    }
     assert operator_client.post("/backups/delete/", data).status_code == 302
     run_worker()
     assert older not in sandbox.state.backups and newest not in sandbox.state.backups

@@ -126,7 +126,7 @@ def test_it_backs_up_each_server_once_when_both_replicas_get_the_bulk_form(
     for number in range(bulk_rounds):
         chosen = "?" + "&".join(f"server_id={server}" for server in servers)
         form = person.form(a.url + "/servers/backup/" + chosen)
-        assert form.get("once")
+        assert form.get("idempotency_key")
         form.update(server_id=servers, description=f"bulk {number}")
         answers = both_at_once(
             [

@@ -72,7 +72,7 @@ def backup_create(request: AccountRequest):
     if not form.is_valid():
         return _create_page(request, form, 400)
     running = form.asks_if_running and _running_backup(request, form.cleaned_data["server_id"])
-    sent_before = FormKey.claimed(form.cleaned_data.get("once", ""))  # says what it did
+    sent_before = FormKey.claimed(form.cleaned_data.get("idempotency_key", ""))  # says what it did
     if running and not sent_before:
         # One is running already: asked once more, nothing sent (the key is not spent).
         return _create_page(request, form, 409, running=running)

@@ -22,7 +22,9 @@ def backup_list(request: AccountRequest):
     filters = form.filters()
     context = {"form": form, "filters": filters, "server_name": None}
     context.update(presenters.table(request.user))
-    context["once"] = FormKey.issue(request.user, CreateBackupForm.purpose)  # "Back up now"
+    context["idempotency_key"] = FormKey.issue(
+        request.user, CreateBackupForm.purpose
+    )  # "Back up now"
     context["back"] = request.get_full_path()
     context["open_form"] = OpenServerForm(
         initial={"server_id": filters["server_id"]}, auto_id="open_%s"
