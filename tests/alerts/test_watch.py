@@ -254,6 +254,9 @@ def odd_watcher(sandbox, operator, operator_client, settings, receiver):
     subscription = Subscription.objects.get(user=operator)
     assert subscription.on_odd and not subscription.on_failure and subscription.active
     start = datetime.now(UTC) - timedelta(hours=3)
+    for backup in list(sandbox.state.backups.values()):  # the sandbox's nightly at 03:00 UTC
+        if backup.server.id in (12345, 12346) and backup.created_at >= start:
+            sandbox.state.delete_backup(backup.server.account, backup.id)
     for n in range(10):  # the usual: a median of 8650 MB
         sandbox.state.add_backup(
             12345, created_at=start + timedelta(minutes=n), size_mb=(8600, 8700)[n % 2]

@@ -23,8 +23,15 @@ SHAPE = """(results) => {
 }"""
 
 
+def settled(page) -> None:
+    """No htmx request in flight (htmx marks the element that sent one with .htmx-request)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
 def everything(page) -> dict[str, list[str]]:
-    """axe's violations of any impact, and what it could not decide ("incomplete")."""
+    """axe's violations of any impact, and what it could not decide ("incomplete"), on a
+    page no swap is landing on."""
+    settled(page)
     page.evaluate("document.querySelectorAll('details.fold').forEach((d) => { d.open = true; })")
     found = Axe().run(page).response
     return {
@@ -53,6 +60,7 @@ def servers_swaps(page):
     page.get_by_role("searchbox", name="Name").fill("")
     expect(page.get_by_role("heading", name="1–3 of 3")).to_be_visible()
     page.get_by_label("Health").select_option("bad")
+    settled(page)
     page.get_by_label("Health").select_option("")
     expect(page.get_by_role("heading", name="1–3 of 3")).to_be_visible()
     return "Servers · backupsui"
