@@ -1,6 +1,7 @@
 """The panel as production runs it, for tests that need real processes: gunicorn replicas
 on the test database, and a browser-like HTTP client that acts as the TLS proxy in front."""
 
+import fcntl
 import os
 import re
 import signal
@@ -72,17 +73,29 @@ _collected = []
 
 def collect_static(env: dict) -> None:
     """Production serves hashed static files from a manifest, as a release makes them
-    (once per test run)."""
-    if not _collected:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        _collected.append(True)
+    (once per test run: with pytest-xdist, once for all its workers, under a lock so that
+    no worker's gunicorn starts on a manifest another worker is still writing)."""
+    if _collected:
+        return
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+    (ROOT / "var").mkdir(exist_ok=True)
+    with (ROOT / "var" / "collectstatic.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        if lock.read() != run:
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            lock.seek(0)
+            lock.truncate()
+            lock.write(run)
+            lock.flush()
+    _collected.append(True)
 
 
 class Replica:
