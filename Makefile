@@ -61,7 +61,7 @@ lint: $(STAMP)
 # The tests in TEST_WORKERS processes at once (pytest-xdist; each has its own test database,
 # Redis database and temporary files): `make test TEST_WORKERS=1` runs them in one.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal,-p no:xdist)
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist load,-p no:xdist)
 
 test: $(STAMP) $(CATALOGUES) tools $(NODE_TOOLS) lint
 	$(PY) -m pytest $(XDIST)

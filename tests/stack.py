@@ -117,6 +117,7 @@ class Replica:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        self._stopping = False
         # Read as it comes: a full pipe would stop gunicorn mid-request.
         self._written: list[bytes] = []
         self._reader = threading.Thread(target=self._read_log, daemon=True)
@@ -149,9 +150,15 @@ class Replica:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
+    def begin_stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop), without waiting for it."""
+        if self.process.poll() is None and not self._stopping:
             os.killpg(self.process.pid, signal.SIGTERM)
+            self._stopping = True
+
+    def stop(self) -> None:
+        self.begin_stop()
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -159,6 +166,15 @@ class Replica:
                 self.process.wait(timeout=5)
         self._reader.join(timeout=5)
         self.process.stderr.close()
+
+
+def stop_all(replicas) -> None:
+    """Stops the replicas side by side (each gunicorn's graceful stop takes a second or
+    two), not one after the other."""
+    for replica in replicas:
+        replica.begin_stop()
+    for replica in replicas:
+        replica.stop()
 
 
 class Browser:
