@@ -61,12 +61,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# The tests in TEST_WORKERS processes at once (pytest-xdist; each has its own test database,
+# Redis database and temporary files): `make test TEST_WORKERS=1` runs them in one.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist load,-p no:xdist)
+
 test: $(STAMP) $(CATALOGUES) tools $(NODE_TOOLS) lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 
 # The inner loop: each app's unit tests, without real processes, journeys or the browser.
 test-fast: $(STAMP) $(CATALOGUES)
-	$(PY) -m pytest -q -m "not slow and not e2e"
+	$(PY) -m pytest -q -m "not slow and not e2e" $(XDIST)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \

@@ -150,7 +150,21 @@ def support_client(client, support):
 
 # Redis (the shared cache): its tests run wherever the Redis of BACKUPSUI_TEST_REDIS_URL
 # answers; BACKUPSUI_TEST_REDIS_REQUIRED=1 (CI) makes a missing Redis an error.
-REDIS_URL = os.environ.get("BACKUPSUI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+BASE_REDIS_URL = os.environ.get("BACKUPSUI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def worker_redis_url(base: str, worker: str | None) -> str:
+    """Each pytest-xdist worker (gw0, gw1, ...) empties a database of its own: the base
+    URL's database number plus the worker's number (gw1 of .../5 uses .../6)."""
+    if not worker or not worker.startswith("gw"):
+        return base
+    head, _, number = base.rpartition("/")
+    if not number.isdigit():  # no database named: 0
+        head, number = base.rstrip("/"), "0"
+    return f"{head}/{int(number) + int(worker[2:])}"
+
+
+REDIS_URL = worker_redis_url(BASE_REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 def redis_answers() -> bool:

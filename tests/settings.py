@@ -34,6 +34,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # A file, not shared memory: concurrent tests need SQLite's real locking.
+    # A file, not shared memory: concurrent tests need SQLite's real locking. Under
+    # pytest-xdist, pytest-django gives each worker its own (test-db.sqlite3_gw0, ...).
     DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "var" / "test-db.sqlite3"}  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405

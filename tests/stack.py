@@ -3,6 +3,7 @@ on the test database, and a browser-like HTTP client that acts as the TLS proxy 
 
 import email
 import email.policy
+import fcntl
 import os
 import re
 import signal
@@ -75,17 +76,29 @@ _collected = []
 
 def collect_static(env: dict) -> None:
     """Production serves hashed static files from a manifest, as a release makes them
-    (once per test run)."""
-    if not _collected:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        _collected.append(True)
+    (once per test run: with pytest-xdist, once for all its workers, under a lock so that
+    no worker's gunicorn starts on a manifest another worker is still writing)."""
+    if _collected:
+        return
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+    (ROOT / "var").mkdir(exist_ok=True)
+    with (ROOT / "var" / "collectstatic.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        if lock.read() != run:
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            lock.seek(0)
+            lock.truncate()
+            lock.write(run)
+            lock.flush()
+    _collected.append(True)
 
 
 class Replica:
@@ -107,6 +120,7 @@ class Replica:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        self._stopping = False
         # Read as it comes: a full pipe would stop gunicorn mid-request.
         self._written: list[bytes] = []
         self._reader = threading.Thread(target=self._read_log, daemon=True)
@@ -139,9 +153,15 @@ class Replica:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
+    def begin_stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop), without waiting for it."""
+        if self.process.poll() is None and not self._stopping:
             os.killpg(self.process.pid, signal.SIGTERM)
+            self._stopping = True
+
+    def stop(self) -> None:
+        self.begin_stop()
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -149,6 +169,15 @@ class Replica:
                 self.process.wait(timeout=5)
         self._reader.join(timeout=5)
         self.process.stderr.close()
+
+
+def stop_all(replicas) -> None:
+    """Stops the replicas side by side (each gunicorn's graceful stop takes a second or
+    two), not one after the other."""
+    for replica in replicas:
+        replica.begin_stop()
+    for replica in replicas:
+        replica.stop()
 
 
 class Browser:

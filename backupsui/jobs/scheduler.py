@@ -80,6 +80,12 @@ def claim(round_: Round, now: datetime | None = None) -> datetime | None:
 def run_due() -> list[tuple[str, datetime]]:
     """One pass over every round: those this scheduler queued, with their slots."""
     queued, now = [], timezone.now()
+    # Every round's row made at once, from one clock: schedulers starting together (each
+    # making some of the rows at its own `now`) would otherwise leave the rounds on grids a
+    # few milliseconds apart.
+    Schedule.objects.bulk_create(
+        [Schedule(name=round_.name, due_at=now) for round_ in ROUNDS], ignore_conflicts=True
+    )
     for round_ in ROUNDS:
         slot = claim(round_, now)
         if slot is not None:

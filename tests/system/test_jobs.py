@@ -208,7 +208,19 @@ def test_it_keeps_one_chain_of_looks_when_the_workers_die_and_come_back(olivia, 
             for process in started:
                 processes.kill(process)
             # Overdue (and let go, if a worker died holding it): the job counts as stalled.
-            wait_for(lambda: runner.stalled().filter(pk=job.pk).exists())
+            # A worker killed after taking its look but before holding the job leaves that look
+            # running: the housekeeping fails it only once the lease has run out, as it would
+            # a look whose worker died holding the job.
+            wait_for(
+                lambda: (
+                    runner.stalled().filter(pk=job.pk).exists()
+                    and not looks.filter(
+                        status="RUNNING",
+                        args_kwargs__args=[job.pk],
+                        started_at__gte=datetime.now(UTC) - runner.lease_for(),
+                    ).exists()
+                )
+            )
             for _ in range(2):  # the rounds the scheduler queues meanwhile
                 housekeeping.call("while the workers are away")
             started = [processes.start(), processes.start()]

@@ -20,7 +20,7 @@ from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
 from backupsui.plans.models import Plan, PlanRun
 from tests.alerts.test_watch import run_round
-from tests.stack import ROOT, Replica, production_env
+from tests.stack import ROOT, Replica, production_env, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KEY = "scrape-key-for-tests-0001"
@@ -200,8 +200,7 @@ def test_it_answers_the_same_from_two_replicas(world):
         assert names >= SERIES
         assert requests.get(replicas[0].url + "/metrics", timeout=30).status_code == 401
     finally:
-        for replica in replicas:
-            replica.stop()
+        stop_all(replicas)
     assert django_settings.BACKUPSUI_METRICS_TOKEN == KEY
 
 

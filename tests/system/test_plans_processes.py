@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -124,7 +124,14 @@ def finished(plan, count=1):
 
 def test_it_runs_each_slot_once_with_two_workers_and_two_schedulers(world, owner, stack):
     workers, schedulers = stack
-    plan = Plan.objects.create(owner=owner, name="Every minute", schedule="* * * * *")
+    # Made a minute ago: its first slot (this minute's) is due at once, to both schedulers
+    # as they start, rather than at the next minute.
+    plan = Plan.objects.create(
+        owner=owner,
+        name="Every minute",
+        schedule="* * * * *",
+        created_at=datetime.now(UTC) - timedelta(minutes=1),
+    )
     workers.start()
     workers.start()
     schedulers.start(2)

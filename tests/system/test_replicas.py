@@ -15,7 +15,7 @@ from django.core.management import call_command
 from backupsui.audit.models import AuditEvent
 from backupsui.jobs.models import BulkItem, BulkRequest
 from tests.conftest import OPERATOR_TOKEN, OTHER_TOKEN, PASSWORD, make_user, start_sandbox
-from tests.stack import ROOT, Browser, Replica, production_env
+from tests.stack import ROOT, Browser, Replica, production_env, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 20
@@ -52,8 +52,7 @@ def replicas(world, django_user_model):
             started.append(Replica(env))
         yield started, env
     finally:
-        for replica in started:
-            replica.stop()
+        stop_all(started)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from backupsui.jobs.models import Job
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user, start_sandbox
 from tests.helpers import completed_backup
-from tests.stack import Browser, Replica, Workers, production_env
+from tests.stack import Browser, Replica, Workers, production_env, stop_all
 from tests.system.test_replicas import QuickPBKDF2
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,8 +50,7 @@ def stack(world, django_user_model):
         yield replicas
     finally:
         workers.stop()
-        for replica in replicas:
-            replica.stop()
+        stop_all(replicas)
 
 
 def wait_for(condition, seconds: float = 60):

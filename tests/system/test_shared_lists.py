@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from backupsui.sandbox.state import SandboxConfig
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, REDIS_URL, make_user, start_sandbox
 from tests.crowd import ListFetches, browse
-from tests.stack import Browser, Replica, production_env
+from tests.stack import Browser, Replica, production_env, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,8 +55,7 @@ def stack():
         return started[-count:]
 
     yield start
-    for replica in started:
-        replica.stop()
+    stop_all(started)
 
 
 def at_once(calls):
