@@ -1,10 +1,12 @@
 """Small helpers the view tests share."""
 
 import re
+import threading
 from html import unescape
 from types import SimpleNamespace
 from urllib.parse import unquote, urlencode
 
+from django.db import connection
 from django.test import Client
 
 from backupsui.audit.models import AuditEvent
@@ -105,3 +107,22 @@ def totp_code(secret: str, at: float | None = None, period: int = 30, digits: in
 def secret_on_page(response) -> str:
     """The authenticator app's key as the page shows it, as text."""
     return re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7=]+)"', text(response)).group(1)
+
+
+def at_once(function, count: int = 2) -> None:
+    """Runs `function` in `count` threads released at the same moment (each closing its own
+    database connection), and waits for them: workers racing for the same work."""
+    start = threading.Barrier(count)
+
+    def racer():
+        start.wait()
+        try:
+            function()
+        finally:
+            connection.close()
+
+    racers = [threading.Thread(target=racer) for _ in range(count)]
+    for thread in racers:
+        thread.start()
+    for thread in racers:
+        thread.join(60)

@@ -9,7 +9,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
@@ -18,6 +17,7 @@ from backupsui.backups.account import NoToken, account_for, every_tokens_list
 from backupsui.backups.health import BAD
 from backupsui.backups.models import ServerState
 from backupsui.backups.presenters import odd_facts, odd_sentence
+from backupsui.claims import claim
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence, english
 
@@ -186,12 +186,7 @@ def _keep_outcome(subscription: Subscription, outcomes: list[Sentence]) -> None:
 
 def _note(user, kind: str, key: str, sent: bool) -> bool:
     """True when this is news: noted now, never before."""
-    try:
-        with transaction.atomic():
-            SentAlert.objects.create(user=user, kind=kind, key=key, sent=sent)
-    except IntegrityError:
-        return False
-    return True
+    return claim(SentAlert, user=user, kind=kind, key=key, sent=sent)
 
 
 def _where(server_id: int, newest) -> dict:

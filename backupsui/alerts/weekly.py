@@ -17,7 +17,6 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from backupsui.accounts.models import Preference, WeeklyReport
 from backupsui.backups import report
 from backupsui.backups.account import NoToken, account_for
 from backupsui.backups.forms import ReportForm
+from backupsui.claims import claim
 from backupsui.upstream import UpstreamError
 from backupsui.words import english
 
@@ -109,10 +109,7 @@ def send_week(preference: Preference, monday: date, now: datetime) -> bool:
 
 def _claim(user, monday: date, now: datetime, outcome: str) -> bool:
     """The week for this person, if nobody has claimed it yet."""
-    try:
-        with transaction.atomic():
-            WeeklyReport.objects.create(user=user, week=monday, claimed_at=now, outcome=outcome)
-    except IntegrityError:
+    if not claim(WeeklyReport, user=user, week=monday, claimed_at=now, outcome=outcome):
         return False
     if outcome:
         logger.warning("weekly report of %s for %s not sent: %s", user, monday, outcome)

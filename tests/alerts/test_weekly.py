@@ -7,12 +7,10 @@ and only to people still active and still Auditors or Operators."""
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from threading import Barrier, Thread
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -22,7 +20,7 @@ from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.backups.lists import memory
 from backupsui.jobs import scheduler
 from tests.conftest import start_sandbox
-from tests.helpers import FormClient, body_of, text
+from tests.helpers import FormClient, at_once, body_of, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,20 +170,7 @@ def test_it_sends_once_when_two_rounds_run_at_the_same_moment(
         asks(auditor, email="ada@example.com")
         clock.move_to(MONDAY_BEFORE)
         memory.clear()
-        start = Barrier(2)
-
-        def worker():
-            start.wait()
-            try:
-                weekly.send_due()
-            finally:
-                connection.close()
-
-        workers = [Thread(target=worker) for _ in range(2)]
-        for thread in workers:
-            thread.start()
-        for thread in workers:
-            thread.join(60)
+        at_once(weekly.send_due)
         assert run_round() == 0
     assert sorted(email.to[0] for email in mailoutbox) == ["ada@example.com", "olivia@example.com"]
     assert WeeklyReport.objects.count() == 2

@@ -7,11 +7,10 @@ running the round for one slot at once."""
 
 import threading
 from datetime import UTC, datetime, timedelta
-from threading import Barrier, Thread
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from backupsui.alerts.models import Delivery, SentAlert, Subscription
@@ -21,7 +20,7 @@ from backupsui.audit.models import AuditEvent
 from backupsui.backups.lists import memory
 from backupsui.backups.models import ServerState
 from tests.alerts.test_watch import run_round
-from tests.helpers import text
+from tests.helpers import at_once, text
 from tests.stack import MailSink, Workers, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -145,20 +144,7 @@ def test_it_sends_each_notice_once_when_two_workers_look_at_the_same_moment(watc
 
     def two_at_once():
         memory.clear()
-        start = Barrier(2)
-
-        def look():
-            start.wait()
-            try:
-                watch_everyone()
-            finally:
-                connection.close()
-
-        workers = [Thread(target=look) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(60)
+        at_once(watch_everyone)
 
     turn_bad(sandbox)
     two_at_once()
