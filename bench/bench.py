@@ -498,6 +498,7 @@ def crowd(redis_url: str | None) -> dict:
     shared = {"BACKUPSUI_CACHE_URL": redis_url} if redis_url else {}
     try:
         stack.manage("migrate", "--noinput")
+        stack.manage("collectstatic", "--noinput", "-v0")  # BENCH_ONLY=crowd on a new clone
         script = f"TOKENS = {tokens!r}\n" + CROWD_SCRIPT
         keys = sessions_made(stack.manage("shell", "-c", script))
         urls = [stack.panel(cache_seconds=CROWD_WINDOW, **shared)[0] for _ in range(2)]

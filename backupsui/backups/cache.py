@@ -4,16 +4,20 @@ Three layers, nearest first:
 1. this process's decoded copies (`Memory`, within `BACKUPS_CACHE_MB`);
 2. with `BACKUPSUI_CACHE_URL`, Redis (Django's `RedisCache`, the `lists` cache): each list
    encoded once with msgspec's msgpack and compressed, under the token row's id and its
-   freshness version (never the token);
+   freshness version (never the token), beside a stamp of when it was fetched: a process
+   reads the stamp (a few bytes) and fetches and decodes the list only when it is newer than
+   its own copy;
 3. the API, asked by one fetch per token at a time: the threads of a process share one
-   fetch; across processes a lock in Redis (the others wait for the list it leaves there),
-   else a PostgreSQL advisory lock (the processes take turns), else none.
+   fetch; across processes a lock in Redis (the others wait for the list it leaves there,
+   watching its stamp), else a PostgreSQL advisory lock (the processes take turns), else none.
 
 A list younger than `BACKUPS_CACHE_SECONDS` is used as it is. One younger than
 `BACKUPS_STALE_SECONDS` is shown at once, when the caller allows it (`max_age=None`), while a
-thread of this process fetches a new one behind it; confirmations and changes ask for
-`max_age=BACKUPS_CACHE_SECONDS` and wait for a fresh list instead. A shared list is never
-changed after it is shared: whatever is worked out at fetch time is set before (see `fetch`).
+thread of this process fetches a new one behind it (or, when another process holds the
+token's lock, leaves the fetch to it: the next page finds its list); confirmations and
+changes ask for `max_age=BACKUPS_CACHE_SECONDS` and wait for a fresh list instead. A shared
+list is never changed after it is shared: whatever is worked out at fetch time is set before
+(see `fetch`).
 
 Redis is only a speed-up: when it does not answer, each process fetches for itself.
 """
@@ -45,11 +49,12 @@ LOCK_MARGIN_SECONDS = 10
 
 
 class _Shared(msgspec.Struct, array_like=True, gc=False):
-    """A list as Redis holds it."""
+    """A list as Redis holds it (its size in memory too: worked out once, at fetch time)."""
 
     fetched: float
     counted: int | None
     known: dict[int, str]
+    size: int
     backups: list[Backup]
 
 
@@ -58,13 +63,14 @@ _decoder = msgspec.msgpack.Decoder(_Shared)
 
 
 def encode(made: BackupList) -> bytes:
-    shared = _Shared(made.fetched, made.counted, made.known, list(made.backups))
+    shared = _Shared(made.fetched, made.counted, made.known, made.size, list(made.backups))
     return zlib.compress(_encoder.encode(shared), 1)
 
 
 def decode(data: bytes) -> BackupList:
     shared = _decoder.decode(zlib.decompress(data))
-    made = BackupList(Listing(shared.backups, shared.counted), fetched=shared.fetched)
+    listing = Listing(shared.backups, shared.counted)
+    made = BackupList(listing, fetched=shared.fetched, size=shared.size)
     made.known = shared.known
     return made
 
@@ -113,8 +119,8 @@ class ListCache:
             self._refresh_behind(key, fetch)
             return found
 
-        def fresh_enough(made: BackupList) -> bool:
-            return made.age() <= limit or made.fetched >= asked
+        def fresh_enough(fetched: float) -> bool:
+            return time.time() - fetched <= limit or fetched >= asked
 
         return self._fly(key, fetch, fresh_enough)
 
@@ -128,7 +134,7 @@ class ListCache:
         shared = _shared()
         if shared is not None:
             with _passing_by("forget"):
-                shared.delete(_list_key(key))
+                shared.delete_many([_list_key(key), _stamp_key(key)])
 
     def clear(self) -> None:
         """Everything, the shared cache's database included (tests only)."""
@@ -145,17 +151,26 @@ class ListCache:
         local = self.memory.recall(key)
         if local is not None and local.age() <= settings.BACKUPS_CACHE_SECONDS:
             return local
-        shared = self._shared_get(key)
+        if local is None:
+            shared = self._shared_get(key)
+        else:
+            shared = self._shared_get(key, wanted=lambda fetched: fetched > local.fetched)
         if shared is not None and (local is None or shared.fetched > local.fetched):
             return self.memory.keep(key, shared)
         return local
 
-    def _shared_get(self, key: tuple) -> BackupList | None:
+    def _shared_get(self, key: tuple, wanted: Callable[[float], bool] | None = None):
+        """The shared list of `key`, if any, and if `wanted` (given when it was fetched, read
+        first from its stamp) says so: a list not wanted is neither read nor decoded."""
         shared = _shared()
         if shared is None:
             return None
         data = None
         with _passing_by("read"):
+            if wanted is not None:
+                stamp = shared.get(_stamp_key(key))
+                if not isinstance(stamp, float) or not wanted(stamp):
+                    return None
             data = shared.get(_list_key(key))
         if data is None:
             return None
@@ -164,33 +179,41 @@ class ListCache:
         except (msgspec.MsgspecError, zlib.error, TypeError):
             logger.warning("lists: a shared list could not be read; fetching instead")
             return None
-        return made if made.age() < kept_seconds() else None
+        if made.age() >= kept_seconds() or (wanted is not None and not wanted(made.fetched)):
+            return None
+        return made
 
     def _store(self, key: tuple, made: BackupList) -> BackupList:
         self.memory.keep(key, made)
         shared = _shared()
         seconds = kept_seconds()
         if shared is not None and seconds > 0:
+            both = {_list_key(key): encode(made), _stamp_key(key): made.fetched}
             with _passing_by("write"):
-                shared.set(_list_key(key), encode(made), timeout=math.ceil(seconds))
+                shared.set_many(both, timeout=math.ceil(seconds))  # one transaction
         return made
 
     # One fetch at a time -------------------------------------------------------------------
 
     def _fly(self, key: tuple, fetch, fresh_enough) -> BackupList:
         """The threads of this process that want `key` share one flight."""
-        with self._lock:
-            flight = self._flights.get(key)
-            leading = flight is None
+        while True:
+            with self._lock:
+                flight = self._flights.get(key)
+                leading = flight is None
+                if leading:
+                    flight = self._flights[key] = _Flight()
             if leading:
-                flight = self._flights[key] = _Flight()
-        if not leading:
-            return flight.outcome()
-        return self._lead(key, fetch, fresh_enough, flight)
+                return self._lead(key, fetch, fresh_enough, flight, wait=True)
+            made = flight.outcome()
+            if made is not None:
+                return made
+            # That flight was a refresh behind a page, which left the fetch to another
+            # process: this thread waits for that process's list itself.
 
-    def _lead(self, key: tuple, fetch, fresh_enough, flight: _Flight) -> BackupList:
+    def _lead(self, key: tuple, fetch, fresh_enough, flight: _Flight, *, wait: bool):
         try:
-            flight.result = self._across(key, fetch, fresh_enough)
+            flight.result = self._across(key, fetch, fresh_enough, wait=wait)
             return flight.result
         except BaseException as error:
             flight.error = error
@@ -208,12 +231,12 @@ class ListCache:
             flight = self._flights[key] = _Flight()
         asked = time.time()
 
-        def fresh_enough(made: BackupList) -> bool:
-            return made.age() <= settings.BACKUPS_CACHE_SECONDS or made.fetched >= asked
+        def fresh_enough(fetched: float) -> bool:
+            return time.time() - fetched <= settings.BACKUPS_CACHE_SECONDS or fetched >= asked
 
         def refresh():
             try:
-                self._lead(key, fetch, fresh_enough, flight)
+                self._lead(key, fetch, fresh_enough, flight, wait=False)
             except UpstreamError as error:
                 logger.info("lists: a list refreshed behind a page failed: %s", error)
             except Exception:
@@ -223,35 +246,38 @@ class ListCache:
 
         threading.Thread(target=refresh, name="backupsui-list-refresh", daemon=True).start()
 
-    def _across(self, key: tuple, fetch, fresh_enough) -> BackupList:
-        """One fetch per token across processes (see the module's text)."""
+    def _across(self, key: tuple, fetch, fresh_enough, *, wait: bool) -> BackupList | None:
+        """One fetch per token across processes (see the module's text). Without `wait`,
+        None when another process is fetching through Redis."""
         deadline = time.monotonic() + settings.BACKUPS_API_TIMEOUT
         shared = _shared()
         if shared is not None:
-            return self._across_redis(shared, key, fetch, fresh_enough, deadline)
+            return self._across_redis(shared, key, fetch, fresh_enough, deadline, wait)
         if connection.vendor == "postgresql":
             with _advisory_lock(key[0], deadline):
                 return self._store(key, fetch())
         return self._store(key, fetch())
 
-    def _across_redis(self, shared, key, fetch, fresh_enough, deadline) -> BackupList:
+    def _across_redis(self, shared, key, fetch, fresh_enough, deadline, wait):
         lock, mine = _lock_key(key), secrets.token_hex(8)
         pause = 0.01
         while True:
-            found = self._shared_get(key)
-            if found is not None and fresh_enough(found):
+            found = self._shared_get(key, wanted=fresh_enough)
+            if found is not None:
                 return self.memory.keep(key, found)
             if _take(shared, lock, mine):
                 try:
-                    found = self._shared_get(key)  # left just before we took the lock
-                    if found is not None and fresh_enough(found):
+                    found = self._shared_get(key, wanted=fresh_enough)  # left just before
+                    if found is not None:
                         return self.memory.keep(key, found)
                     return self._store(key, fetch())
                 finally:
                     _release(shared, lock, mine)
+            if not wait:
+                return None  # another process is fetching: the next page finds its list
             if time.monotonic() >= deadline:
                 raise Unavailable()
-            time.sleep(pause)  # another process is fetching: its list will be in Redis
+            time.sleep(pause)  # another process is fetching: its list's stamp will say
             pause = min(pause * 2, 0.1)
 
 
@@ -262,6 +288,10 @@ def _shared():
 
 def _list_key(key: tuple) -> str:
     return f"list:{key[0]}:{key[1]}"
+
+
+def _stamp_key(key: tuple) -> str:
+    return f"list-fetched:{key[0]}:{key[1]}"  # when the list beside it was fetched
 
 
 def _lock_key(key: tuple) -> str:

@@ -66,7 +66,7 @@ class BackupList:
     is when it was fetched (wall clock, seconds since the epoch: processes compare it); what
     is set at fetch time (`known`) is set before the list is shared, and never after."""
 
-    def __init__(self, backups: Listing, fetched: float | None = None):
+    def __init__(self, backups: Listing, fetched: float | None = None, size: int | None = None):
         self.backups = backups
         self.counted = getattr(backups, "counted", None)
         self.fetched = time.time() if fetched is None else fetched
@@ -79,7 +79,10 @@ class BackupList:
         self._place: dict[int, int] = {}  # a completed backup's place among those
         # Every server seen under the person's token, this list's included (see health.py).
         self.known: dict[int, str] = {}
-        self.size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
+        # Its bytes in memory, estimated (a shared list brings the figure worked out at fetch).
+        if size is None:
+            size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
+        self.size = size
 
     def age(self) -> float:
         """Seconds since it was fetched."""

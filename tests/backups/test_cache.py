@@ -245,3 +245,66 @@ def test_it_fetches_alone_when_redis_does_not_answer(fresh, settings):
     upstream = Upstream()
     made = ListCache(Memory()).get_or_fetch((1, 0), upstream)
     assert upstream.calls == 1 and len(made.backups) == 3
+
+
+@pytest.mark.redis
+def test_it_leaves_a_refresh_to_the_process_already_fetching(fresh, shared_cache):
+    """A process showing a slightly old list while another fetches the new one neither waits
+    for that fetch nor reads the shared list again until the new one is there."""
+    upstream = Upstream(held=True)
+    here, there = ListCache(Memory()), ListCache(Memory())
+    old = BackupList(listing(2), fetched=time.time() - 20)
+    here._store((1, 0), old)
+    there.memory.keep((1, 0), decode(encode(old)))
+    first, _, first_errors = at_once(1, lambda: here.get_or_fetch((1, 0), upstream, max_age=5))
+    assert upstream.started.wait(5)
+
+    assert len(there.get_or_fetch((1, 0), upstream).backups) == 2  # the old one, at once
+    assert eventually(lambda: not there._flights)  # its refresh ended: no second fetch
+    upstream.release.set()
+    joined(first)
+    assert first_errors == [] and upstream.calls == 1
+    assert len(there.get_or_fetch((1, 0), upstream).backups) == 3  # the other's new list
+
+
+@pytest.mark.redis
+def test_it_reads_a_shared_list_only_when_it_is_newer_than_its_own(
+    fresh, shared_cache, monkeypatch
+):
+    from backupsui.backups import cache
+
+    here, there = ListCache(Memory()), ListCache(Memory())
+    old = BackupList(listing(2), fetched=time.time() - 20)
+    here._store((1, 0), old)
+    there.memory.keep((1, 0), decode(encode(old)))
+    decoded = []
+    monkeypatch.setattr(cache, "decode", lambda data: decoded.append(1) or decode(data))
+    upstream = Upstream(held=True)
+
+    for _ in range(5):  # a page each: the old list, the refresh behind it under way
+        assert len(there.get_or_fetch((1, 0), upstream).backups) == 2
+    assert upstream.started.wait(5)
+    assert decoded == []  # the shared list was as old as its own: neither read nor decoded
+    upstream.release.set()
+    assert eventually(lambda: not there._flights)
+    assert upstream.calls == 1
+    assert len(here.get_or_fetch((1, 0), upstream).backups) == 3  # from Redis, decoded once
+    assert decoded == [1]
+
+
+@pytest.mark.redis
+def test_it_makes_a_confirmation_wait_for_the_fetch_another_process_makes(fresh, shared_cache):
+    """A confirmation that finds this process's refresh leaving the fetch to another process
+    waits for that process's list instead."""
+    upstream = Upstream(held=True)
+    here, there = ListCache(Memory()), ListCache(Memory())
+    old = BackupList(listing(2), fetched=time.time() - 20)
+    here._store((1, 0), old)
+    there.memory.keep((1, 0), decode(encode(old)))
+    first, _, _ = at_once(1, lambda: here.get_or_fetch((1, 0), upstream, max_age=5))
+    assert upstream.started.wait(5)
+    there.get_or_fetch((1, 0), upstream)  # starts a refresh behind the page
+    waiting, results, errors = at_once(1, lambda: there.get_or_fetch((1, 0), upstream, max_age=5))
+    upstream.release.set()
+    joined(first + waiting)
+    assert errors == [] and upstream.calls == 1 and len(results[0].backups) == 3
