@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from backupsui.backups import presenters
 from backupsui.backups.row_html import row_html, words_for_rows
+from backupsui.backups.server_row_html import server_row_html, words_for_servers
 
 register = template.Library()
 
@@ -36,3 +37,12 @@ def backup_rows(context, rows, marks, oob=False, each_in_template=False):
     if each_in_template:
         made = [f"<template>{html}</template>\n" for html in made]
     return mark_safe("".join(made))  # noqa: S308 - each row escaped by row_html
+
+
+@register.simple_tag(takes_context=True)
+def server_rows(context, rows, planned):
+    """The servers table's rows (server_row_html.py): `planned` from plans' server_plans."""
+    words = words_for_servers(bool(context.get("can_create")), bool(context.get("can_mute")))
+    planned = planned or {}
+    made = [server_row_html(row, planned.get(row.server.id) or [], words) for row in rows]
+    return mark_safe("".join(made))  # noqa: S308 - each row escaped by server_row_html
