@@ -764,11 +764,11 @@ def verdicts(results: dict) -> dict:
 def table(results: dict) -> str:
     rows = [("", *(f"{n:,} backups" for n in results))]
 
-    def row(label, pick, unit=""):
+    def row(label, pick, unit="", digits=1):
         cells = []
         for measured in results.values():
             try:
-                cells.append(f"{pick(measured):,.1f}{unit}")
+                cells.append(f"{pick(measured):,.{digits}f}{unit}")
             except KeyError:
                 cells.append("—")
         rows.append((label, *cells))
@@ -781,6 +781,7 @@ def table(results: dict) -> str:
         "  ratio to bare upstream (target <= 1.3)",
         lambda r: r["list_cold"]["p50"] / r["upstream"]["p50"],
         "x",
+        2,
     )
     row("list page, within the cache: p50", lambda r: r["list_warm"]["p50"], " ms")
     row("second page: p50", lambda r: r["page2"]["p50"], " ms")
@@ -788,12 +789,14 @@ def table(results: dict) -> str:
         "  ratio to bare upstream (target <= 0.2)",
         lambda r: r["page2"]["p50"] / r["upstream"]["p50"],
         "x",
+        2,
     )
     row("servers page, within the cache: p50", lambda r: r["servers"]["p50"], " ms")
     row(
         "  ratio to the list page (target <= 2)",
         lambda r: r["servers"]["p50"] / r["list_warm"]["p50"],
         "x",
+        2,
     )
     row("poll, 1 in progress: p50", lambda r: r["poll"]["p50"], " ms")
     row("poll response (target <= 2048)", lambda r: r["poll"]["response_bytes"], " B")

@@ -75,8 +75,11 @@ class BackupList:
         self._servers: list[tuple[int, str]] | None = None
         self._by_id: dict[int, Backup] | None = None
         self._health: list | None = None
-        self._sizes: dict | None = None  # (server, type) → completed sizes, oldest first
-        self._place: dict[int, int] = {}  # a completed backup's place among those
+        # (server, type) → its completed backups, in the list's order; then, for the groups a
+        # page asked about, their sizes oldest first and each backup's place among them.
+        self._completed: dict[tuple, list[Backup]] | None = None
+        self._sizes: dict[tuple, list] = {}
+        self._place: dict[int, int] = {}
         # Every server seen under the person's token, this list's included (see health.py).
         self.known: dict[int, str] = {}
         # Its bytes in memory, estimated (a shared list brings the figure worked out at fetch).
@@ -157,26 +160,44 @@ class BackupList:
 
     def odd_among(self, shown) -> dict:
         """Backup id → why it is odd (story.Odd), for the backups shown: each is judged
-        against the backups of its server and type before it. The grouping is worked out
-        once per list; each shown backup then costs a median of ten."""
-        if self._sizes is None:
-            groups: dict[tuple, list] = {}
-            for backup in self.ordered("created"):
-                if backup.status == "completed" and backup.size_mb is not None:
-                    group = groups.setdefault((backup.server.id, backup.backup_type), [])
-                    self._place[backup.id] = len(group)
-                    group.append(backup.size_mb)
-            self._sizes = groups
+        against the backups of its server and type before it. The list is grouped by server
+        and type once (one pass, no sort); a group is put in order only when a page shows one
+        of its backups; each shown backup then costs a median of ten."""
         found = {}
         for backup in shown:
+            if backup.status != "completed" or backup.size_mb is None:
+                continue
+            group = (backup.server.id, backup.backup_type)
+            sizes = self._sizes.get(group)
+            if sizes is None:
+                sizes = self._sizes[group] = self._sizes_of(group)
             place = self._place.get(backup.id)
             if place is None:
                 continue
-            sizes = self._sizes[(backup.server.id, backup.backup_type)]
             odd = judge(backup, sizes[max(0, place - USUAL_OF) : place])
             if odd is not None:
                 found[backup.id] = odd
         return found
+
+    def _sizes_of(self, group: tuple) -> list:
+        """The completed sizes of one server and type, oldest first (ties by id, as the
+        "created" order has them), each backup's place among them noted."""
+        if self._completed is None:
+            completed: dict[tuple, list[Backup]] = {}
+            for backup in self.backups:
+                if backup.status == "completed" and backup.size_mb is not None:
+                    key = (backup.server.id, backup.backup_type)
+                    theirs = completed.get(key)
+                    if theirs is None:
+                        completed[key] = [backup]
+                    else:
+                        theirs.append(backup)
+            self._completed = completed
+        theirs = sorted(self._completed.get(group, ()), key=_ID)
+        theirs.sort(key=_CREATED)
+        for place, backup in enumerate(theirs):
+            self._place[backup.id] = place
+        return [backup.size_mb for backup in theirs]
 
     def find(self, backup_id: int) -> Backup | None:
         if self._by_id is None:
