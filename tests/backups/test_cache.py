@@ -247,15 +247,22 @@ def test_it_fetches_alone_when_redis_does_not_answer(fresh, settings):
     assert upstream.calls == 1 and len(made.backups) == 3
 
 
+def two_processes_with_an_old_list() -> tuple[ListCache, ListCache]:
+    """Two processes that hold the same list, 20 s old: one left it in Redis, the other took
+    it from there."""
+    here, there = ListCache(Memory()), ListCache(Memory())
+    old = BackupList(listing(2), fetched=time.time() - 20)
+    here._store((1, 0), old)
+    there.memory.keep((1, 0), decode(encode(old)))
+    return here, there
+
+
 @pytest.mark.redis
 def test_it_leaves_a_refresh_to_the_process_already_fetching(fresh, shared_cache):
     """A process showing a slightly old list while another fetches the new one neither waits
     for that fetch nor reads the shared list again until the new one is there."""
     upstream = Upstream(held=True)
-    here, there = ListCache(Memory()), ListCache(Memory())
-    old = BackupList(listing(2), fetched=time.time() - 20)
-    here._store((1, 0), old)
-    there.memory.keep((1, 0), decode(encode(old)))
+    here, there = two_processes_with_an_old_list()
     first, _, first_errors = at_once(1, lambda: here.get_or_fetch((1, 0), upstream, max_age=5))
     assert upstream.started.wait(5)
 
@@ -273,10 +280,7 @@ def test_it_reads_a_shared_list_only_when_it_is_newer_than_its_own(
 ):
     from backupsui.backups import cache
 
-    here, there = ListCache(Memory()), ListCache(Memory())
-    old = BackupList(listing(2), fetched=time.time() - 20)
-    here._store((1, 0), old)
-    there.memory.keep((1, 0), decode(encode(old)))
+    here, there = two_processes_with_an_old_list()
     decoded = []
     monkeypatch.setattr(cache, "decode", lambda data: decoded.append(1) or decode(data))
     upstream = Upstream(held=True)
@@ -297,10 +301,7 @@ def test_it_makes_a_confirmation_wait_for_the_fetch_another_process_makes(fresh,
     """A confirmation that finds this process's refresh leaving the fetch to another process
     waits for that process's list instead."""
     upstream = Upstream(held=True)
-    here, there = ListCache(Memory()), ListCache(Memory())
-    old = BackupList(listing(2), fetched=time.time() - 20)
-    here._store((1, 0), old)
-    there.memory.keep((1, 0), decode(encode(old)))
+    here, there = two_processes_with_an_old_list()
     first, _, _ = at_once(1, lambda: here.get_or_fetch((1, 0), upstream, max_age=5))
     assert upstream.started.wait(5)
     there.get_or_fetch((1, 0), upstream)  # starts a refresh behind the page
