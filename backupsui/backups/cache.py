@@ -119,10 +119,7 @@ class ListCache:
             self._refresh_behind(key, fetch)
             return found
 
-        def fresh_enough(fetched: float) -> bool:
-            return time.time() - fetched <= limit or fetched >= asked
-
-        return self._fly(key, fetch, fresh_enough)
+        return self._fly(key, fetch, _fresh_enough(limit, asked))
 
     def peek(self, key: tuple) -> BackupList | None:
         """The list kept for `key`, of any age it may be kept; never asks the API."""
@@ -151,13 +148,9 @@ class ListCache:
         local = self.memory.recall(key)
         if local is not None and local.age() <= settings.BACKUPS_CACHE_SECONDS:
             return local
-        if local is None:
-            shared = self._shared_get(key)
-        else:
-            shared = self._shared_get(key, wanted=lambda fetched: fetched > local.fetched)
-        if shared is not None and (local is None or shared.fetched > local.fetched):
-            return self.memory.keep(key, shared)
-        return local
+        newer = None if local is None else (lambda fetched: fetched > local.fetched)
+        shared = self._shared_get(key, wanted=newer)
+        return local if shared is None else self.memory.keep(key, shared)
 
     def _shared_get(self, key: tuple, wanted: Callable[[float], bool] | None = None):
         """The shared list of `key`, if any, and if `wanted` (given when it was fetched, read
@@ -229,10 +222,7 @@ class ListCache:
             if key in self._flights:
                 return
             flight = self._flights[key] = _Flight()
-        asked = time.time()
-
-        def fresh_enough(fetched: float) -> bool:
-            return time.time() - fetched <= settings.BACKUPS_CACHE_SECONDS or fetched >= asked
+        fresh_enough = _fresh_enough(settings.BACKUPS_CACHE_SECONDS, time.time())
 
         def refresh():
             try:
@@ -279,6 +269,12 @@ class ListCache:
                 raise Unavailable()
             time.sleep(pause)  # another process is fetching: its list's stamp will say
             pause = min(pause * 2, 0.1)
+
+
+def _fresh_enough(limit: float, asked: float) -> Callable[[float], bool]:
+    """Whether a list fetched at a time is fresh enough: at most `limit` seconds old, or
+    fetched since `asked` (a fetch that began after the caller asked will do)."""
+    return lambda fetched: time.time() - fetched <= limit or fetched >= asked
 
 
 def _shared():

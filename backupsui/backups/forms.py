@@ -73,20 +73,25 @@ def _attributes(attrs: dict) -> str:
     )
 
 
+def _options(choices, chosen: list[str]) -> list[str]:
+    """The <option>s of flat choices, the first whose value is among `chosen` selected, as
+    Django's Select writes them."""
+    found, written = False, []
+    for option, label in choices:
+        option = "" if option is None else str(option)
+        mark = ""
+        if not found and option in chosen:
+            mark, found = " selected", True
+        written.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
+    return written
+
+
 class QuickSelect(forms.Select):
     """A select written in one pass, as Django writes it: Django's templates for each option
     and its attributes cost milliseconds on every list and servers page (flat choices only)."""
 
     def options(self, value) -> list[str]:
-        chosen, found = self.format_value(value), False
-        written = []
-        for option, label in self.choices:
-            option = "" if option is None else str(option)
-            mark = ""
-            if not found and option in chosen:
-                mark, found = " selected", True
-            written.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
-        return written
+        return _options(self.choices, self.format_value(value))
 
     def render(self, name, value, attrs=None, renderer=None):
         built = _attributes(self.build_attrs(self.attrs, attrs))
@@ -106,17 +111,13 @@ class ServerSelect(QuickSelect):
 
     def options(self, value) -> list[str]:
         selected = parse_id(value) if value not in (None, "") else None
-        known = False
-        everyone = escape(str(_("All servers")))
-        options = [f'<option value="">{everyone}</option>']
-        for sid, label in self.servers:
-            mark = ""
-            if sid == selected:
-                mark, known = " selected", True
-            options.append(f'<option value="{sid:d}"{mark}>{escape(label)} (#{sid:d})</option>')
-        if selected is not None and not known:
-            options.append(f'<option value="{selected:d}" selected>#{selected:d}</option>')
-        return options
+        choices = [("", _("All servers"))]
+        choices += [(sid, f"{label} (#{sid:d})") for sid, label in self.servers]
+        if selected is None:
+            return _options(choices, [])
+        if all(sid != selected for sid, _label in self.servers):
+            choices.append((selected, f"#{selected:d}"))
+        return _options(choices, [str(selected)])
 
 
 class PagedFilterForm(forms.Form):

@@ -37,7 +37,9 @@ def _size(row, words) -> str:
     )
 
 
-def _expires(row) -> str:
+def expires_html(row) -> str:
+    """When a backup expires, "soon" marked, its exact time in the title (the servers table's
+    next expiry too)."""
     if not row.expires_title:
         return esc(row.expires_text)
     soon = ' class="soon"' if row.expires_soon else ""
@@ -131,7 +133,7 @@ def row_html(row, mark: dict, table: dict, said: dict, oob: bool = False) -> Saf
         f'  <td data-label="{esc(words["created"])}"><time datetime="{esc(row.created_iso)}" '
         f'title="{esc(row.created_title)}">{esc(row.created_text)}</time><br>\n'
         f'    <span class="muted">{esc(row.created_ago)}</span></td>\n'
-        f'  <td data-label="{esc(words["expires"])}">{_expires(row)}</td>\n'
+        f'  <td data-label="{esc(words["expires"])}">{expires_html(row)}</td>\n'
         f'  <td class="desc" data-label="{esc(words["description"])}">'
         f"{_description(row, mark, said)}</td>\n"
         f'  <td class="actions">{_actions(row, mark, table, said)}</td>\n'

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .presenters import url_maker
+from .row_html import expires_html
 
 WHEN = "Y-m-d H:i T"
 
@@ -84,11 +85,7 @@ def _newest(row, server, words: dict) -> str:
 
 
 def _expiry(row, server) -> str:
-    if row.expires_title:
-        soon = ' class="soon"' if row.expires_soon else ""
-        done = f'<span{soon} title="{esc(row.expires_title)}">{esc(row.expires_text)}</span>'
-    else:
-        done = "—"
+    done = expires_html(row)  # "—" when nothing expires
     if server.never_expire:
         n = server.never_expire
         said = ngettext("%(n)s manual, never expires", "%(n)s manual, never expire", n)

@@ -28,11 +28,6 @@ def plan_marks(rows) -> dict:
 
 
 @register.filter
-def mark_of(marks: dict, backup_id):
-    return (marks or {}).get(backup_id) or {}
-
-
-@register.filter
 def in_words(decision) -> str:
     """What the rules say of a backup, in the reader's language."""
     rule = {"rule": decision.rule}
