@@ -16,9 +16,12 @@ from backupsui.env import (
     env_list,
     env_networks,
     env_number,
+    env_role_map,
+    env_roles,
     env_str,
     env_url,
 )
+from backupsui.accounts.roles import OPERATORS, ROLES
 from backupsui.logs import log_format, logging_config
 from backupsui.probes import REDIRECT_EXEMPT
 
@@ -305,20 +308,14 @@ MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_REAUTHENTICATION_REQUIRED = False
 # Passkeys over plain http on loopback (development and the tests); production is https.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# The roles that must have a second factor before they change anything (comma-separated).
-BACKUPSUI_MFA_REQUIRED = env_list("BACKUPSUI_MFA_REQUIRED", ["Operators"])
+# The roles that must have a second factor before they change anything (comma-separated);
+# a name that is not a role stops start-up (a typo must not turn the requirement off).
+BACKUPSUI_MFA_REQUIRED = env_roles("BACKUPSUI_MFA_REQUIRED", ROLES, [OPERATORS])
 # Passwords for everyone (on), or for superusers only (off: single sign-on for the rest).
 BACKUPSUI_LOCAL_SIGNIN = env_bool("BACKUPSUI_LOCAL_SIGNIN", True)
 # Single sign-on: one OpenID Connect provider, and the roles its groups give.
 BACKUPSUI_OIDC_ISSUER = env_str("BACKUPSUI_OIDC_ISSUER")
-BACKUPSUI_OIDC_ROLES = {}
-for _pair in env_list("BACKUPSUI_OIDC_ROLES"):
-    _group, _sep, _role = _pair.partition("=")
-    if not _sep or not _group.strip() or not _role.strip():
-        raise ImproperlyConfigured(
-            f"BACKUPSUI_OIDC_ROLES must be group=Role pairs, comma-separated, not {_pair!r}."
-        )
-    BACKUPSUI_OIDC_ROLES[_group.strip()] = _role.strip()
+BACKUPSUI_OIDC_ROLES = env_role_map("BACKUPSUI_OIDC_ROLES", ROLES)
 BACKUPSUI_OIDC_GROUPS_CLAIM = env_str("BACKUPSUI_OIDC_GROUPS_CLAIM", "groups")
 SOCIALACCOUNT_PROVIDERS = {}
 if BACKUPSUI_OIDC_ISSUER:
