@@ -9,6 +9,7 @@ from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP, build_policy
 
+from backupsui.accounts.roles import OPERATORS, ROLES
 from backupsui.env import (
     env_bool,
     env_cache_url,
@@ -21,7 +22,6 @@ from backupsui.env import (
     env_str,
     env_url,
 )
-from backupsui.accounts.roles import OPERATORS, ROLES
 from backupsui.logs import log_format, logging_config
 from backupsui.probes import REDIRECT_EXEMPT
 
@@ -62,7 +62,8 @@ BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 # BACKUPS_CACHE_SECONDS turns it off.
 BACKUPS_STALE_SECONDS = env_number("BACKUPS_STALE_SECONDS", 60.0, minimum=0)
 # The cache every process and replica shares (Redis): fetched lists and the single-flight
-# locks. Unset: each process keeps its own lists.
+# locks, and the default cache (below). Unset: each process keeps its own lists, and the
+# default cache is the database.
 BACKUPSUI_CACHE_URL = env_cache_url("BACKUPSUI_CACHE_URL")
 
 # Fernet keys for the stored API tokens: the first encrypts, all decrypt.
@@ -226,6 +227,15 @@ BACKUPSUI_SIGNIN_ADDRESS_LIMIT = int(
 )
 AXES_COOLOFF_TIME = timedelta(minutes=env_number("BACKUPSUI_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Second-factor codes (backupsui/accounts/code_limits.py): wrong ones for one person, and from
+# one address across people, in each period of BACKUPSUI_SIGNIN_LOCKOUT_MINUTES; then no code
+# is checked until the period ends.
+BACKUPSUI_CODE_FAILURE_LIMIT = int(
+    env_number("BACKUPSUI_CODE_FAILURE_LIMIT", 5, minimum=1, integer=True)
+)
+BACKUPSUI_CODE_ADDRESS_LIMIT = int(
+    env_number("BACKUPSUI_CODE_ADDRESS_LIMIT", 20, minimum=1, integer=True)
+)
 AXES_HANDLER = "backupsui.accounts.throttle.AddressAwareHandler"
 AXES_LOCKOUT_CALLABLE = "backupsui.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
@@ -290,7 +300,10 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True  # sessions end by BACKUPSUI_SESSION_* as before
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
-# Failed sign-ins are counted by django-axes, in the database (every worker agrees).
+# Failed sign-ins are counted by django-axes, in the database (every worker agrees); wrong
+# second-factor codes by backupsui/accounts/code_limits.py (allauth's `login_failed` limit,
+# which both would share, answers neither with 429 nor with when it lifts). allauth's other
+# limits hold across processes: they live in the shared default cache.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env_number("BACKUPSUI_REAUTH_MINUTES", 10, minimum=0.05)
 BACKUPSUI_REAUTH_MINUTES = ACCOUNT_REAUTHENTICATION_TIMEOUT / 60
@@ -298,7 +311,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Confirming again: a second factor, else the password (no codes by e-mail: none is sent).
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 MFA_ADAPTER = "backupsui.accounts.adapters.MFAAdapter"
-MFA_FORMS = {"add_webauthn": "backupsui.accounts.forms.AddPasskeyForm"}
+MFA_FORMS = {
+    "add_webauthn": "backupsui.accounts.forms.AddPasskeyForm",
+    "authenticate": "backupsui.accounts.forms.SecondStepForm",
+    "reauthenticate": "backupsui.accounts.forms.ConfirmWithCodeForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "backupsui"
@@ -376,7 +393,25 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 WHITENOISE_USE_FINDERS = DEBUG
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The default cache is shared by every process and replica (one-time codes already used,
+# rate limits, wrong-code counts): the database (the table accounts.0007 makes), or Redis
+# when BACKUPSUI_CACHE_URL is set. Entries it may hold before the oldest go: enough that
+# flooding it cannot push out a code used a minute ago.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "backupsui_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+if BACKUPSUI_CACHE_URL:
+    # A Redis that does not answer fails the request (a used code is never taken twice).
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BACKUPSUI_CACHE_URL,
+        "KEY_PREFIX": "backupsui-shared",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
 if BACKUPSUI_CACHE_URL:
     CACHES["lists"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -195,3 +195,33 @@ def test_it_stops_at_start_when_a_role_setting_names_no_role(variable, value, hi
     assert result.returncode != 0
     assert f"{variable}: {hint} is not a role" in result.stderr
     assert "the roles are Auditors, Operators, Support" in result.stderr
+
+
+def test_it_shares_the_default_cache_through_the_database_or_redis():
+    """Used one-time codes and rate limits hold across processes: never a process's memory."""
+
+    def default_cache(**env) -> list[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from django.conf import settings; d = settings.CACHES['default']; "
+                "print(d['BACKEND'], d['LOCATION'])",
+            ],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BACKUPS"))},
+                "DJANGO_SETTINGS_MODULE": "backupsui.settings",
+                "DJANGO_DEBUG": "1",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
+
+    assert default_cache() == ["django.core.cache.backends.db.DatabaseCache", "backupsui_cache"]
+    assert default_cache(BACKUPSUI_CACHE_URL="redis://cache.internal:6379/3") == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/3",
+    ]
