@@ -1,6 +1,6 @@
 """The panel's rules for django-allauth: nobody signs up by themselves, sign-in never sends
-anyone to a polled fragment or back to sign-in, a second factor comes first when confirming
-again, and single sign-on makes or updates an account only from the roles its groups give."""
+anyone to a polled fragment or back to sign-in, someone with a second factor confirms again
+with it, and single sign-on makes or updates an account only from the roles its groups give."""
 
 from urllib.parse import urlsplit
 
@@ -31,9 +31,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().is_safe_url(url)
 
     def get_reauthentication_methods(self, user) -> list[dict]:
-        """A second factor first, the password only when there is none."""
+        """Confirming again is as strong as signing in: someone with a second factor confirms
+        with it (a code or a passkey), never with the password alone; the password only when
+        there is none. allauth's password page sends such a person on to the first of these
+        before it reads any password."""
         methods = super().get_reauthentication_methods(user)
-        return sorted(methods, key=lambda method: not method["id"].startswith("mfa_"))
+        factors = [method for method in methods if method["id"].startswith("mfa_")]
+        return factors or methods
 
     def pre_login(self, request, user, **kwargs):
         sso = bool((kwargs.get("signal_kwargs") or {}).get("sociallogin"))
