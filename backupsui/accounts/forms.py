@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import code_limits
-from .identity import LOCAL_OFF, local_sign_in_allowed
+from .identity import LOCAL_OFF, local_sign_in_allowed, may_try_password
 
 TOKEN_MAX = 512
 
@@ -45,6 +45,11 @@ class SignInForm(LoginForm):
         return super().add_prefix("username" if field_name == "login" else field_name)
 
     def clean(self):
+        # With local sign-in off, only a superuser's password is checked: anyone else is
+        # refused before it is read, with one answer whatever the password (no oracle).
+        login = self.cleaned_data.get("login")
+        if login and not self._errors and not may_try_password(login):
+            raise forms.ValidationError(LOCAL_OFF, code="local_off")
         cleaned = super().clean()
         user = getattr(self, "user", None)
         if user is not None and not local_sign_in_allowed(user):
