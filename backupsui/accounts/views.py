@@ -162,3 +162,13 @@ def codes_locked_out(request, lock, reconfirming: bool):
     page = render(request, "accounts/codes_locked_out.html", context, status=429)
     page["Retry-After"] = str(lock.seconds_left(time.time()))
     return page
+
+
+def sso_sign_up(request):
+    """Where allauth sends a sign-on it could not turn into an account by itself: nobody
+    here picks a name or an address for themselves, so the attempt is dropped and the page
+    says so (never allauth's sign-up form, which the panel's fields do not fit)."""
+    from allauth.socialaccount.internal.flows.signup import clear_pending_signup
+
+    clear_pending_signup(request)
+    return render(request, "socialaccount/signup.html", status=403)
