@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from backupsui.accounts import code_limits
 from backupsui.audit.models import AuditEvent
+from tests import html_check
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, REDIS_URL, make_user, start_sandbox
 from tests.helpers import totp_code
 from tests.stack import Browser, Replica, production_env, stop_all, wait_for
@@ -88,8 +89,10 @@ def test_it_counts_wrong_codes_sent_to_either_process_together(replicas):
     a, b = replicas
     person = at_second_step(a, "192.0.2.12")
     limit = 5  # BACKUPSUI_CODE_FAILURE_LIMIT's default
-    answers = [send_code(person, (a, b)[n % 2], "000000").status_code for n in range(limit)]
-    assert answers == [200] * (limit - 1) + [429]
+    answers = [send_code(person, (a, b)[n % 2], "000000") for n in range(limit)]
+    assert [answer.status_code for answer in answers] == [200] * (limit - 1) + [429]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    assert html_check.problems({"the lock-out page": answers[-1].text}) == []
     # Locked on both, whatever the code.
     assert send_code(person, b, totp_code(SECRET)).status_code == 429
     assert send_code(person, a, totp_code(SECRET)).status_code == 429
