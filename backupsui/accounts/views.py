@@ -167,8 +167,11 @@ def codes_locked_out(request, lock, reconfirming: bool):
 def sso_sign_up(request):
     """Where allauth sends a sign-on it could not turn into an account by itself: nobody
     here picks a name or an address for themselves, so the attempt is dropped and the page
-    says so (never allauth's sign-up form, which the panel's fields do not fit)."""
-    from allauth.socialaccount.internal.flows.signup import clear_pending_signup
+    says so (never allauth's sign-up form, which the panel's fields do not fit). Without
+    such an attempt, to sign-in, as allauth's own page does."""
+    from allauth.socialaccount.internal.flows import signup
 
-    clear_pending_signup(request)
+    if signup.get_pending_signup(request) is None:
+        return redirect("login")
+    signup.clear_pending_signup(request)
     return render(request, "socialaccount/signup.html", status=403)

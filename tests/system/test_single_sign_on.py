@@ -123,3 +123,4 @@ def test_it_never_shows_allauths_sign_up_form(provider, client):
     assert "An account could not be made for you here" in text(page)
     assert "socialaccount_sociallogin" not in client.session
     assert not get_user_model().objects.filter(username="sso-alice").exists()
+    assert client.get("/accounts/sso/signup/")["Location"] == "/accounts/login/"
