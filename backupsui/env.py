@@ -1,5 +1,6 @@
 """Reading settings from the environment; a bad value fails at start, naming the variable."""
 
+import difflib
 import ipaddress
 import os
 
@@ -87,3 +88,42 @@ def env_networks(name: str) -> list:
                 f"{name} must hold IP addresses or networks, not {item!r}."
             ) from None
     return networks
+
+
+def _unknown_roles(name: str, found: list[str], known: tuple[str, ...]) -> None:
+    """Stops start-up when `found` names a role that does not exist: a typo must not turn a
+    rule off. Names are matched exactly, as the groups are."""
+    unknown = [role for role in found if role not in known]
+    if not unknown:
+        return
+    hints = []
+    for role in unknown:
+        close = difflib.get_close_matches(role, known, n=1, cutoff=0.6)
+        hints.append(f"{role!r} (did you mean {close[0]!r}?)" if close else repr(role))
+    verb = "is not a role" if len(hints) == 1 else "are not roles"
+    raise ImproperlyConfigured(
+        f"{name}: {', '.join(hints)} {verb}; the roles are {', '.join(known)} "
+        "(names match exactly)."
+    )
+
+
+def env_roles(name: str, known: tuple[str, ...], default: list[str]) -> list[str]:
+    """Role names, comma-separated, each one of `known` (empty: none)."""
+    roles = env_list(name, default)
+    _unknown_roles(name, roles, known)
+    return roles
+
+
+def env_role_map(name: str, known: tuple[str, ...]) -> dict[str, str]:
+    """`group=Role` pairs, comma-separated: the groups a provider sends and the role each
+    gives, each role one of `known`."""
+    mapping = {}
+    for pair in env_list(name):
+        group, sep, role = pair.partition("=")
+        if not sep or not group.strip() or not role.strip():
+            raise ImproperlyConfigured(
+                f"{name} must be group=Role pairs, comma-separated, not {pair!r}."
+            )
+        mapping[group.strip()] = role.strip()
+    _unknown_roles(name, list(dict.fromkeys(mapping.values())), known)
+    return mapping

@@ -9,6 +9,7 @@ from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP, build_policy
 
+from backupsui.accounts.roles import OPERATORS, ROLES
 from backupsui.env import (
     env_bool,
     env_cache_url,
@@ -16,6 +17,8 @@ from backupsui.env import (
     env_list,
     env_networks,
     env_number,
+    env_role_map,
+    env_roles,
     env_str,
     env_url,
 )
@@ -59,7 +62,8 @@ BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 # BACKUPS_CACHE_SECONDS turns it off.
 BACKUPS_STALE_SECONDS = env_number("BACKUPS_STALE_SECONDS", 60.0, minimum=0)
 # The cache every process and replica shares (Redis): fetched lists and the single-flight
-# locks. Unset: each process keeps its own lists.
+# locks, and the default cache (below). Unset: each process keeps its own lists, and the
+# default cache is the database.
 BACKUPSUI_CACHE_URL = env_cache_url("BACKUPSUI_CACHE_URL")
 
 # Fernet keys for the stored API tokens: the first encrypts, all decrypt.
@@ -223,6 +227,15 @@ BACKUPSUI_SIGNIN_ADDRESS_LIMIT = int(
 )
 AXES_COOLOFF_TIME = timedelta(minutes=env_number("BACKUPSUI_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Second-factor codes (backupsui/accounts/code_limits.py): wrong ones for one person, and from
+# one address across people, in each period of BACKUPSUI_SIGNIN_LOCKOUT_MINUTES; then no code
+# is checked until the period ends.
+BACKUPSUI_CODE_FAILURE_LIMIT = int(
+    env_number("BACKUPSUI_CODE_FAILURE_LIMIT", 5, minimum=1, integer=True)
+)
+BACKUPSUI_CODE_ADDRESS_LIMIT = int(
+    env_number("BACKUPSUI_CODE_ADDRESS_LIMIT", 20, minimum=1, integer=True)
+)
 AXES_HANDLER = "backupsui.accounts.throttle.AddressAwareHandler"
 AXES_LOCKOUT_CALLABLE = "backupsui.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
@@ -287,7 +300,10 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True  # sessions end by BACKUPSUI_SESSION_* as before
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
-# Failed sign-ins are counted by django-axes, in the database (every worker agrees).
+# Failed sign-ins are counted by django-axes, in the database (every worker agrees); wrong
+# second-factor codes by backupsui/accounts/code_limits.py (allauth's `login_failed` limit,
+# which both would share, answers neither with 429 nor with when it lifts). allauth's other
+# limits hold across processes: they live in the shared default cache.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * env_number("BACKUPSUI_REAUTH_MINUTES", 10, minimum=0.05)
 BACKUPSUI_REAUTH_MINUTES = ACCOUNT_REAUTHENTICATION_TIMEOUT / 60
@@ -295,7 +311,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Confirming again: a second factor, else the password (no codes by e-mail: none is sent).
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 MFA_ADAPTER = "backupsui.accounts.adapters.MFAAdapter"
-MFA_FORMS = {"add_webauthn": "backupsui.accounts.forms.AddPasskeyForm"}
+MFA_FORMS = {
+    "add_webauthn": "backupsui.accounts.forms.AddPasskeyForm",
+    "authenticate": "backupsui.accounts.forms.SecondStepForm",
+    "reauthenticate": "backupsui.accounts.forms.ConfirmWithCodeForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "backupsui"
@@ -305,20 +325,14 @@ MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_REAUTHENTICATION_REQUIRED = False
 # Passkeys over plain http on loopback (development and the tests); production is https.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# The roles that must have a second factor before they change anything (comma-separated).
-BACKUPSUI_MFA_REQUIRED = env_list("BACKUPSUI_MFA_REQUIRED", ["Operators"])
+# The roles that must have a second factor before they change anything (comma-separated);
+# a name that is not a role stops start-up (a typo must not turn the requirement off).
+BACKUPSUI_MFA_REQUIRED = env_roles("BACKUPSUI_MFA_REQUIRED", ROLES, [OPERATORS])
 # Passwords for everyone (on), or for superusers only (off: single sign-on for the rest).
 BACKUPSUI_LOCAL_SIGNIN = env_bool("BACKUPSUI_LOCAL_SIGNIN", True)
 # Single sign-on: one OpenID Connect provider, and the roles its groups give.
 BACKUPSUI_OIDC_ISSUER = env_str("BACKUPSUI_OIDC_ISSUER")
-BACKUPSUI_OIDC_ROLES = {}
-for _pair in env_list("BACKUPSUI_OIDC_ROLES"):
-    _group, _sep, _role = _pair.partition("=")
-    if not _sep or not _group.strip() or not _role.strip():
-        raise ImproperlyConfigured(
-            f"BACKUPSUI_OIDC_ROLES must be group=Role pairs, comma-separated, not {_pair!r}."
-        )
-    BACKUPSUI_OIDC_ROLES[_group.strip()] = _role.strip()
+BACKUPSUI_OIDC_ROLES = env_role_map("BACKUPSUI_OIDC_ROLES", ROLES)
 BACKUPSUI_OIDC_GROUPS_CLAIM = env_str("BACKUPSUI_OIDC_GROUPS_CLAIM", "groups")
 SOCIALACCOUNT_PROVIDERS = {}
 if BACKUPSUI_OIDC_ISSUER:
@@ -379,7 +393,25 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 WHITENOISE_USE_FINDERS = DEBUG
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The default cache is shared by every process and replica (one-time codes already used,
+# rate limits, wrong-code counts): the database (the table accounts.0007 makes), or Redis
+# when BACKUPSUI_CACHE_URL is set. Entries it may hold before the oldest go: enough that
+# flooding it cannot push out a code used a minute ago.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "backupsui_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+if BACKUPSUI_CACHE_URL:
+    # A Redis that does not answer fails the request (a used code is never taken twice).
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BACKUPSUI_CACHE_URL,
+        "KEY_PREFIX": "backupsui-shared",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
 if BACKUPSUI_CACHE_URL:
     CACHES["lists"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -13,6 +13,8 @@ from backupsui.env import (
     env_fernet_keys,
     env_list,
     env_number,
+    env_role_map,
+    env_roles,
     env_url,
 )
 
@@ -57,6 +59,37 @@ def test_it_refuses_token_keys_that_are_not_fernet_keys(monkeypatch):
     monkeypatch.setenv("X_KEYS", f"{good},not-a-key")
     with pytest.raises(ImproperlyConfigured, match="X_KEYS.*key 2 is not one"):
         env_fernet_keys("X_KEYS")
+
+
+ROLES = ("Auditors", "Operators", "Support")
+
+
+def test_it_reads_roles_and_the_roles_groups_give(monkeypatch):
+    monkeypatch.setenv("X_ROLES", "Operators, Auditors")
+    monkeypatch.setenv("X_MAP", "backup-admins=Operators, helpdesk=Support")
+    assert env_roles("X_ROLES", ROLES, ["Operators"]) == ["Operators", "Auditors"]
+    assert env_roles("X_MISSING", ROLES, ["Operators"]) == ["Operators"]
+    monkeypatch.setenv("X_ROLES", "")
+    assert env_roles("X_ROLES", ROLES, ["Operators"]) == []  # empty: none required
+    assert env_role_map("X_MAP", ROLES) == {"backup-admins": "Operators", "helpdesk": "Support"}
+
+
+@pytest.mark.parametrize("value", ["operators", "Operator", "Operators,admins"])
+def test_it_refuses_a_second_factor_rule_naming_no_role(monkeypatch, value):
+    monkeypatch.setenv("X_ROLES", value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_roles("X_ROLES", ROLES, ["Operators"])
+    said = str(refused.value)
+    assert said.startswith("X_ROLES:") and "the roles are Auditors, Operators, Support" in said
+
+
+@pytest.mark.parametrize("value", ["admins=Operator", "admins=operators", "a=Support,b=Admins"])
+def test_it_refuses_a_group_that_gives_no_role(monkeypatch, value):
+    monkeypatch.setenv("X_MAP", value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_role_map("X_MAP", ROLES)
+    said = str(refused.value)
+    assert said.startswith("X_MAP:") and "the roles are Auditors, Operators, Support" in said
 
 
 def run_check(**env):
@@ -143,4 +176,52 @@ def test_it_leaves_connections_to_psycopgs_pool_when_the_url_asks_for_it():
     assert connection_settings("postgres://panel@db.internal:5432/backupsui?pool=true") == [
         "0",
         "True",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "hint"),
+    [
+        ("BACKUPSUI_MFA_REQUIRED", "operators", "'operators' (did you mean 'Operators'?)"),
+        ("BACKUPSUI_MFA_REQUIRED", "Operator", "'Operator' (did you mean 'Operators'?)"),
+        ("BACKUPSUI_OIDC_ROLES", "admins=Operator", "'Operator' (did you mean 'Operators'?)"),
+    ],
+)
+def test_it_stops_at_start_when_a_role_setting_names_no_role(variable, value, hint):
+    """A typo must not start a panel that requires no second factor, or gives no role."""
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", **{variable: value}
+    )
+    assert result.returncode != 0
+    assert f"{variable}: {hint} is not a role" in result.stderr
+    assert "the roles are Auditors, Operators, Support" in result.stderr
+
+
+def test_it_shares_the_default_cache_through_the_database_or_redis():
+    """Used one-time codes and rate limits hold across processes: never a process's memory."""
+
+    def default_cache(**env) -> list[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from django.conf import settings; d = settings.CACHES['default']; "
+                "print(d['BACKEND'], d['LOCATION'])",
+            ],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BACKUPS"))},
+                "DJANGO_SETTINGS_MODULE": "backupsui.settings",
+                "DJANGO_DEBUG": "1",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
+
+    assert default_cache() == ["django.core.cache.backends.db.DatabaseCache", "backupsui_cache"]
+    assert default_cache(BACKUPSUI_CACHE_URL="redis://cache.internal:6379/3") == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/3",
     ]

@@ -1,6 +1,6 @@
 """The panel's rules for django-allauth: nobody signs up by themselves, sign-in never sends
-anyone to a polled fragment or back to sign-in, a second factor comes first when confirming
-again, and single sign-on makes or updates an account only from the roles its groups give."""
+anyone to a polled fragment or back to sign-in, someone with a second factor confirms again
+with it, and single sign-on makes or updates an account only from the roles its groups give."""
 
 from urllib.parse import urlsplit
 
@@ -10,11 +10,12 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext
 
-from . import identity
+from . import identity, sign_on
 from .middleware import is_fragment
 
 
@@ -31,9 +32,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().is_safe_url(url)
 
     def get_reauthentication_methods(self, user) -> list[dict]:
-        """A second factor first, the password only when there is none."""
+        """Confirming again is as strong as signing in: someone with a second factor confirms
+        with it (a code or a passkey), never with the password alone; the password only when
+        there is none. allauth's password page sends such a person on to the first of these
+        before it reads any password."""
         methods = super().get_reauthentication_methods(user)
-        return sorted(methods, key=lambda method: not method["id"].startswith("mfa_"))
+        factors = [method for method in methods if method["id"].startswith("mfa_")]
+        return factors or methods
 
     def pre_login(self, request, user, **kwargs):
         sso = bool((kwargs.get("signal_kwargs") or {}).get("sociallogin"))
@@ -74,18 +79,37 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             apply_roles(request, sociallogin, roles)
 
     def populate_user(self, request, sociallogin, data):
+        """The account a first sign-on makes (sign_on): a free `sso-` name, and the
+        provider's e-mail address only when it is verified there and nobody here has it (so
+        allauth never finds a conflict, never asks for a sign-up form, never joins two
+        accounts)."""
         user = super().populate_user(request, sociallogin, data)
-        # A name of its own, never one of a local account (whose password would then sign in
-        # as this person): the provider's preferred name, or its subject, after "sso-".
-        wanted = data.get("username") or sociallogin.account.uid
-        user.username = f"sso-{wanted}"[:150]
+        user.username = sign_on.username_for(data.get("username"), sociallogin.account.uid)
+        kept = sign_on.email_to_keep(sociallogin, user.email)
+        if kept != user.email:
+            user.email = ""
+            sociallogin.email_addresses = []
+            sociallogin.backupsui_email_left_out = True
         return user
 
     def save_user(self, request, sociallogin, form=None):
+        user = sociallogin.user
+        if not user.username.startswith(sign_on.PREFIX):  # never a name without it
+            user.username = sign_on.username_for(user.username, sociallogin.account.uid)
         user = super().save_user(request, sociallogin, form)
         user.set_unusable_password()
         user.save(update_fields=["password"])
         apply_roles(request, sociallogin, self.roles(sociallogin))
+        if getattr(sociallogin, "backupsui_email_left_out", False):
+            messages.info(
+                request,
+                gettext(
+                    "Your account here was made without an e-mail address: the one your "
+                    "sign-on provider gave is not marked as verified there, or another "
+                    "account here already has it. Ask an administrator to set one if you "
+                    "want alerts by e-mail."
+                ),
+            )
         return user
 
 

@@ -19,6 +19,18 @@ def local_sign_in_allowed(user) -> bool:
     return settings.BACKUPSUI_LOCAL_SIGNIN or user.is_superuser
 
 
+def may_try_password(username: str) -> bool:
+    """Whether a password for this username is worth checking: always with local sign-in on;
+    with it off, only a superuser's (names matched without case, as allauth's sign-in does)."""
+    if settings.BACKUPSUI_LOCAL_SIGNIN:
+        return True
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    named = {f"{User.USERNAME_FIELD}__iexact": username}
+    return User._default_manager.filter(is_superuser=True, **named).exists()
+
+
 def has_second_factor(user) -> bool:
     from allauth.mfa.utils import is_mfa_enabled
 

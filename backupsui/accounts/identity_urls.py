@@ -73,7 +73,9 @@ urlpatterns = [
     path("accounts/2fa/webauthn/login/", webauthn.login_webauthn, name="mfa_login_webauthn"),
     path("accounts/sso/cancelled/", social.login_cancelled, name="socialaccount_login_cancelled"),
     path("accounts/sso/error/", social.login_error, name="socialaccount_login_error"),
-    path("accounts/sso/signup/", social.signup, name="socialaccount_signup"),
+    # allauth's sign-up form for single sign-on, never offered: the panel makes the account
+    # itself or not at all (adapters.SocialAccountAdapter).
+    path("accounts/sso/signup/", views.sso_sign_up, name="socialaccount_signup"),
     path("accounts/oidc/<str:provider_id>/login/", oidc.login, name="openid_connect_login"),
     path(
         "accounts/oidc/<str:provider_id>/login/callback/",

@@ -83,3 +83,21 @@ class WeeklyReport(models.Model):
 
     def __str__(self) -> str:
         return f"weekly report of user {self.user_id} for {self.week}"
+
+
+class SharedCacheEntry(models.Model):
+    """The table of the default cache when it is the database (BACKUPSUI_CACHE_URL unset):
+    Django's DatabaseCache reads and writes it, never this model. Declared here so that a
+    migration makes it (no `createcachetable` step to forget) and every process and replica
+    shares what must hold across requests: one-time codes already used, rate limits and
+    wrong-code counts. Its columns are those `createcachetable` makes."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "backupsui_cache"  # settings.CACHES["default"]["LOCATION"]
+
+    def __str__(self) -> str:
+        return self.cache_key

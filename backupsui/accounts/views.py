@@ -1,3 +1,5 @@
+import time
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
@@ -6,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +21,7 @@ from backupsui.audit.recorder import note
 from backupsui.http import HtmxHttpRequest
 from backupsui.upstream import Unauthorized, UpstreamError
 
-from . import tokens
+from . import code_limits, tokens
 from .forms import TokenForm
 from .models import Preference
 
@@ -142,3 +146,32 @@ def locked_out(request, original_response=None, credentials=None):
     """django-axes's answer to a locked sign-in: a plain page, no password checked."""
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     return render(request, "accounts/locked_out.html", {"lockout_minutes": minutes}, status=429)
+
+
+def codes_locked_out(request, lock, reconfirming: bool):
+    """The answer to a second-factor code tried while codes are locked (code_limits): when
+    they unlock, in the panel's time zone."""
+    until = datetime.fromtimestamp(lock.until, tz=UTC)
+    shown = dateformat.format(timezone.localtime(until), "Y-m-d H:i T")
+    when = format_html('<time datetime="{}">{}</time>', until.isoformat(), shown)
+    context = {
+        "by_address": lock.by == code_limits.ADDRESS,
+        "when": when,
+        "reconfirming": reconfirming,
+    }
+    page = render(request, "accounts/codes_locked_out.html", context, status=429)
+    page["Retry-After"] = str(lock.seconds_left(time.time()))
+    return page
+
+
+def sso_sign_up(request):
+    """Where allauth sends a sign-on it could not turn into an account by itself: nobody
+    here picks a name or an address for themselves, so the attempt is dropped and the page
+    says so (never allauth's sign-up form, which the panel's fields do not fit). Without
+    such an attempt, to sign-in, as allauth's own page does."""
+    from allauth.socialaccount.internal.flows import signup
+
+    if signup.get_pending_signup(request) is None:
+        return redirect("login")
+    signup.clear_pending_signup(request)
+    return render(request, "socialaccount/signup.html", status=403)

@@ -1,4 +1,7 @@
-"""Recovering an operator who lost every second factor: an audited manage.py command."""
+"""Recovering an operator who lost every second factor: an audited manage.py command that also
+signs them out everywhere."""
+
+from io import StringIO
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -31,3 +34,21 @@ def test_it_takes_an_administrator_only(operator, support):
     with pytest.raises(CommandError, match="not a superuser"):
         call_command("reset_second_factors", "olivia", "--by", "sam")
     assert not events("second_factors_reset")
+
+
+def test_it_ends_every_session_of_the_person(sandbox, operator, support, admin_user):
+    TOTP.activate(operator, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    hers = [FormClient(), FormClient()]
+    for client in hers:
+        client.force_login(operator)
+        assert client.get("/backups/").status_code == 200
+    someone_else = FormClient()
+    someone_else.force_login(support)
+    out = StringIO()
+    call_command("reset_second_factors", "olivia", "--by", admin_user.username, stdout=out)
+    assert "2 session(s) ended" in out.getvalue()
+    for client in hers:
+        assert client.get("/backups/")["Location"].startswith("/accounts/login/")
+    assert someone_else.get("/backups/").status_code == 200
+    (event,) = events("second_factors_reset")
+    assert "2 session(s) ended" in event.message

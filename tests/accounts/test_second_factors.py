@@ -179,3 +179,43 @@ def test_it_asks_to_confirm_before_showing_a_form_with_a_secret(operator, settin
     back = client.post("/accounts/reauthenticate/", {"password": PASSWORD, "next": url})
     assert back["Location"] == url
     assert client.get(url).status_code == 200
+
+
+def test_it_never_confirms_someone_with_a_second_factor_by_the_password_alone(
+    sandbox, operator, settings
+):
+    secret, _codes = with_app(operator)
+    client = FormClient()
+    sign_in(client)
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    backup = completed_backup(sandbox)
+    age_confirmations(client, settings.BACKUPSUI_REAUTH_MINUTES + 1)
+    delete = f"/backups/{backup.id}/delete/"
+    asked = client.post(delete, {})
+    assert asked["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    page = text(client.get(asked["Location"]))
+    assert "password" not in page.lower()
+    assert 'href="/accounts/reauthenticate/' not in page
+    # The password page sends such a person to the second factor, and a password sent to it
+    # is not read: nothing is confirmed, nothing deleted.
+    shown = client.get(f"/accounts/reauthenticate/?next={delete}")
+    assert shown.status_code == 302
+    assert shown["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    sent = client.post("/accounts/reauthenticate/", {"password": PASSWORD, "next": delete})
+    assert sent.status_code == 302
+    assert sent["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+    assert not events("reauthenticated") and not events("sign_in_failed")
+    assert backup.id in sandbox.state.backups and not events("backup_deleted")
+    assert client.post(delete, {})["Location"].startswith("/accounts/2fa/reauthenticate/")
+
+
+def test_it_confirms_someone_without_a_second_factor_by_the_password(operator, settings):
+    client = FormClient()
+    sign_in(client)
+    age_confirmations(client, settings.BACKUPSUI_REAUTH_MINUTES + 1)
+    page = text(client.get("/accounts/reauthenticate/?next=/account/token/"))
+    assert 'name="password"' in page and "second factor instead" not in page
+    back = client.post(
+        "/accounts/reauthenticate/", {"password": PASSWORD, "next": "/account/token/"}
+    )
+    assert back["Location"] == "/account/token/" and len(events("reauthenticated")) == 1

@@ -2,9 +2,6 @@
 any password is hashed, once it has failed BACKUPSUI_SIGNIN_ADDRESS_LIMIT times across them,
 and a person elsewhere still signs in."""
 
-import pytest
-from django.contrib.auth.hashers import MD5PasswordHasher
-
 from backupsui.audit.models import AuditEvent
 from backupsui.audit.sign_ins import ADDRESS_LOCKED_OUT
 from tests.conftest import PASSWORD
@@ -12,27 +9,6 @@ from tests.helpers import FormClient, text
 
 SPRAYER = "203.0.113.9"
 ELSEWHERE = "198.51.100.20"
-
-
-class CountingHasher(MD5PasswordHasher):
-    """The tests' hasher, counting every password it hashes (a refused try must add none)."""
-
-    algorithm = "counting_md5"
-    hashed = 0
-
-    def encode(self, password, salt):
-        type(self).hashed += 1
-        return super().encode(password, salt)
-
-
-@pytest.fixture
-def counting(settings):
-    settings.PASSWORD_HASHERS = [
-        "tests.accounts.test_throttle.CountingHasher",
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-    ]
-    CountingHasher.hashed = 0
-    return CountingHasher
 
 
 def sign_in(username, password, address):

@@ -2,18 +2,9 @@
 process on loopback): the groups claim gives the mapped role, a changed claim changes it at
 the next sign-in, and someone whose groups map to no role gets no account."""
 
-import contextlib
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 
 import pytest
-import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.utils.timezone import now
 from playwright.sync_api import expect
@@ -24,104 +15,15 @@ from backupsui.jobs.models import Job
 from tests.conftest import SUPPORT_TOKEN, ensure_roles
 from tests.e2e.conftest import age_session
 from tests.helpers import completed_backup, events
-from tests.stack import ROOT, free_port
-
-CLIENT_ID = "backupsui-tests"
-PROVIDER_PASSWORD = "provider password 123"
-
-
-class Provider:
-    def __init__(self, tmp_path, redirect_uri: str):
-        self.port = free_port()
-        self.issuer = f"http://127.0.0.1:{self.port}/o"
-        self.secret = secrets.token_urlsafe(24)
-        self.groups_file = tmp_path / "groups.json"
-        self.set_groups({})
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BACKUPS"))}
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="tests.oidc_provider.settings",
-            OIDC_TEST_SECRET_KEY=secrets.token_urlsafe(40),
-            OIDC_TEST_DATABASE=str(tmp_path / "provider.sqlite3"),
-            OIDC_TEST_RSA_KEY=pem,
-            OIDC_TEST_ISSUER=self.issuer,
-            OIDC_TEST_GROUPS=str(self.groups_file),
-        )
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tests.oidc_provider.prepare",
-                redirect_uri,
-                CLIENT_ID,
-                self.secret,
-            ],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            timeout=120,
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.wait_until_up()
-
-    def wait_until_up(self, seconds: float = 60) -> None:
-        url = f"{self.issuer}/.well-known/openid-configuration"
-        session = requests.Session()
-        for _ in range(int(seconds * 10)):
-            if self.process.poll() is not None:
-                raise RuntimeError("the OpenID Connect provider stopped")
-            try:
-                if session.get(url, timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=0.1)  # a wait on the process, not a sleep
-        raise RuntimeError("the OpenID Connect provider did not start")
-
-    def set_groups(self, groups: dict[str, list[str]]) -> None:
-        self.groups_file.write_text(json.dumps(groups))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+from tests.oidc_provider.running import PROVIDER_PASSWORD, Provider
 
 
 @pytest.fixture
 def provider(world, live_server, settings, tmp_path):
     ensure_roles()
     found = Provider(tmp_path, f"{live_server.url}/accounts/oidc/sso/login/callback/")
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "SCOPE": ["openid", "profile", "email", "groups"],
-            "OAUTH_PKCE_ENABLED": True,
-            "APPS": [
-                {
-                    "provider_id": "sso",
-                    "name": "Company SSO",
-                    "client_id": CLIENT_ID,
-                    "secret": found.secret,
-                    "settings": {"server_url": found.issuer},
-                }
-            ],
-        }
-    }
+    found.configure(settings)
     settings.BACKUPSUI_OIDC_ROLES = {"backup-admins": "Operators", "helpdesk": "Support"}
-    settings.SECURE_CSP = {
-        **settings.SECURE_CSP,
-        "form-action": [*settings.SECURE_CSP["form-action"], f"http://127.0.0.1:{found.port}"],
-    }
     yield found
     found.stop()
 

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from backupsui.accounts.sessions import end_sessions
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
@@ -11,8 +12,9 @@ from backupsui.audit.recorder import note
 class Command(BaseCommand):
     help = (
         "Removes every second factor of USERNAME (authenticator app, passkeys, recovery "
-        "codes), for someone who lost them all; they sign in with their password and add "
-        "new ones. Put on the audit trail with the administrator named by --by."
+        "codes), for someone who lost them all, and ends every session they are signed in "
+        "on; they sign in with their password and add new ones. Put on the audit trail with "
+        "the administrator named by --by."
     )
 
     def add_arguments(self, parser):
@@ -34,16 +36,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             kinds = sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True))
             Authenticator.objects.filter(user=user).delete()
+            # Whoever holds a session may be who took the factors: nobody stays signed in.
+            ended = end_sessions(user)
             reason = f" Reason: {options['reason']}" if options["reason"] else ""
             note(
                 Actor.of(admin),
                 Action.SECOND_FACTORS_RESET,
                 message=(
                     f"Every second factor of {user.get_username()} removed "
-                    f"({', '.join(kinds) or 'none'}) with manage.py.{reason}"
+                    f"({', '.join(kinds) or 'none'}) and {ended} session(s) ended "
+                    f"with manage.py.{reason}"
                 )[:2000],
             )
         self.stdout.write(
-            f"{len(kinds)} second factor(s) of {user.get_username()} removed; "
-            "they sign in with their password and add new ones."
+            f"{len(kinds)} second factor(s) of {user.get_username()} removed and {ended} "
+            "session(s) ended; they sign in with their password and add new ones."
         )
