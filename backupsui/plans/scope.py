@@ -33,11 +33,12 @@ def servers_shown(user) -> set[int] | None:
     return set(rows.values_list("server_id", flat=True))
 
 
-def learn(account) -> set[int]:
+def learn(account, fresh: bool = False) -> set[int]:
     """The servers the person's token has shown, fetching their own list first when it has
-    shown none yet (a token just stored)."""
+    shown none yet (a token just stored), or when `fresh` (a list at most
+    BACKUPS_CACHE_SECONDS old: a server's first backup, taken a moment ago, counts)."""
     shown = servers_shown(account.user) or set()
-    if not shown:
+    if fresh or not shown:
         try:
             account.backups()
         except UpstreamError:

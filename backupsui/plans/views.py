@@ -98,7 +98,7 @@ def preview_fields():
 
 def _form_page(request: AccountRequest, plan: Plan | None):
     instance = plan or Plan(owner=request.user)
-    shown = scope.learn(request.account)
+    shown = scope.learn(request.account, fresh=request.method == "POST")
     form = PlanForm(request.POST or None, instance=instance, shown=shown)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         context = _on_the_list(request, plan, form)
