@@ -222,8 +222,9 @@ def test_it_lets_each_role_change_only_what_it_may(sandbox, clients, method, pat
 
 VIEWERS = ANON, SUPPORT, OPERATOR, AUDITOR, STRANGER = (*ROLES, "operator of another account")
 # A token is a viewer's own: every call upstream made while they ask carries it, or none.
-OWN_TOKEN = {SUPPORT: SUPPORT_TOKEN, OPERATOR: OPERATOR_TOKEN, AUDITOR: SUPPORT_TOKEN}
-OWN_TOKEN[STRANGER] = OTHER_TOKEN
+OWN_TOKEN = dict(
+    zip(VIEWERS[1:], (SUPPORT_TOKEN, OPERATOR_TOKEN, SUPPORT_TOKEN, OTHER_TOKEN), strict=True)
+)
 NOT_HIS = (403, 404, 405)  # what the other account's Operator gets, unless `history`
 
 
