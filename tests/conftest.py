@@ -132,6 +132,12 @@ def auditor(db, django_user_model):
 
 
 @pytest.fixture
+def other_operator(db, django_user_model):
+    """An Operator whose token is of the other account (globex)."""
+    return make_user(django_user_model, "oscar", OPERATORS, OTHER_TOKEN)
+
+
+@pytest.fixture
 def outsider(db, django_user_model):
     """Signed in, with a token, but in no role."""
     return make_user(django_user_model, "otto", None, OTHER_TOKEN)

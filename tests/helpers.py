@@ -126,3 +126,35 @@ def at_once(function, count: int = 2) -> None:
         thread.start()
     for thread in racers:
         thread.join(60)
+
+
+class UpstreamLog:
+    """Every request that reached a sandbox, as (method, path, token): which token asked,
+    for what. Installed in front of the sandbox's own application."""
+
+    def __init__(self, server):
+        self.requests: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+        application = server.httpd.get_app()
+
+        def logged(environ, start_response):
+            _scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+            with self._lock:
+                self.requests.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], token))
+            return application(environ, start_response)
+
+        server.httpd.set_app(logged)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def by(self, *tokens: str) -> list[tuple[str, str, str]]:
+        """The requests made with any of these tokens."""
+        with self._lock:
+            return [r for r in self.requests if r[2] in tokens]
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """The requests that may change something (all but GET), whoever's token."""
+        with self._lock:
+            return [r for r in self.requests if r[0] != "GET"]

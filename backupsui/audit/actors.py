@@ -15,6 +15,8 @@ class Actor:
     job_id: int | None = None
     plan_id: int | None = None
     plan_name: str = ""
+    plan_run_id: int | None = None
+    run_now_by: str = ""  # who pressed "Run now", when a run acts as the plan's owner
 
     @classmethod
     def from_request(cls, request, user=None) -> "Actor":
@@ -40,15 +42,19 @@ class Actor:
         )
 
     @classmethod
-    def for_plan(cls, plan) -> "Actor":
-        """A backup plan's run, acting as the plan's owner and naming the plan."""
+    def for_plan(cls, plan, run=None) -> "Actor":
+        """A backup plan's run, acting as the plan's owner and naming the plan, the run and
+        the person who pressed "Run now" (when one did)."""
         owner = plan.owner
+        asked_by = getattr(run, "asked_by", None) if run is not None else None
         return cls(
             user=owner,
             username=owner.get_username(),
             user_agent="backupsui plan",
             plan_id=plan.pk,
             plan_name=plan.name,
+            plan_run_id=run.pk if run is not None else None,
+            run_now_by=asked_by.get_username() if asked_by is not None else "",
         )
 
     @classmethod
@@ -74,6 +80,8 @@ class Actor:
             "job_id": self.job_id,
             "plan_id": self.plan_id,
             "plan_name": self.plan_name[:100],
+            "plan_run_id": self.plan_run_id,
+            "run_now_by": self.run_now_by[:150],
         }
 
 

@@ -29,6 +29,10 @@ class Action(models.TextChoices):
     BACKUP_KEPT = "backup_kept", _("Backup marked kept")
     BACKUP_RELEASED = "backup_released", _("Backup released")
     PLAN_CHANGED = "plan_changed", _("Backup plan changed")
+    PLAN_CREATED = "plan_created", _("Backup plan created")
+    PLAN_TAKEN_OVER = "plan_taken_over", _("Backup plan taken over")
+    PLAN_RUN_REQUESTED = "plan_run_requested", _("Backup plan run requested")
+    PLAN_DELETED = "plan_deleted", _("Backup plan deleted")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)
@@ -71,6 +75,8 @@ FIELDS = (
     ("job_id", "job"),
     ("plan_id", "plan"),
     ("plan_name", "plan name"),
+    ("plan_run_id", "plan run"),
+    ("run_now_by", "run now by"),
     ("request_id", "request id"),
     ("user_agent", "user agent"),
 )
@@ -136,6 +142,9 @@ class AuditEvent(models.Model):
     # The backup plan whose run acted (as its owner), and its name then.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     plan_name = models.CharField(max_length=100, blank=True)
+    # The plan's run, and who pressed "Run now" for it (the run acts as the plan's owner).
+    plan_run_id = models.BigIntegerField(null=True, blank=True)
+    run_now_by = models.CharField(max_length=150, blank=True, default="", db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 

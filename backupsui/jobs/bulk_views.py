@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.backups.forms import BulkBackupForm, BulkDeleteForm
 from backupsui.backups.pipeline import carry_out
+from backupsui.backups.restores import seen_servers
 from backupsui.ids import parse_id
 from backupsui.plans import kept
 from backupsui.upstream import UpstreamError
@@ -38,7 +39,16 @@ def bulk_backup(request: AccountRequest):
     except UpstreamError as error:
         return render(request, "jobs/bulk_confirm.html", {"error": error}, status=502)
     source = request.POST if request.method == "POST" else request.GET
-    servers = _chosen(request, source.getlist("server_id"), known)
+    asked = [value for value in source.getlist("server_id") if value.strip(", ")]
+    servers = _chosen(request, asked, known)
+    if asked and not servers:
+        # Only servers the person's token does not show (another account's, or gone).
+        return render(
+            request,
+            "backups/gone.html",
+            {"why": _("None of these servers is in your list.")},
+            status=404,
+        )
     if not servers:
         messages.info(request, _("Choose the servers to back up first."))
         return redirect("backups:servers")
@@ -80,14 +90,17 @@ def bulk_results(request: AccountRequest, bulk_id: int):
         raise Http404(_("No such bulk backup."))
     items = list(found.items.select_related("event"))
     statuses = {}
-    if any(item.backup_id for item in items):
+    # The backups' statuses come from the person's own list, and only for a bulk request of
+    # their account: another account's is shown from what was recorded (nothing is asked).
+    ours = set(seen_servers(request.user).filter(server_id__in={i.server_id for i in items}))
+    if any(item.backup_id and item.server_id in ours for item in items):
         try:
             listed = request.account.backups()
         except UpstreamError:
             listed = None
         for item in items:
-            backup = listed.find(item.backup_id) if listed and item.backup_id else None
-            statuses[item.pk] = backup
+            mine = listed and item.backup_id and item.server_id in ours
+            statuses[item.pk] = listed.find(item.backup_id) if mine else None
     rows = [(item, statuses.get(item.pk)) for item in items]
     live = any(item.state in BulkItem.OPEN for item in items) or any(
         backup is not None and backup.in_progress for _item, backup in rows
@@ -135,6 +148,10 @@ def bulk_delete(request: AccountRequest):
     if not going and not left_out:
         messages.info(request, _("Choose the backups to delete first."))
         return redirect("backups:list")
+    if not going and all(backup is None for _id, backup, _why in left_out):
+        # Only backups the person's token does not show (another account's, or gone).
+        why = _("None of these backups is in your list (any more). Nothing was sent.")
+        return render(request, "backups/gone.html", {"why": why}, status=404)
     form = BulkDeleteForm(
         request.POST if request.method == "POST" else None,
         initial={"backup_id": [b.id for b in going] + [i for i, _b, _w in left_out]},

@@ -16,6 +16,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
 from backupsui.backups.presenters import clock
+from backupsui.backups.restores import sees_server
 from backupsui.http import PAGE_SIZE, HtmxHttpRequest, page_or_part
 from backupsui.words import Sentence
 
@@ -50,11 +51,13 @@ def job_detail(request: HtmxHttpRequest, job_id: int):
     job = _job(request, job_id)
     partial = request.htmx and request.htmx.target == "job-steps"
     template = "jobs/job.html#steps" if partial else "jobs/job.html"
+    ours = job.user_id == request.user.pk or sees_server(request.user, job.server_id)
     context = {
         "job": job,
         "can_cancel": job.user_id == request.user.pk,
-        "can_restore": request.user.has_perm("backups.restore_server"),
-        "can_delete": request.user.has_perm("backups.delete_backup"),
+        # Offered only to the people of the server's account (others read the job's story).
+        "can_restore": ours and request.user.has_perm("backups.restore_server"),
+        "can_delete": ours and request.user.has_perm("backups.delete_backup"),
         "elapsed": timesince(job.created_at, job.finished_at or timezone.now(), depth=2),
         "gives_up_at": job.gives_up_at if job.state in Job.WAITS else None,
     }

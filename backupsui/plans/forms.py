@@ -76,8 +76,11 @@ class PlanForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shown: set[int] | None = None, **kwargs):
+        """`shown`: the servers the person's token has shown, when the form is to be saved
+        (chosen servers must be among them); None for the previews."""
         super().__init__(*args, **kwargs)
+        self.shown = shown
         self.fields["zone"].initial = self.instance.zone or settings.TIME_ZONE
         if self.instance.pk:
             self.initial.setdefault("preset", CUSTOM)
@@ -116,6 +119,15 @@ class PlanForm(forms.ModelForm):
             self.add_error("pattern", _("Give the pattern of the servers' names."))
         if data.get("servers") == Plan.Servers.CHOSEN and not data.get("server_ids"):
             self.add_error("server_ids", _("Give at least one server id."))
+        elif data.get("servers") == Plan.Servers.CHOSEN and self.shown is not None:
+            # A plan covers only servers of the account of the person who saves it.
+            unknown = [i for i in data["server_ids"] if i not in self.shown]
+            if unknown:
+                self.add_error(
+                    "server_ids",
+                    _("Your API token does not show these servers: %(ids)s.")
+                    % {"ids": ", ".join(map(str, unknown))},
+                )
         return data
 
     def save(self, commit=True):

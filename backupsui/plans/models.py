@@ -126,6 +126,10 @@ class PlanRun(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="runs")
     slot = models.DateTimeField()
     now = models.BooleanField(default=False)  # "Run now", not the schedule
+    # Who pressed "Run now" (the run acts as the owner all the same); named on its events.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     held_until = models.DateTimeField(null=True, blank=True)

@@ -52,7 +52,7 @@ def lease(run_id: int) -> PlanRun | None:
     if not taken:
         return None
     PlanRun.objects.filter(pk=run_id, started__isnull=True).update(started=now)
-    return PlanRun.objects.select_related("plan", "plan__owner").get(pk=run_id)
+    return PlanRun.objects.select_related("plan", "plan__owner", "asked_by").get(pk=run_id)
 
 
 def _renew(run: PlanRun) -> None:
@@ -142,7 +142,7 @@ def _run(run: PlanRun) -> None:
         listed = account.backups()
     except UpstreamError as error:
         return _refused_or_failed(run, error)
-    actor = Actor.for_plan(plan)
+    actor = Actor.for_plan(plan, run)
     steps = {(s.kind, s.target): s for s in run.steps.select_related("event")}
     skipped, fresh = [], []
     running = {b.server.id for b in listed.backups if b.in_progress}

@@ -96,11 +96,11 @@ def claim_slot(plan: Plan, now: datetime) -> PlanRun | None:
         return None
 
 
-def run_now(plan: Plan) -> PlanRun:
-    """A run of its own, at once ("Run now")."""
+def run_now(plan: Plan, by=None) -> PlanRun:
+    """A run of its own, at once ("Run now", pressed by `by`)."""
     from .tasks import run_plan
 
-    run = PlanRun.objects.create(plan=plan, slot=timezone.now(), now=True)
+    run = PlanRun.objects.create(plan=plan, slot=timezone.now(), now=True, asked_by=by)
     run_plan.enqueue(run.pk)
     return run
 

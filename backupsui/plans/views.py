@@ -1,25 +1,30 @@
 """The plans' pages: the list, a plan with its runs, the form with its previews, Run now,
-delete; and the kept mark on a backup."""
+delete; and the kept mark on a backup.
+
+Every page acts with the person's own stored token (`account_view`) and shows only the
+plans that token reaches (scope.py): a plan of another account is a 404, and nothing is sent
+to the API for it. Saving, taking over, Run now and delete ask to confirm who one is when the
+person last did longer than BACKUPSUI_REAUTH_MINUTES ago, and each is on the audit trail."""
+
+from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backupsui.accounts.guards import reauthentication_required
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action
 from backupsui.audit.recorder import note
-from backupsui.backups.account import NoToken, account_for
-from backupsui.http import HtmxHttpRequest
+from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
 
-from . import kept, preview
+from . import kept, preview, scope
 from .forms import PlanForm
 from .models import Plan
 from .schedule import run_now
@@ -27,11 +32,20 @@ from .schedule import run_now
 RUNS_SHOWN = 50
 
 
-@require_GET
-@login_required
-@permission_required("plans.view_plan", raise_exception=True)
-def plan_list(request: HtmxHttpRequest):
-    plans = Plan.objects.select_related("owner")
+def reached_plan(view):
+    """The plan of the URL, when the person's own token reaches it (404 otherwise)."""
+
+    @wraps(view)
+    def with_plan(request: AccountRequest, plan_id: int):
+        return view(request, scope.plan_or_404(request.account, plan_id))
+
+    return with_plan
+
+
+@account_view("plans.view_plan")
+def plan_list(request: AccountRequest):
+    """The plans of the person's account (their token's), with each one's next run."""
+    plans = scope.plans_of(request.user, scope.learn(request.account))
     now = timezone.now()
     rows = [
         (plan, (preview.upcoming(plan.schedule, plan.zone, now) or [None])[0]) for plan in plans
@@ -39,21 +53,20 @@ def plan_list(request: HtmxHttpRequest):
     return render(request, "plans/list.html", {"rows": rows})
 
 
-@require_GET
-@login_required
-@permission_required("plans.view_plan", raise_exception=True)
-def plan_detail(request: HtmxHttpRequest, plan_id: int):
-    plan = get_object_or_404(Plan.objects.select_related("owner"), pk=plan_id)
+@account_view("plans.view_plan")
+@reached_plan
+def plan_detail(request: AccountRequest, plan: Plan):
     context = {
         "plan": plan,
-        "runs": plan.runs.all()[:RUNS_SHOWN],
+        "runs": plan.runs.select_related("asked_by")[:RUNS_SHOWN],
         "next": preview.upcoming(plan.schedule, plan.zone, timezone.now()),
     }
     return render(request, "plans/plan.html", context)
 
 
-def _on_the_list(request, plan: Plan | None, form: PlanForm) -> dict:
-    """The previews for what the form says: next runs, the current list, twelve weeks."""
+def _on_the_list(request: AccountRequest, plan: Plan | None, form: PlanForm) -> dict:
+    """The previews for what the form says: next runs, the current list, twelve weeks. The
+    list is the person's own (their token reaches the plan: the same account's backups)."""
     data = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
     instance = form.instance
     schedule = data.get("schedule") or instance.schedule
@@ -68,8 +81,8 @@ def _on_the_list(request, plan: Plan | None, form: PlanForm) -> dict:
     if plan is not None and plan.pk:
         made = set(plan.backups.values_list("backup_id", flat=True))
         try:
-            listed = account_for(plan.owner).backups()
-        except (NoToken, UpstreamError):
+            listed = request.account.backups()
+        except UpstreamError:
             context["list_unavailable"] = True
         else:
             held = kept.kept_ids(listed.backups)
@@ -83,9 +96,10 @@ def preview_fields():
     return ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
 
 
-def _form_page(request, plan: Plan | None):
+def _form_page(request: AccountRequest, plan: Plan | None):
     instance = plan or Plan(owner=request.user)
-    form = PlanForm(request.POST or None, instance=instance)
+    shown = scope.learn(request.account, fresh=request.method == "POST")
+    form = PlanForm(request.POST or None, instance=instance, shown=shown)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         context = _on_the_list(request, plan, form)
         going = [d for d in context.get("decisions", []) if not d.keep]
@@ -94,27 +108,11 @@ def _form_page(request, plan: Plan | None):
         if total and len(going) * 2 > total and asked != len(going):
             data = request.POST.copy()
             data["confirm_deletes"] = len(going)
-            form = PlanForm(data, instance=instance)
+            form = PlanForm(data, instance=instance, shown=shown)
             form.is_valid()
             context.update(form=form, plan=plan, confirm_count=len(going), total=total)
             return render(request, "plans/form.html", context)
-        taken_over = (
-            plan is not None and plan.owner_id != request.user.pk and "take_over" in request.POST
-        )
-        saved = form.save(commit=False)
-        if taken_over:
-            saved.owner = request.user
-        saved.save()
-        note(
-            Actor.from_request(request),
-            Action.PLAN_CHANGED,
-            plan_id=saved.pk,
-            plan_name=saved.name,
-            message=("taken over; " if taken_over else "")
-            + f"{saved.schedule} {saved.zone}; {saved.rules}",
-        )
-        messages.success(request, _("The plan %(name)s was saved.") % {"name": saved.name})
-        return redirect("plans:detail", plan_id=saved.pk)
+        return _save(request, plan, form)
     if form.is_bound:
         form.is_valid()
     context = {"form": form, "plan": plan, **_on_the_list(request, plan, form)}
@@ -123,58 +121,98 @@ def _form_page(request, plan: Plan | None):
     return render(request, "plans/form.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("plans.add_plan", raise_exception=True)
-def plan_new(request: HtmxHttpRequest):
+def _save(request: AccountRequest, plan: Plan | None, form: PlanForm):
+    """Saves the plan (taken over when asked) and puts it on the audit trail."""
+    taken_over = (
+        plan is not None and plan.owner_id != request.user.pk and "take_over" in request.POST
+    )
+    saved = form.save(commit=False)
+    if taken_over:
+        saved.owner = request.user
+    saved.save()
+    action = (
+        Action.PLAN_CREATED
+        if plan is None
+        else Action.PLAN_TAKEN_OVER
+        if taken_over
+        else Action.PLAN_CHANGED
+    )
+    said = f"servers {saved.servers} {saved.server_ids or saved.pattern or ''}".rstrip() + "; "
+    if taken_over:
+        said = f"taken over from {plan.owner.get_username()}; " + said
+    note(
+        Actor.from_request(request),
+        action,
+        plan_id=saved.pk,
+        plan_name=saved.name,
+        message=said + f"{saved.schedule} {saved.zone}; {saved.rules or 'keeps all'}; {saved.mode}",
+    )
+    messages.success(request, _("The plan %(name)s was saved.") % {"name": saved.name})
+    return redirect("plans:detail", plan_id=saved.pk)
+
+
+@account_view("plans.add_plan", methods=("GET", "POST"))
+@reauthentication_required
+def plan_new(request: AccountRequest):
     return _form_page(request, None)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("plans.change_plan", raise_exception=True)
-def plan_edit(request: HtmxHttpRequest, plan_id: int):
-    return _form_page(request, get_object_or_404(Plan.objects.select_related("owner"), pk=plan_id))
+@account_view("plans.change_plan", methods=("GET", "POST"))
+@reached_plan
+@reauthentication_required
+def plan_edit(request: AccountRequest, plan: Plan):
+    return _form_page(request, plan)
 
 
-@require_GET
-@login_required
-@permission_required("plans.view_plan", raise_exception=True)
-def plan_previews(request: HtmxHttpRequest):
-    """The form's previews for what is typed so far (htmx, as one types)."""
-    plan_id = parse_id(request.GET.get("plan"))
-    plan = Plan.objects.filter(pk=plan_id).select_related("owner").first() if plan_id else None
+@account_view("plans.view_plan")
+def plan_previews(request: AccountRequest):
+    """The form's previews for what is typed so far (htmx, as one types); for a plan, only
+    one the person's token reaches."""
+    plan = None
+    if request.GET.get("plan"):
+        plan_id = parse_id(request.GET["plan"])
+        if plan_id is None:
+            raise Http404(_("No such plan."))
+        plan = scope.plan_or_404(request.account, plan_id)
     form = PlanForm(request.GET, instance=plan or Plan(owner=request.user))
     form.is_valid()
     context = {"form": form, "plan": plan, **_on_the_list(request, plan, form)}
     return render(request, "plans/form.html#previews", context)
 
 
-@require_POST
-@login_required
-@permission_required("plans.change_plan", raise_exception=True)
-def plan_run_now(request: HtmxHttpRequest, plan_id: int):
-    plan = get_object_or_404(Plan, pk=plan_id)
+@account_view("plans.change_plan", methods=("POST",))
+@reached_plan
+@reauthentication_required
+def plan_run_now(request: AccountRequest, plan: Plan):
+    """A run at once, with the owner's token as every run; on the audit trail, and each call
+    the run makes names who pressed the button."""
     if plan.mode == Plan.Mode.PAUSED:
         messages.warning(request, _("The plan is paused: take it up again first."))
     else:
-        run_now(plan)
+        run = run_now(plan, by=request.user)
+        note(
+            Actor.from_request(request),
+            Action.PLAN_RUN_REQUESTED,
+            plan_id=plan.pk,
+            plan_name=plan.name,
+            plan_run_id=run.pk,
+            message=f"owner {plan.owner.get_username()}",
+        )
         messages.success(request, _("The plan will run in a moment."))
     return redirect("plans:detail", plan_id=plan.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("plans.delete_plan", raise_exception=True)
-def plan_delete(request: HtmxHttpRequest, plan_id: int):
-    plan = get_object_or_404(Plan, pk=plan_id)
+@account_view("plans.delete_plan", methods=("GET", "POST"))
+@reached_plan
+@reauthentication_required
+def plan_delete(request: AccountRequest, plan: Plan):
     if request.method == "POST":
         note(
             Actor.from_request(request),
-            Action.PLAN_CHANGED,
+            Action.PLAN_DELETED,
             plan_id=plan.pk,
             plan_name=plan.name,
-            message="deleted",
+            message=f"owner {plan.owner.get_username()}",
         )
         plan.delete()
         messages.success(request, _("The plan was deleted; its backups stay."))
@@ -182,14 +220,12 @@ def plan_delete(request: HtmxHttpRequest, plan_id: int):
     return render(request, "plans/delete.html", {"plan": plan})
 
 
-@require_POST
-@login_required
-@permission_required("plans.mark_kept", raise_exception=True)
-def backup_kept(request: HtmxHttpRequest, backup_id: int):
+@account_view("plans.mark_kept", methods=("POST",))
+def backup_kept(request: AccountRequest, backup_id: int):
     """Marks a backup kept, or releases it (`release` posted), then goes back."""
     try:
-        backup = account_for(request.user).find(backup_id)
-    except (NoToken, UpstreamError):
+        backup = request.account.find(backup_id)
+    except UpstreamError:
         backup = None
     if backup is None:
         raise Http404(_("No such backup."))

@@ -85,6 +85,17 @@ def test_it_offers_the_kept_safety_backup_and_the_undo(sandbox, jobs, operator, 
     assert "Restore from the safety backup" not in running and "was kept" not in running
 
 
+def test_it_offers_undo_and_delete_only_to_the_people_of_the_jobs_account(
+    sandbox, jobs, other_operator
+):
+    oscar = signed_in(other_operator)
+    oscar.get("/backups/")
+    for name, offer in (("cancelled", "/backups/902/delete/"), ("done", "/servers/12346/restore/")):
+        page = oscar.get(f"/jobs/{jobs[name].pk}/")
+        assert page.status_code == 200  # an Operator reads every job's story ...
+        assert "Safety backup" in text(page) and offer not in text(page)  # ... acts on none
+
+
 def test_it_says_how_old_the_backup_is_and_what_is_newer_or_running(sandbox, operator):
     olivia = signed_in(operator)
     now = datetime.now(UTC)

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from backupsui.accounts.models import ApiToken
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.plans import runner
 from backupsui.plans.models import KeptBackup, Plan, PlanRun
-from tests.conftest import start_sandbox
-from tests.helpers import body_of, text
+from tests.accounts.test_second_factors import age_confirmations, sign_in
+from tests.conftest import OTHER_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user, start_sandbox
+from tests.helpers import FormClient, UpstreamLog, body_of, text
 
 
 @pytest.fixture
@@ -43,8 +45,23 @@ FORM = {
 }
 
 
+def signed_in(user) -> FormClient:
+    client = FormClient()
+    client.force_login(user)
+    return client
+
+
+def listed(*clients) -> None:
+    """Each person's token lists their servers once, as the first page after signing in."""
+    for client in clients:
+        assert client.get("/backups/").status_code == 200
+
+
 @pytest.mark.django_db
-def test_it_lets_operators_change_plans_and_others_only_read(client, operator, support, auditor):
+def test_it_lets_operators_change_plans_and_others_only_read(
+    client, sandbox, operator, support, auditor
+):
+    listed(signed_in(operator))
     plan = Plan.objects.create(owner=operator, name="Seen")
     for person in (support, auditor):
         client.force_login(person)
@@ -206,3 +223,178 @@ def test_it_shows_each_servers_plans_next_run_and_lateness(operator_client, oper
     assert "badge-health-bad" in rows[12345] and "bad for plan Minutely" in rows[12345]
     assert "badge-health-good" in rows[12346] and "for plan" not in rows[12346]
     assert "plan Minutely" not in rows[12347]
+
+
+# Plans belong to an account ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_keeps_an_operator_of_another_account_off_a_plan_and_sends_nothing(
+    sandbox, operator, other_operator
+):
+    olivia, oscar = signed_in(operator), signed_in(other_operator)
+    listed(olivia, oscar)
+    plan = Plan.objects.create(owner=operator, name="Acme nightly", keep_last=1)
+    log = UpstreamLog(sandbox)
+    taken = {**FORM, "name": "Taken", "servers": "all", "take_over": "1"}
+    answers = {
+        "page": oscar.get(f"/plans/{plan.pk}/"),
+        "preview": oscar.get("/plans/preview/", {"plan": plan.pk}),
+        "edit form": oscar.get(f"/plans/{plan.pk}/edit/"),
+        "edit, taking over": oscar.post(f"/plans/{plan.pk}/edit/", taken),
+        "run now": oscar.post(f"/plans/{plan.pk}/run/"),
+        "delete form": oscar.get(f"/plans/{plan.pk}/delete/"),
+        "delete": oscar.post(f"/plans/{plan.pk}/delete/"),
+    }
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 404)
+    assert "Acme nightly" not in text(oscar.get("/plans/"))
+    assert log.requests == []  # nothing sent, with anyone's token
+    plan.refresh_from_db()
+    assert (plan.name, plan.owner, plan.keep_last) == ("Acme nightly", operator, 1)
+    assert not PlanRun.objects.exists()
+    assert not AuditEvent.objects.filter(plan_id=plan.pk).exists()
+
+
+@pytest.mark.django_db
+def test_it_shows_support_and_auditors_only_the_plans_and_previews_of_their_account(
+    quick, operator, support, auditor, other_operator
+):
+    listed(signed_in(operator), signed_in(other_operator))
+    ours = Plan.objects.create(owner=operator, name="Acme daily")
+    theirs = Plan.objects.create(owner=other_operator, name="Globex hourly", keep_last=5)
+    run = runner.carry_out(PlanRun.objects.create(plan=theirs, slot=datetime.now(UTC)).pk)
+    made = list(theirs.backups.values_list("backup_id", flat=True))
+    assert run.outcome == PlanRun.Outcome.DONE and len(made) == 3
+    log = UpstreamLog(quick)
+    for person in (support, auditor):
+        client = signed_in(person)
+        listed(client)
+        log.clear()
+        assert client.get("/plans/preview/", {"plan": theirs.pk}).status_code == 404
+        assert client.get(f"/plans/{theirs.pk}/").status_code == 404
+        page = text(client.get("/plans/"))
+        assert "Acme daily" in page and "Globex hourly" not in page
+        assert f"/plans/{ours.pk}/" in page
+        preview = text(client.get("/plans/preview/", {"plan": ours.pk}))
+        assert not any(str(backup_id) in preview for backup_id in made)
+        assert log.by(OTHER_TOKEN) == [] and log.changes() == []
+
+
+@pytest.mark.django_db
+def test_it_sends_a_person_without_a_token_to_store_one_before_any_plan(client, sandbox, operator):
+    listed(signed_in(operator))
+    plan = Plan.objects.create(owner=operator, name="Tokenless")
+    ApiToken.objects.filter(user=operator).delete()
+    client.force_login(operator)
+    for url in ("/plans/", f"/plans/{plan.pk}/"):
+        answer = client.get(url)
+        assert answer.status_code == 302 and answer["Location"].startswith("/account/token/")
+
+
+@pytest.fixture
+def colleague(db, django_user_model):
+    """Another Operator of olivia's account (a token of its own)."""
+    return make_user(django_user_model, "opal", "Operators", SUPPORT_TOKEN)
+
+
+def late_colleague(settings) -> FormClient:
+    """Opal, signed in with her password longer ago than BACKUPSUI_REAUTH_MINUTES."""
+    client = FormClient()
+    assert sign_in(client, "opal").status_code == 302
+    listed(client)
+    age_confirmations(client, settings.BACKUPSUI_REAUTH_MINUTES + 1)
+    return client
+
+
+CHANGES = {
+    "edit": ("edit/", {**FORM, "servers": "all", "keep_last": "3"}, "plan_changed"),
+    "take over": (
+        "edit/",
+        {**FORM, "servers": "all", "take_over": "1"},
+        "plan_taken_over",
+    ),
+    "run now": ("run/", {}, "plan_run_requested"),
+    "delete": ("delete/", {}, "plan_deleted"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_it_asks_to_confirm_before_a_change_of_a_plan_then_makes_it_once_on_record(
+    sandbox, operator, colleague, settings, change
+):
+    listed(signed_in(operator))
+    plan = Plan.objects.create(owner=operator, name="Nightly web", keep_last=2)
+    path, data, action = CHANGES[change]
+    opal = late_colleague(settings)
+    asked = opal.post(f"/plans/{plan.pk}/{path}", data)
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/accounts/reauthenticate/?next=")
+    plan.refresh_from_db()
+    assert (plan.owner, plan.keep_last) == (operator, 2) and not PlanRun.objects.exists()
+    assert not AuditEvent.objects.filter(plan_id=plan.pk).exists()
+    done = opal.post(
+        "/accounts/reauthenticate/", {"password": PASSWORD, "next": f"/plans/{plan.pk}/{path}"}
+    )
+    assert done.status_code == 302
+    [event] = AuditEvent.objects.filter(plan_id=plan.pk)
+    assert (event.action, event.actor_username, event.plan_name) == (action, "opal", plan.name)
+    if change == "delete":
+        assert not Plan.objects.filter(pk=plan.pk).exists()
+        return
+    plan.refresh_from_db()
+    assert plan.owner == (colleague if change == "take over" else operator)
+    assert plan.keep_last == (3 if change == "edit" else 2)
+    if change == "run now":
+        [run] = PlanRun.objects.all()
+        assert run.asked_by == colleague and event.plan_run_id == run.pk
+
+
+@pytest.mark.django_db
+def test_it_records_what_a_run_now_makes_and_deletes_under_the_run_and_who_pressed_it(
+    quick, operator, colleague
+):
+    olivia, opal = signed_in(operator), signed_in(colleague)
+    listed(olivia, opal)
+    plan = Plan.objects.create(
+        owner=operator, name="Pressed", servers="chosen", server_ids=[12345], keep_last=1
+    )
+    scheduled = runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC)).pk)
+    assert opal.post(f"/plans/{plan.pk}/run/").status_code == 302
+    pressed = runner.carry_out(PlanRun.objects.get(plan=plan, now=True).pk)
+    assert (pressed.created, pressed.deleted) == (1, 1)
+    made = {
+        (e.action, e.actor_username, e.plan_id, e.plan_name, e.run_now_by)
+        for e in AuditEvent.objects.filter(plan_run_id=pressed.pk)
+    }
+    assert made == {
+        (Action.PLAN_RUN_REQUESTED, "opal", plan.pk, "Pressed", ""),  # the button, by opal
+        # What the run did, as the plan's owner, naming who pressed the button.
+        (Action.BACKUP_REQUESTED, "olivia", plan.pk, "Pressed", "opal"),
+        (Action.BACKUP_DELETED, "olivia", plan.pk, "Pressed", "opal"),
+    }
+    by_schedule = AuditEvent.objects.filter(plan_run_id=scheduled.pk)
+    assert [(e.action, e.run_now_by) for e in by_schedule] == [(Action.BACKUP_REQUESTED, "")]
+    trail = text(olivia.get(f"/audit/?plan={plan.pk}"))
+    assert trail.count("Run now by opal") == 2
+    assert "Run now by opal" in text(olivia.get(f"/plans/{plan.pk}/"))
+
+
+@pytest.mark.django_db
+def test_it_records_a_new_plan_as_created_and_a_change_as_changed(operator_client, sandbox):
+    assert operator_client.post("/plans/new/", FORM).status_code == 302
+    plan = Plan.objects.get()
+    edited = {**FORM, "keep_last": "3"}
+    assert operator_client.post(f"/plans/{plan.pk}/edit/", edited).status_code == 302
+    recorded = [(e.action, e.actor_username) for e in AuditEvent.objects.filter(plan_id=plan.pk)]
+    assert sorted(recorded) == [(Action.PLAN_CHANGED, "olivia"), (Action.PLAN_CREATED, "olivia")]
+
+
+@pytest.mark.django_db
+def test_it_refuses_chosen_servers_the_token_does_not_show(operator_client, sandbox):
+    chosen = {**FORM, "servers": "chosen", "server_ids": "12345, 12348, 99999"}
+    refused = operator_client.post("/plans/new/", chosen)
+    assert refused.status_code == 200
+    assert "Your API token does not show these servers: 12348, 99999." in text(refused)
+    assert not Plan.objects.exists()
+    assert operator_client.post("/plans/new/", {**chosen, "server_ids": "12345"}).status_code == 302
