@@ -29,6 +29,10 @@ class Action(models.TextChoices):
     BACKUP_KEPT = "backup_kept", _("Backup marked kept")
     BACKUP_RELEASED = "backup_released", _("Backup released")
     PLAN_CHANGED = "plan_changed", _("Backup plan changed")
+    ALERTS_CHANGED = "alerts_changed", _("Alert settings changed")
+    ALERT_TARGET_ADDED = "alert_target_added", _("Alert target added")
+    ALERT_TARGET_REMOVED = "alert_target_removed", _("Alert target removed")
+    ALERT_TEST_SENT = "alert_test_sent", _("Test alert sent")
 
 
 SIGN_INS = (Action.SIGN_IN, Action.SIGN_IN_FAILED)
