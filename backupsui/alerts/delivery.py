@@ -75,7 +75,6 @@ def deliver_all(subscription, alerts: list[Alert], only=None) -> list[Sentence]:
     `only`), all ways side by side within one BACKUPSUI_ALERT_TIMEOUT; keeps and logs each
     way's outcome, and returns what happened to each alert."""
     user = subscription.user
-    deadline = Deadline()
     ways: list[tuple[str, str, Sentence]] = []  # channel, name, what "not delivered" says
     outcomes: dict[tuple[int, int], Outcome] = {}
     sending: list[tuple[int, object]] = []  # (way, what the child sends)
@@ -124,6 +123,9 @@ def deliver_all(subscription, alerts: list[Alert], only=None) -> list[Sentence]:
             )
             sending.append((len(ways) - 1, way))
 
+    if sending:
+        sender.ready()  # the first time in this process: before the deadline starts
+    deadline = Deadline()
     mailed: dict[tuple[int, int], Outcome] = {}
     mailing = None
     if emails is not None:

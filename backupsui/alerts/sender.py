@@ -40,14 +40,37 @@ _context_lock = threading.Lock()
 
 
 def processes():
-    """The forkserver context, its server loading this module (and Apprise) once."""
+    """The forkserver context, its server loading this module and Apprise's plugins once
+    (preload.py)."""
     global _context
     with _context_lock:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload(["backupsui.alerts.preload"])
             _context = context
         return _context
+
+
+_started = False
+
+
+def _nothing() -> None:
+    pass
+
+
+def ready() -> None:
+    """Starts the sending server, once per process, and waits until it forks (loading
+    Apprise takes about a second): called before an alert's deadline starts, so that the
+    first alert of a worker has all of its time."""
+    global _started
+    with _context_lock:
+        if _started:
+            return
+    child = processes().Process(target=_nothing, name="alert-sender")
+    child.start()
+    child.join()
+    with _context_lock:
+        _started = True
 
 
 def run(ways: list, rule: outbound.Rule, ends: float, connection) -> None:

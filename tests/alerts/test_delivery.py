@@ -20,7 +20,7 @@ from django.db import connection
 
 from backupsui import outbound
 from backupsui.accounts.crypto import encrypt
-from backupsui.alerts import webhook
+from backupsui.alerts import sender, webhook
 from backupsui.alerts.delivery import Alert, deliver
 from backupsui.alerts.models import AppriseUrl, Delivery, Subscription, Tally
 from backupsui.words import Sentence
@@ -73,6 +73,13 @@ class Dripper:
     def stop(self) -> None:
         self.stopping.set()
         self.listener.close()
+
+
+@pytest.fixture(autouse=True)
+def _sending_server():
+    """The sending server up, as in a worker after its first alert (starting it, once per
+    process, is not part of any alert's time)."""
+    sender.ready()
 
 
 @pytest.fixture

@@ -154,3 +154,32 @@ def test_it_keeps_not_delivered_and_the_time_never_what_answered(
         assert leak not in told, leak
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
     assert "HTTP 500 after 3 tries" in [line["detail"] for line in logged]
+
+
+def test_it_tries_three_times_backing_off_and_stops_at_the_deadline():
+    """The tries' waits (1 s, then 2 s) are asked of the sleep given, on the clock given:
+    nothing waits here. A deadline that has passed ends the tries."""
+    now = [0.0]
+    waits, reported = [], []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    def report(*outcome):
+        reported.append(outcome)
+
+    failing = Failing()
+    rule = Rule(ports=frozenset({443}), private_allowed=True)  # development: loopback
+    try:
+        way = webhook.WebhookWay(url=failing.url, secret="s3cret", bodies=[b"{}"], plain_http=True)
+        webhook.send(way, Deadline(60, clock=lambda: now[0]), rule, report, sleep)
+        assert waits == [1.0, 2.0]
+        assert reported == [(0, False, Sentence(webhook.NOT_DELIVERED), "HTTP 500 after 3 tries")]
+        waits.clear(), reported.clear()
+        webhook.send(way, Deadline(1.5, clock=lambda: now[0]), rule, report, sleep)
+        assert waits == [1.0, 0.5]  # the second wait cut to what was left; no third try
+        assert reported == [(0, False, Sentence(webhook.NOT_DELIVERED), "HTTP 500 after 2 tries")]
+    finally:
+        failing.shutdown()
+        failing.server_close()
