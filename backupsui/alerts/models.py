@@ -25,6 +25,11 @@ RETIRED_FAILURES = frozenset(
 )
 
 
+# How successful deliveries were described before: rows kept from then still read in the
+# reader's language.
+RETIRED_SUCCESSES = (gettext_noop("Sent."), gettext_noop("The webhook answered %(status)s."))
+
+
 def shown_outcome(raw: str) -> str:
     """A kept outcome (a Sentence's JSON) as shown now, in the reader's language."""
     said, shown = Sentence.loads(raw), Sentence()
