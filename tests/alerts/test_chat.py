@@ -191,3 +191,32 @@ def test_it_lets_development_send_to_loopback_only_in_debug(operator_client, set
     settings.DEBUG = True
     assert add(operator_client, "json://127.0.0.1:8080/hook").status_code == 302
     assert add(operator_client, "json://chat.example:8080/hook").status_code == 400  # public
+
+
+@pytest.mark.parametrize("scheme", sorted(WITH_HOST))
+def test_it_refuses_at_sending_what_it_refuses_at_saving(
+    scheme, operator, production, names, listener
+):
+    """URLs kept from before the rule (straight into the database), one of each kind it
+    refuses, the loopback ones at a listener that counts connections: each is refused
+    when the alert goes, saying why, and nothing connects."""
+    production.BACKUPSUI_OUTBOUND_PORTS = frozenset({443, listener.port})
+    production.BACKUPSUI_APPRISE_SCHEMES = [scheme]
+    expected = {}
+    for number, (host, says) in enumerate(HOSTILE):
+        if scheme == "zulip" and host.startswith("["):
+            continue  # Apprise cannot read these (test above)
+        if host in ("127.0.0.1", "internal.example"):  # (Apprise reads no IPv6 with a port)
+            host = f"{host}:{listener.port}"
+        url = WITH_HOST[scheme].format(host=host)
+        if "Certificate" in says:
+            url += "&verify=no" if "?" in url else "?verify=no"
+        name = f"url {number}"
+        AppriseUrl.objects.create(user=operator, name=name, ciphertext=encrypt(url), masked="")
+        expected[name] = says
+    deliver(Subscription.objects.create(user=operator), an_alert())
+    assert listener.connections == 0
+    kept = {row.name: row for row in Delivery.objects.filter(user=operator)}
+    assert set(kept) == set(expected)
+    for name, says in expected.items():
+        assert not kept[name].ok and says in kept[name].outcome_text, (name, says)

@@ -11,12 +11,14 @@ from django_tasks_db.models import DBTaskResult
 
 from backupsui import outbound
 from backupsui.accounts.crypto import encrypt
+from backupsui.alerts import targets
 from backupsui.alerts.models import AppriseUrl, Subscription
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import AuditEvent
 from backupsui.outbound import Table
 from tests.accounts.test_second_factors import age_confirmations
 from tests.conftest import PASSWORD
-from tests.helpers import FormClient, events, text
+from tests.helpers import FormClient, at_once, events, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +160,21 @@ def test_it_takes_at_most_the_apprise_urls_allowed(olivia, operator, settings):
     )
     assert AppriseUrl.objects.filter(user=operator).count() == 2
     assert len(events("alert_target_added")) == 2
+
+
+def test_it_lets_only_one_of_two_adds_at_once_take_the_last_place(operator, settings):
+    """Two requests adding Olivia's last allowed URL at the same moment (two workers): the
+    count is taken under a lock on her, so one is refused."""
+    settings.BACKUPSUI_APPRISE_MAX = 1
+    outcomes = []
+
+    def adding():
+        try:
+            targets.add_apprise_url(Actor.of(operator), operator, "Ops", "slack://a/b/c")
+            outcomes.append("added")
+        except targets.TooMany:
+            outcomes.append("too many")
+
+    at_once(adding, count=2)
+    assert sorted(outcomes) == ["added", "too many"]
+    assert AppriseUrl.objects.filter(user=operator).count() == 1
