@@ -1,6 +1,7 @@
 """CSV the panel hands out (the audit trail, the servers' health, the backups list), streamed
 row by row so a large export never sits in memory, with every cell a spreadsheet could run
-defused."""
+defused, every bidirectional control written out as <U+202E> (a name cannot read as another),
+and names and descriptions from the API cut to bidi.NAME_MAX characters."""
 
 import csv
 import unicodedata
@@ -9,7 +10,11 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from backupsui.bidi import NAME_MAX, shown_name, visible_controls
+
 FORMULA_SIGNS = frozenset("=+-@")
+# The columns of names and descriptions from the API, in every export (by heading).
+NAME_HEADINGS = frozenset({"server", "description", "backup description"})
 
 
 class _Echo:
@@ -17,12 +22,13 @@ class _Echo:
         return value
 
 
-def cell(value) -> str:
+def cell(value, limit: int | None = None) -> str:
+    """A value as a cell; text cut to `limit` characters when given."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
+    text = shown_name(value, limit) if limit else visible_controls(str(value))
     return "'" + text if _formula_like(text) else text
 
 
@@ -39,8 +45,11 @@ def _formula_like(text: str) -> bool:
 def stream_csv(headings: list[str], rows: Iterable[Iterable]):
     writer = csv.writer(_Echo())
     yield writer.writerow(headings)
+    limits = [NAME_MAX if heading in NAME_HEADINGS else None for heading in headings]
     for row in rows:
-        yield writer.writerow([cell(value) for value in row])
+        yield writer.writerow(
+            [cell(value, limits[i] if i < len(limits) else None) for i, value in enumerate(row)]
+        )
 
 
 def csv_response(name: str, headings: list[str], rows: Iterable[Iterable]):

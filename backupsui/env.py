@@ -48,6 +48,21 @@ def env_number(name: str, default: float, *, minimum: float = 0, integer: bool =
     return value
 
 
+def env_ports(name: str, default: list[int]) -> frozenset[int]:
+    """TCP ports, comma-separated ("443, 8443"): each a whole number from 1 to 65535."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return frozenset(default)
+    ports = set()
+    for item in env_list(name):
+        if not item.isdigit() or not 1 <= int(item) <= 65535:
+            raise ImproperlyConfigured(
+                f"{name} must hold TCP ports (1 to 65535), comma-separated, not {item!r}."
+            )
+        ports.add(int(item))
+    return frozenset(ports)
+
+
 def env_url(name: str, default: str) -> str:
     value = env_str(name, default)
     if not value.startswith(("http://", "https://")):

@@ -19,6 +19,7 @@ from backupsui.env import (
     env_number,
     env_role_map,
     env_roles,
+    env_ports,
     env_str,
     env_url,
 )
@@ -122,8 +123,13 @@ BACKUPSUI_RESTORE_QUIET_MINUTES = env_number("BACKUPSUI_RESTORE_QUIET_MINUTES", 
 # How often the scheduler queues the periodic rounds: people's lists looked at for failed
 # backups and bad servers (alerts), and the housekeeping.
 BACKUPSUI_WATCH_MINUTES = env_number("BACKUPSUI_WATCH_MINUTES", 10, minimum=0.05)
-# Each alert's whole delivery, per way (email, webhook, each Apprise URL), wall clock.
+# One person's alerts of a round (or one test alert) as a whole, wall clock: every way
+# (email, webhook, each Apprise URL) is sent side by side within it (alerts/delivery.py).
 BACKUPSUI_ALERT_TIMEOUT = env_number("BACKUPSUI_ALERT_TIMEOUT", 15, minimum=1)
+# The ports webhooks and Apprise URLs may be sent to (backupsui/outbound.py).
+BACKUPSUI_OUTBOUND_PORTS = env_ports("BACKUPSUI_OUTBOUND_PORTS", [443])
+# The most Apprise URLs one person may have.
+BACKUPSUI_APPRISE_MAX = int(env_number("BACKUPSUI_APPRISE_MAX", 5, minimum=0, integer=True))
 # While a server stays bad, a reminder this often (0: never).
 BACKUPSUI_ALERT_REMIND_HOURS = env_number("BACKUPSUI_ALERT_REMIND_HOURS", 24, minimum=0)
 # Which Apprise services people may send alerts to: the hosted chat and paging services, not

@@ -64,3 +64,14 @@ def english(text) -> str:
     """What is recorded (the audit trail, the logs): the text in English."""
     with translation.override("en"):
         return str(text)
+
+
+def untranslated(text) -> str:
+    """The English text of a Sentence without Django's translation machinery: for a process
+    that has no settings (the alerts' sending child, alerts/sender.py)."""
+    if not isinstance(text, Sentence):
+        return str(text)
+    return " ".join(
+        words if values is None else words % values if values else words
+        for words, values in text.parts
+    )

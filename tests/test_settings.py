@@ -15,6 +15,7 @@ from backupsui.env import (
     env_number,
     env_role_map,
     env_roles,
+    env_ports,
     env_url,
 )
 
@@ -225,3 +226,22 @@ def test_it_shares_the_default_cache_through_the_database_or_redis():
         "django.core.cache.backends.redis.RedisCache",
         "redis://cache.internal:6379/3",
     ]
+def test_it_reads_the_outbound_ports(monkeypatch):
+    assert env_ports("X_PORTS", [443]) == {443}
+    monkeypatch.setenv("X_PORTS", " 443, 8443 ,")
+    assert env_ports("X_PORTS", [443]) == {443, 8443}
+    for bad in ("https", "0", "70000", "443;80", "-1"):
+        monkeypatch.setenv("X_PORTS", bad)
+        with pytest.raises(ImproperlyConfigured, match="X_PORTS"):
+            env_ports("X_PORTS", [443])
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("BACKUPSUI_OUTBOUND_PORTS", "https"), ("BACKUPSUI_APPRISE_MAX", "lots")],
+)
+def test_it_refuses_bad_alert_limits_by_name(variable, value):
+    result = run_check(
+        DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", **{variable: value}
+    )
+    assert result.returncode != 0 and variable in result.stderr

@@ -5,9 +5,40 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from backupsui.accounts import crypto
 from backupsui.words import Sentence
+
+NOT_DELIVERED = gettext_noop("Not delivered.")
+# How failed deliveries were described before they said only "not delivered" (they named
+# what answered, or how): such words, still in rows kept from before, are shown as
+# NOT_DELIVERED (the rows go within Delivery.KEEP_DAYS; nothing is rewritten).
+RETIRED_FAILURES = frozenset(
+    {
+        "The webhook was refused: %(why)s",
+        "The webhook failed %(tries)d times (%(status)s).",
+        "The webhook did not answer within %(seconds)s seconds.",
+        "The service did not answer within %(seconds)s seconds.",
+        "The service did not take the alert.",
+    }
+)
+
+
+# How successful deliveries were described before: rows kept from then still read in the
+# reader's language.
+RETIRED_SUCCESSES = (gettext_noop("Sent."), gettext_noop("The webhook answered %(status)s."))
+
+
+def shown_outcome(raw: str) -> str:
+    """A kept outcome (a Sentence's JSON) as shown now, in the reader's language."""
+    said, shown = Sentence.loads(raw), Sentence()
+    for template, values in said.parts:
+        if template in RETIRED_FAILURES:
+            shown += Sentence(NOT_DELIVERED)
+        else:
+            shown.parts.append((template, values))
+    return str(shown)
 
 
 class Subscription(models.Model):
@@ -45,7 +76,7 @@ class Subscription(models.Model):
 
     @property
     def last_delivery_text(self) -> str:
-        return str(Sentence.loads(self.last_delivery))
+        return shown_outcome(self.last_delivery)
 
     def secret(self) -> str:
         return crypto.decrypt(self.webhook_secret) if self.webhook_secret else ""
@@ -134,7 +165,7 @@ class Delivery(models.Model):
 
     @property
     def outcome_text(self) -> str:
-        return str(Sentence.loads(self.outcome))
+        return shown_outcome(self.outcome)
 
     @classmethod
     def keep(cls, user, alert, outcomes) -> None:

@@ -1,23 +1,24 @@
-import secrets
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backupsui.accounts import crypto
+from backupsui.accounts.guards import reauthentication_required
+from backupsui.audit.actors import Actor
 from backupsui.http import HtmxHttpRequest
 
-from . import chat
+from . import targets
 from .forms import AppriseUrlForm, SubscriptionForm
 from .models import AppriseUrl, Delivery, Subscription
-from .tasks import send_test_alert
 
-TEST_EVERY = timedelta(minutes=1)
+# Every route here changes who is told what: each asks to confirm who you are when you last
+# did longer than BACKUPSUI_REAUTH_MINUTES ago. The settings page (its forms carry secrets)
+# asks before it is shown (accounts.guards.CONFIRM_FIRST); adding an Apprise URL (a secret
+# in the form) asks, then wants the form again; removing and testing one are carried out
+# once confirmed.
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,85 +32,91 @@ def alerts(request: HtmxHttpRequest):
         subscription = Subscription.objects.filter(user=request.user).first()
         subscription = subscription or Subscription(user=request.user)
     form = SubscriptionForm(request.POST or None, instance=subscription)
-    context = {
-        "form": form,
-        "subscription": subscription,
-        "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
-        **_channels(request.user),
-    }
+    context = _page(request.user, subscription, form)
     if request.method == "POST":
+        actor = Actor.from_request(request)
         if "test" in request.POST:
-            # One test a minute per person: a test may keep a worker busy for seconds.
-            since = timezone.now() - TEST_EVERY
-            if Subscription.objects.filter(pk=subscription.pk, last_test_at__gte=since).exists():
-                messages.warning(request, _("A test alert was sent less than a minute ago."))
-            else:
-                Subscription.objects.filter(pk=subscription.pk).update(last_test_at=timezone.now())
-                send_test_alert.enqueue(request.user.pk)
-                messages.info(
-                    request,
-                    _(
-                        "A test alert is on its way; reload this page in a moment to see "
-                        "how it went."
-                    ),
-                )
+            _tested(request, targets.send_test(actor, request.user))
             return redirect("alerts:settings")
         if not form.is_valid():
             return render(request, "alerts/alerts.html", context, status=400)
-        saved = form.save(commit=False)
-        new_url = "webhook_url" in form.changed_data and saved.webhook_url
-        if new_url or "new_secret" in request.POST:
-            context["secret"] = secrets.token_urlsafe(32)
-            saved.webhook_secret = crypto.encrypt(context["secret"])
-        saved.save()
+        secret = targets.save_settings(actor, form, new_secret="new_secret" in request.POST)
         messages.success(request, _("Your alert settings were saved."))
-        if "secret" not in context:
+        if secret is None:
             return redirect("alerts:settings")
+        context["secret"] = secret
     return render(request, "alerts/alerts.html", context)
 
 
-def _channels(user, apprise_form=None) -> dict:
-    """The Apprise URLs (masked), the last ten deliveries and each way's last failure."""
+def _page(user, subscription, form=None, apprise_form=None) -> dict:
+    """The settings, the Apprise URLs (masked), the last ten deliveries and each way's
+    last failure."""
+    urls = AppriseUrl.objects.filter(user=user)
     return {
-        "apprise_urls": AppriseUrl.objects.filter(user=user),
+        "form": form or SubscriptionForm(instance=subscription),
+        "subscription": subscription,
+        "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
+        "apprise_urls": urls,
         "apprise_form": apprise_form or AppriseUrlForm(),
+        "apprise_max": settings.BACKUPSUI_APPRISE_MAX,
+        "apprise_full": len(urls) >= settings.BACKUPSUI_APPRISE_MAX,
         "deliveries": Delivery.objects.filter(user=user).order_by("-sent_at", "-pk")[:10],
         "failures": Delivery.last_failures(user),
     }
 
 
+def _tested(request, sent: bool) -> None:
+    if sent:
+        messages.info(
+            request,
+            _("A test alert is on its way; reload this page in a moment to see how it went."),
+        )
+    else:
+        messages.warning(request, _("A test alert was sent less than a minute ago."))
+
+
 @require_POST
 @login_required
 @permission_required("backups.view_backups", raise_exception=True)
+@reauthentication_required(replay=False)  # the form holds the URL's secrets
 def apprise_add(request: HtmxHttpRequest):
     """A new Apprise URL, encrypted before it is stored; only its masked form is shown."""
     form = AppriseUrlForm(request.POST)
-    if not form.is_valid():
-        subscription = Subscription.objects.filter(user=request.user).first()
-        context = {
-            "form": SubscriptionForm(instance=subscription or Subscription(user=request.user)),
-            "subscription": subscription or Subscription(user=request.user),
-            "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
-            **_channels(request.user, form),
-        }
-        return render(request, "alerts/alerts.html", context, status=400)
-    url = form.cleaned_data["url"]
-    Subscription.objects.get_or_create(user=request.user)  # alerts on failures, by default
-    AppriseUrl.objects.create(
-        user=request.user,
-        name=form.cleaned_data["name"],
-        ciphertext=crypto.encrypt(url),
-        masked=chat.masked(url),
-    )
-    messages.success(request, _("The Apprise URL was added."))
-    return redirect("alerts:settings")
+    if form.is_valid():
+        try:
+            targets.add_apprise_url(
+                Actor.from_request(request),
+                request.user,
+                form.cleaned_data["name"],
+                form.cleaned_data["url"],
+            )
+        except targets.TooMany:
+            most = settings.BACKUPSUI_APPRISE_MAX
+            form.add_error(
+                None,
+                ngettext(
+                    "You have %(count)d Apprise URL, the most allowed: remove it first.",
+                    "You have %(count)d Apprise URLs, the most allowed: remove one first.",
+                    most,
+                )
+                % {"count": most},
+            )
+        else:
+            messages.success(request, _("The Apprise URL was added."))
+            return redirect("alerts:settings")
+    subscription = Subscription.objects.filter(user=request.user).first()
+    subscription = subscription or Subscription(user=request.user)
+    context = _page(request.user, subscription, apprise_form=form)
+    return render(request, "alerts/alerts.html", context, status=400)
 
 
 @require_POST
 @login_required
 @permission_required("backups.view_backups", raise_exception=True)
+@reauthentication_required
 def apprise_delete(request: HtmxHttpRequest, pk: int):
-    get_object_or_404(AppriseUrl, pk=pk, user=request.user).delete()
+    channel = get_object_or_404(AppriseUrl, pk=pk, user=request.user)
+    targets.remove_apprise_url(Actor.from_request(request), channel)
     messages.success(request, _("The Apprise URL was removed."))
     return redirect("alerts:settings")
 
@@ -117,20 +124,9 @@ def apprise_delete(request: HtmxHttpRequest, pk: int):
 @require_POST
 @login_required
 @permission_required("backups.view_backups", raise_exception=True)
+@reauthentication_required
 def apprise_test(request: HtmxHttpRequest, pk: int):
     """A test alert to this one URL, off the request; one a minute."""
     channel = get_object_or_404(AppriseUrl, pk=pk, user=request.user)
-    since = timezone.now() - TEST_EVERY
-    if (
-        not AppriseUrl.objects.filter(pk=channel.pk)
-        .exclude(last_test_at__gte=since)
-        .update(last_test_at=timezone.now())
-    ):
-        messages.warning(request, _("A test alert was sent less than a minute ago."))
-    else:
-        send_test_alert.enqueue(request.user.pk, channel.pk)
-        messages.info(
-            request,
-            _("A test alert is on its way; reload this page in a moment to see how it went."),
-        )
+    _tested(request, targets.send_test(Actor.from_request(request), request.user, channel))
     return redirect("alerts:settings")

@@ -3,7 +3,8 @@ server's state, backups/servers_seen.py), then for each subscribed person what i
 the last look: a backup that failed, a backup whose size is odd, a server that turned bad, a
 bad server that recovered, and a reminder while one stays bad. Muted servers send nothing.
 Each piece of news is noted in the database before it is sent, under a unique key, so no
-alert goes out twice, whatever restarts or runs beside."""
+alert goes out twice, whatever restarts or runs beside. Server names come from the API: in
+alerts their bidirectional controls are written out and a long name is cut (bidi.py)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -17,11 +18,12 @@ from backupsui.backups.account import NoToken, account_for, every_tokens_list
 from backupsui.backups.health import BAD
 from backupsui.backups.models import ServerState
 from backupsui.backups.presenters import odd_facts, odd_sentence
+from backupsui.bidi import shown_name
 from backupsui.claims import claim
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence, english
 
-from .delivery import Alert, deliver
+from .delivery import Alert, deliver, deliver_all
 from .models import SentAlert, Subscription, Tally
 
 logger = logging.getLogger("backupsui.alerts")
@@ -72,7 +74,7 @@ def watch(subscription: Subscription, listed=None) -> int:
                 item = {
                     "event": "backup_failed",
                     "server_id": backup.server.id,
-                    "server": backup.server.name,
+                    "server": shown_name(backup.server.name),
                     "backup_id": backup.id,
                     "taken_at": backup.created_at.isoformat(),
                     **_where(backup.server.id, newest_of.get(backup.server.id)),
@@ -93,9 +95,10 @@ def watch(subscription: Subscription, listed=None) -> int:
         return 0
     if not fresh:
         return 0
-    # One alert per piece of news; five or more at once go as one digest.
+    # One alert per piece of news; five or more at once go as one digest. All of them go
+    # side by side, within one deadline.
     alerts = [_digest(fresh)] if len(fresh) >= DIGEST_FROM else [_single(i) for i in fresh]
-    _keep_outcome(subscription, [deliver(subscription, alert) for alert in alerts])
+    _keep_outcome(subscription, deliver_all(subscription, alerts))
     return len(fresh)
 
 
@@ -118,7 +121,7 @@ def _odd_sizes(listed, muted: set, newest_of: dict, now) -> list:
         item = {
             "event": "backup_odd",
             "server_id": backup.server.id,
-            "server": backup.server.name,
+            "server": shown_name(backup.server.name),
             "backup_id": backup_id,
             "taken_at": backup.created_at.isoformat(),
             "size_mb": backup.size_mb,
@@ -139,7 +142,7 @@ def _item(event: str, server) -> dict:
     return {
         "event": event,
         "server_id": server.id,
-        "server": server.name,
+        "server": shown_name(server.name),
         "newest_completed_id": newest.id if newest else None,
         **_where(server.id, newest),
     }

@@ -3,9 +3,11 @@ turns bad: one alert naming the server and its newest backup, one "recovered" wh
 completed backup again, a reminder every BACKUPSUI_ALERT_REMIND_HOURS while it stays bad, and
 nothing while it is muted (a mute shown on /servers/ and audited). A round run again, as a
 second worker would, sends nothing twice: in two threads, and in two alerts worker processes
-running the round for one slot at once."""
+running the round for one slot at once. One person's slow receivers do not hold up another
+person's alert beyond the deadline."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,13 +15,16 @@ from django.core import mail
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from backupsui.alerts.models import Delivery, SentAlert, Subscription
+from backupsui.accounts.crypto import encrypt
+from backupsui.alerts.models import AppriseUrl, Delivery, SentAlert, Subscription
 from backupsui.alerts.tasks import alerts_round
+from backupsui.alerts.tasks import send_test_alert as send_test_alert_task
 from backupsui.alerts.watch import send_test_alert, watch_everyone
 from backupsui.audit.models import AuditEvent
 from backupsui.backups.lists import memory
 from backupsui.backups.models import ServerState
-from tests.alerts.test_watch import run_round
+from tests.alerts.test_delivery import Dripper
+from tests.alerts.test_watch import Receiver, run_round
 from tests.helpers import at_once, text
 from tests.stack import MailSink, Workers, wait_for
 
@@ -133,9 +138,12 @@ def test_it_shows_the_last_ten_deliveries_and_each_ways_last_failure(
         send_test_alert(subscription)
     assert Delivery.objects.filter(ok=True).count() == 11
     page = text(operator_client.get("/account/alerts/"))
-    shown = page.split("The last ten deliveries")[1]
-    assert shown.count("delivered") == 10 and "failed 3 times" not in shown
-    assert "failed 3 times" in page.split("The last ten deliveries")[0]  # each way's last failure
+    shown = page.split("The last ten deliveries")[1].split("</table>")[0]
+    assert shown.count("Emailed.") == 10 and "webhook" not in shown
+    # Each way's last failure, kept from before failures said only "not delivered": shown
+    # as that, without what answered.
+    failures = page.split("The last ten deliveries")[0].split("Last failure of each way")[1]
+    assert "webhook: Not delivered." in failures and "500" not in failures
 
 
 def test_it_sends_each_notice_once_when_two_workers_look_at_the_same_moment(watching, sandbox):
@@ -232,3 +240,45 @@ def test_it_sends_recovered_reminder_and_unmuted_notices_once_from_two_worker_pr
         sink.stop()
     assert SentAlert.objects.filter(kind=SentAlert.RECOVERED).count() == 1
     assert SentAlert.objects.filter(kind=SentAlert.REMINDER).count() == 1
+
+
+def test_it_keeps_one_persons_slow_receivers_from_delaying_anothers_alert(
+    operator, support, settings
+):
+    """Olivia's three Apprise URLs go to a receiver answering one byte a second; Sam's test
+    alert, queued just after hers on the one alerts worker (`manage.py worker`, as
+    deployed), reaches Sam within the deadline: Olivia's three are sent side by side and
+    cut off together at BACKUPSUI_ALERT_TIMEOUT, not one after another."""
+    deadline = 3
+    slow, fast = Dripper(every=1.0), Receiver()
+    for name in ("one", "two", "three"):
+        url = f"json://127.0.0.1:{slow.port}/{name}"
+        AppriseUrl.objects.create(user=operator, name=name, ciphertext=encrypt(url), masked="")
+    url = f"json://127.0.0.1:{fast.server_address[1]}/sam"
+    AppriseUrl.objects.create(user=support, name="sam", ciphertext=encrypt(url), masked="")
+    workers = Workers(
+        "http://127.0.0.1:9/api/v1",  # no list is read
+        DJANGO_DEBUG="1",  # receivers on loopback
+        BACKUPSUI_ALERT_TIMEOUT=str(deadline),
+        BACKUPSUI_APPRISE_SCHEMES="json",
+    )
+    try:
+        workers.start(queue="alerts")
+        send_test_alert_task.enqueue(support.pk)  # the worker, ready and sending
+        wait_for(lambda: fast.got, seconds=60)
+        fast.got.clear()
+        with transaction.atomic():
+            send_test_alert_task.enqueue(operator.pk)
+            send_test_alert_task.enqueue(support.pk)
+        queued = time.monotonic()
+        wait_for(lambda: fast.got, seconds=60)
+        waited = time.monotonic() - queued
+    finally:
+        workers.stop()
+        slow.stop()
+        fast.shutdown()
+        fast.server_close()
+    assert slow.connections == 3
+    assert waited <= deadline + 1.5, waited  # one after another, it was 3 deadlines
+    [olivia] = Delivery.objects.filter(user=operator, name="one")
+    assert not olivia.ok and olivia.outcome_text == "Not delivered to one."
