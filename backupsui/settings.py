@@ -17,9 +17,9 @@ from backupsui.env import (
     env_list,
     env_networks,
     env_number,
+    env_ports,
     env_role_map,
     env_roles,
-    env_ports,
     env_str,
     env_url,
 )

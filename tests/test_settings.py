@@ -13,9 +13,9 @@ from backupsui.env import (
     env_fernet_keys,
     env_list,
     env_number,
+    env_ports,
     env_role_map,
     env_roles,
-    env_ports,
     env_url,
 )
 
@@ -226,6 +226,8 @@ def test_it_shares_the_default_cache_through_the_database_or_redis():
         "django.core.cache.backends.redis.RedisCache",
         "redis://cache.internal:6379/3",
     ]
+
+
 def test_it_reads_the_outbound_ports(monkeypatch):
     assert env_ports("X_PORTS", [443]) == {443}
     monkeypatch.setenv("X_PORTS", " 443, 8443 ,")
