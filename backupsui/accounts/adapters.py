@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext
 
-from . import identity, sign_on
+from . import identity, sign_on, sign_on_session
 from .middleware import is_fragment
 
 
@@ -62,6 +62,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if found:
                 groups = found
         return identity.roles_for_groups(groups)
+
+    def get_requests_session(self):
+        """Every endpoint but the issuer's own passes the outbound rule."""
+        from allauth.socialaccount import app_settings
+
+        return sign_on_session.session(app_settings.REQUESTS_TIMEOUT)
 
     def refuse(self, request):
         raise ImmediateHttpResponse(render(request, "socialaccount/no_role.html", status=403))
