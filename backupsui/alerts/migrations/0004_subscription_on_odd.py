@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,9 +11,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="subscription",
-            name="on_odd",
-            field=models.BooleanField(default=False, verbose_name="when a backup's size is odd"),
+        Expand(
+            migrations.AddField(
+                model_name="subscription",
+                name="on_odd",
+                field=models.BooleanField(
+                    default=False, verbose_name="when a backup's size is odd"
+                ),
+            )
         ),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,15 +11,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="auditevent",
-            name="plan_id",
-            field=models.BigIntegerField(blank=True, db_index=True, null=True),
+        Expand(
+            migrations.AddField(
+                model_name="auditevent",
+                name="plan_id",
+                field=models.BigIntegerField(blank=True, db_index=True, null=True),
+            )
         ),
-        migrations.AddField(
-            model_name="auditevent",
-            name="plan_name",
-            field=models.CharField(blank=True, max_length=100),
+        Expand(
+            migrations.AddField(
+                model_name="auditevent",
+                name="plan_name",
+                field=models.CharField(blank=True, max_length=100),
+            )
         ),
         migrations.AlterField(
             model_name="auditevent",

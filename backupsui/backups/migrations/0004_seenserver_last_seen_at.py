@@ -3,6 +3,8 @@
 import django.utils.timezone
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -10,9 +12,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="seenserver",
-            name="last_seen_at",
-            field=models.DateTimeField(default=django.utils.timezone.now),
+        Expand(
+            migrations.AddField(
+                model_name="seenserver",
+                name="last_seen_at",
+                field=models.DateTimeField(default=django.utils.timezone.now),
+            )
         ),
     ]
