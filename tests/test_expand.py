@@ -20,9 +20,7 @@ EXPANDING = (
 
 def state_at(loader: MigrationLoader, commit: str):
     """The models as a release's migrations left them (other apps' as they are now)."""
-    ours = [
-        (app, names[-1]) for app, names in release_migrations(commit).items() if app in OURS
-    ]
+    ours = [(app, names[-1]) for app, names in release_migrations(commit).items() if app in OURS]
     theirs = [node for node in loader.graph.leaf_nodes() if node[0] not in OURS]
     return loader.graph.make_state(nodes=ours + theirs, at_end=True)
 
