@@ -177,7 +177,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "backupsui@localhost")
 BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 
 MIDDLEWARE = [
-    # First: everything after it sees the client's address and scheme, never a forged one.
+    # Outermost: a HEAD leaves without a body, whatever answered it.
+    "backupsui.http.HeadMiddleware",
+    # Then: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
     # Early: every line logged while a request is handled carries its id (backupsui/logs.py).
     "backupsui.audit.middleware.RequestIdMiddleware",

@@ -1,4 +1,7 @@
 import importlib
+import io
+import json
+import logging
 import os
 
 import pytest
@@ -52,6 +55,21 @@ def _fresh_caches():
     memory.clear()
     # A request in Samoan leaves Samoan active in this thread: the next test starts in English.
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def written():
+    """What the panel's own handler writes (production's JSON lines), line by line, each
+    parsed."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    stream = io.StringIO()
+    before = handler.setStream(stream)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
+    handler.setStream(before)
 
 
 def start_sandbox(**config) -> SandboxServer:
