@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import zoneinfo
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,27 @@ def env_number(name: str, default: float, *, minimum: float = 0, integer: bool =
         raise ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}.") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    return value
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices`, given in any case (written back as the choice is spelt)."""
+    raw = env_str(name, default)
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """A time zone of the IANA database, such as UTC or Pacific/Apia."""
+    value = env_str(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone such as UTC or Pacific/Apia, not {value!r}."
+        ) from None
     return value
 
 

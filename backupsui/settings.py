@@ -12,11 +12,13 @@ from django.utils.csp import CSP, build_policy
 from backupsui.env import (
     env_bool,
     env_cache_url,
+    env_choice,
     env_fernet_keys,
     env_list,
     env_networks,
     env_number,
     env_str,
+    env_time_zone,
     env_url,
 )
 from backupsui.logs import log_format, logging_config
@@ -52,6 +54,8 @@ if BACKUPSUI_HEALTH_BAD_HOURS < BACKUPSUI_HEALTH_LATE_HOURS:
 # A completed backup is odd at most this times, or at least this times, its server's usual size.
 BACKUPSUI_SIZE_LOW = env_number("BACKUPSUI_SIZE_LOW", 0.5, minimum=0)
 BACKUPSUI_SIZE_HIGH = env_number("BACKUPSUI_SIZE_HIGH", 2.0, minimum=1)
+if BACKUPSUI_SIZE_LOW >= BACKUPSUI_SIZE_HIGH:
+    raise ImproperlyConfigured("BACKUPSUI_SIZE_LOW must be below BACKUPSUI_SIZE_HIGH.")
 # What each worker may keep of fetched lists, least recently used first out.
 BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 # A list older than BACKUPS_CACHE_SECONDS but younger than this is shown at once, with its
@@ -365,7 +369,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("DJANGO_TIME_ZONE", "UTC")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -454,4 +458,5 @@ try:
     BACKUPSUI_LOG_FORMAT = log_format(DEBUG)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
-LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_choice("DJANGO_LOG_LEVEL", LOG_LEVELS, "INFO"))
