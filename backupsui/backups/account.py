@@ -28,6 +28,11 @@ class NoToken(Exception):
     """The person has no usable API token stored."""
 
 
+class UnreadableToken(NoToken):
+    """The person's stored token can no longer be decrypted (the keys changed): they must
+    store it again."""
+
+
 @dataclass
 class PollResult:
     """What changed among the watched backups since the page was drawn."""
@@ -125,9 +130,9 @@ def account_for(user) -> Account:
     if token is None:
         raise NoToken
     try:
-        plaintext = token.reveal()
+        plaintext = tokens.reveal(token)
     except TokenKeyError:
-        raise NoToken from None
+        raise UnreadableToken from None
     return Account(user, token, BackupsClient(plaintext))
 
 

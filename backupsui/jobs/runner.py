@@ -23,7 +23,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.audit.settle import settle_interrupted
 from backupsui.backups import commands
-from backupsui.backups.account import Account, NoToken, account_for
+from backupsui.backups.account import Account, NoToken, UnreadableToken, account_for
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence
 
@@ -104,6 +104,14 @@ def _step(job: Job) -> None:
         )
     try:
         account = account_for(job.user)
+    except UnreadableToken:
+        return _stop(
+            job,
+            _(
+                "Your stored token can no longer be read (the keys changed), so the job "
+                "stopped; the restore was not sent. Store it again."
+            ),
+        )
     except NoToken:
         return _stop(
             job, _("Your API token is gone, so the job stopped; the restore was not sent.")
