@@ -22,6 +22,14 @@ from .lists import BackupList
 
 MAX_WATCHED = 50
 logger = logging.getLogger("backupsui.backups")
+_after_fetch = []
+
+
+def after_fetch(hook):
+    """Registers what an app above must do with each person's fresh list, before it is
+    shared: `hook(user, fresh)` (the jobs follow their safety backups)."""
+    _after_fetch.append(hook)
+    return hook
 
 
 class NoToken(Exception):
@@ -85,6 +93,8 @@ class Account:
         servers_seen.record_for_page(self.user.pk, fresh)
         # What the list shows settles this person's requests nobody knew the end of.
         settle_from_list(self.user, listed, complete=not fresh.short)
+        for hook in _after_fetch:
+            hook(self.user, fresh)
         return fresh
 
     def find(self, backup_id: int) -> Backup | None:

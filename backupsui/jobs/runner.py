@@ -202,7 +202,8 @@ def _too_long(job: Job) -> bool:
 
 def _wait(job: Job, account: Account) -> None:
     safety = account.backups().find(job.safety_backup_id)
-    if safety is None:
+    if safety is None or safety.server.id != job.server_id:
+        _move(job, State.WAITING, safety_status=Job.GONE)
         return _stop(
             job,
             _("The safety backup disappeared from the list, so the restore was not sent."),
