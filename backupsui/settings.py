@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_tasks_db",
+    # The Backups API client; its calls are counted in the database for /metrics.
+    "backupsui.upstream",
     "backupsui.accounts",
     "backupsui.audit",
     "backupsui.backups",

@@ -1,7 +1,8 @@
 """What a long-running process checks before it serves or works: the database is migrated
 for this release (else: run migrate first) and, for the web process with debug off, the
 static files' manifest is there (else: collectstatic without debug). Management commands
-such as `migrate` and `collectstatic` check nothing: they are how one gets there."""
+such as `migrate` and `collectstatic` check nothing: they are how one gets there. Once
+started, such a process counts its calls to the Backups API in the database (/metrics)."""
 
 import logging
 
@@ -11,6 +12,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 import backupsui
+from backupsui.upstream import ledger
 
 logger = logging.getLogger("backupsui.startup")
 SHOWN = 3  # migrations named in the message; the rest are counted
@@ -74,3 +76,10 @@ def start_web() -> None:
         raise SystemExit(3) from None
     finally:
         connection.close()  # the serving threads open their own
+    ledger.start()
+
+
+def start_worker() -> None:
+    """The worker's and the scheduler's check (raises NotReady), then the counting."""
+    check_migrated()
+    ledger.start()

@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: float, **options):
         try:
-            startup.check_migrated()
+            startup.start_worker()
         except startup.NotReady as why:
             raise CommandError(str(why)) from None
         signal.signal(signal.SIGTERM, _stop)

@@ -68,7 +68,7 @@ class Command(db_worker.Command):
 
     def handle(self, *args, **options) -> None:
         try:
-            startup.check_migrated()
+            startup.start_worker()
         except startup.NotReady as why:
             raise CommandError(str(why)) from None
         # db_worker's handle builds its Worker by name: lend it ours for this call, so every
