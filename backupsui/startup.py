@@ -79,7 +79,9 @@ def start_web() -> None:
     ledger.start()
 
 
-def start_worker() -> None:
-    """The worker's and the scheduler's check (raises NotReady), then the counting."""
+def start_worker(lives: bool = True) -> None:
+    """The worker's and the scheduler's check (raises NotReady), then, for one that lives
+    (not a `--batch` run, which adds its counts when it ends), the counting."""
     check_migrated()
-    ledger.start()
+    if lives:
+        ledger.start()

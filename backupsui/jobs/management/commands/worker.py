@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from backupsui import startup
 from backupsui.jobs.outage import DATABASE_DOWN, Outage
 from backupsui.jobs.tasks import RETIRED, NoSuchTask
+from backupsui.upstream.ledger import ledger
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -68,7 +69,7 @@ class Command(db_worker.Command):
 
     def handle(self, *args, **options) -> None:
         try:
-            startup.start_worker()
+            startup.start_worker(lives=not options["batch"])
         except startup.NotReady as why:
             raise CommandError(str(why)) from None
         # db_worker's handle builds its Worker by name: lend it ours for this call, so every
@@ -79,3 +80,4 @@ class Command(db_worker.Command):
             super().handle(*args, **options)
         finally:
             db_worker.Worker = real
+            ledger.flush()  # what this run counted (a --batch run has no thread to do it)
