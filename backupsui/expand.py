@@ -12,6 +12,7 @@ gone is removed one release later, by a migration of its own (the contract step)
 
 from django.db import migrations
 from django.db.migrations.operations.base import Operation
+from django.db.models import NOT_PROVIDED
 
 
 class Expand(Operation):
@@ -78,3 +79,40 @@ class Expand(Operation):
                 return field.column in {column.name for column in columns}
             named = getattr(operation, "constraint", None) or operation.index
             return named.name in introspection.get_constraints(cursor, table)
+
+
+class DatabaseDefault(Operation):
+    """Gives a column its field's database default (`db_default`) in databases that lack it,
+    whatever Django's record says: for a column whose migration was changed to add it with its
+    default from the start, on databases that applied that migration before. Changes nothing
+    in Django's record of the schema; migrating back leaves the default (as Expand does)."""
+
+    def __init__(self, model_name: str, name: str):
+        self.model_name, self.name = model_name, name
+
+    def deconstruct(self):
+        return ("backupsui.expand.DatabaseDefault", [self.model_name, self.name], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        connection = schema_editor.connection
+        with connection.cursor() as cursor:
+            columns = connection.introspection.get_table_description(cursor, model._meta.db_table)
+        [column] = [column for column in columns if column.name == field.column]
+        if column.default is not None:
+            return  # it has one (given when the column was added)
+        without = field.clone()
+        without.db_default = NOT_PROVIDED
+        without.set_attributes_from_name(field.name)
+        without.model = model
+        schema_editor.alter_field(model, without, field)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        """Left in place, as Expand leaves what it added."""
+
+    def describe(self):
+        return f"Give {self.model_name}.{self.name} its database default, where it lacks it"

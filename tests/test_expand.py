@@ -42,6 +42,24 @@ def test_it_gives_every_column_added_since_each_release_a_database_default_or_nu
     assert unsafe == []
 
 
+def test_it_adds_each_column_with_its_database_default_in_one_step():
+    """A column added NOT NULL and given its default by a later migration would refuse the
+    previous release's inserts between the two (each migration commits on its own)."""
+    loader = MigrationLoader(None)
+    first = release_migrations(RELEASES["0.1.0"])
+    late = []
+    for (app, name), migration in loader.disk_migrations.items():
+        if app not in OURS or name in first.get(app, []):
+            continue
+        for operation in migration.operations:
+            added = getattr(operation, "operation", operation)
+            if isinstance(added, migrations.AddField):
+                field = added.field
+                if not field.null and not field.many_to_many and field.db_default is NOT_PROVIDED:
+                    late.append(f"{app}.{name}: {added.describe()}")
+    assert late == []
+
+
 def test_it_keeps_what_each_migration_since_the_previous_release_adds_when_migrating_back():
     loader = MigrationLoader(None)
     released = release_migrations(RELEASES[PREVIOUS])

@@ -4,14 +4,16 @@ code, from git) serves and works; the new release's `migrate` runs while it does
 previous release's replica then still signs in, lists, creates, deletes, restores and
 writes audit events with no error; the workers roll (a restore job the previous release
 started carries on at the new worker's next look, and its periodic task is settled with one
-line); then a replica of the new release serves beside the old one, which stops last."""
+line); then a replica of the new release serves beside the old one, which stops last.
+Meanwhile the previous release is asked for backups all through `migrate`: no request meets a
+column added without its default."""
 
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from contextlib import suppress
 from pathlib import Path
 
@@ -183,8 +185,20 @@ def test_it_keeps_the_previous_release_working_through_migrate_and_the_roll(tmp_
         newest_job = "SELECT id, state FROM jobs_job ORDER BY id DESC"
         wait_for(lambda: query(url, newest_job)[0][1] == "waiting")
 
-        # The new release's migrations, while the previous release runs.
-        began = time.monotonic()
+        # The new release's migrations, while the previous release runs and is asked for
+        # backups all along (each an audit event written between two migrations).
+        migrating = threading.Event()
+        answers = []
+
+        def keep_asking():
+            busy = signed_in(old.url)
+            while not migrating.is_set():
+                form = hidden_fields(busy.get(old.url + "/backups/new/").text)
+                data = {**form, "server_id": 12347, "description": "while migrating"}
+                answers.append(busy.post(old.url + "/backups/new/", data).status_code)
+
+        asking = threading.Thread(target=keep_asking)
+        asking.start()
         migrated = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
@@ -193,8 +207,10 @@ def test_it_keeps_the_previous_release_working_through_migrate_and_the_roll(tmp_
             text=True,
             timeout=300,
         )
+        migrating.set()
+        asking.join(timeout=60)
         assert migrated.returncode == 0, migrated.stderr[-3000:]
-        print(f"migrate took {time.monotonic() - began:.1f} s")
+        assert len(answers) >= 2 and set(answers) == {302}, answers
         events = query(url, "SELECT COUNT(*) FROM audit_auditevent")[0][0]
 
         # The previous release on the new schema: a new sign-in, and every kind of change.

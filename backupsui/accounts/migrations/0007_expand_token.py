@@ -1,15 +1,14 @@
-"""When a stored token stopped being readable (no key decrypts it), and a database default for
-the freshness version, which 0.1.0's code does not write; kept when migrating back."""
+"""When a stored token stopped being readable (no key decrypts it); and a database default for
+the freshness version on databases whose 0003 added it without one (0.1.0's code writes
+tokens without it). Both kept when migrating back."""
 
 from django.db import migrations, models
 
-from backupsui.expand import Expand
+from backupsui.expand import DatabaseDefault, Expand
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("accounts", "0006_weekly_report"),
-    ]
+    dependencies = [("accounts", "0006_weekly_report")]
 
     operations = [
         Expand(
@@ -19,11 +18,5 @@ class Migration(migrations.Migration):
                 field=models.DateTimeField(blank=True, null=True),
             )
         ),
-        Expand(
-            migrations.AlterField(
-                model_name="apitoken",
-                name="lists_version",
-                field=models.BigIntegerField(db_default=0, default=0),
-            )
-        ),
+        DatabaseDefault("apitoken", "lists_version"),
     ]

@@ -15,8 +15,11 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name="subscription",
                 name="on_odd",
+                # With its database default from the start: the previous release's code, still
+                # running while this runs, writes subscriptions without it (0005 gives it to
+                # databases that had this migration before).
                 field=models.BooleanField(
-                    default=False, verbose_name="when a backup's size is odd"
+                    default=False, db_default=False, verbose_name="when a backup's size is odd"
                 ),
             )
         ),

@@ -22,7 +22,10 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name="auditevent",
                 name="plan_name",
-                field=models.CharField(blank=True, max_length=100),
+                # With its database default from the start: the previous release's code,
+                # still running while this runs, writes events without it (0006 gives it to
+                # databases that had this migration before).
+                field=models.CharField(blank=True, max_length=100, default="", db_default=""),
             )
         ),
         migrations.AlterField(

@@ -1,69 +1,23 @@
-"""Database defaults for the columns added since 0.1.0: an earlier release's code writes events
-without them while the replicas roll (expand, then contract); kept when migrating back."""
+"""Database defaults for the columns added since 0.1.0, on databases whose columns were added
+without them (0002 and 0005 add them with their defaults now): an earlier release's code
+writes events without these columns while the replicas roll (expand, then contract); kept
+when migrating back."""
 
-from django.db import migrations, models
+from django.db import migrations
 
-from backupsui.expand import Expand
+from backupsui.expand import DatabaseDefault
+
+COLUMNS = (
+    "backup_type",
+    "backup_status",
+    "backup_description",
+    "first_outcome",
+    "settled_by",
+    "plan_name",
+)
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("audit", "0005_third_wave"),
-    ]
+    dependencies = [("audit", "0005_third_wave")]
 
-    operations = [
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="backup_description",
-                field=models.CharField(blank=True, db_default="", default="", max_length=255),
-            )
-        ),
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="backup_status",
-                field=models.CharField(blank=True, db_default="", default="", max_length=40),
-            )
-        ),
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="backup_type",
-                field=models.CharField(blank=True, db_default="", default="", max_length=40),
-            )
-        ),
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="first_outcome",
-                field=models.CharField(
-                    blank=True,
-                    choices=[
-                        ("pending", "Pending"),
-                        ("accepted", "Accepted"),
-                        ("refused", "Refused"),
-                        ("failed", "Failed"),
-                        ("unknown", "Unknown"),
-                    ],
-                    db_default="",
-                    default="",
-                    max_length=16,
-                ),
-            )
-        ),
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="plan_name",
-                field=models.CharField(blank=True, db_default="", default="", max_length=100),
-            )
-        ),
-        Expand(
-            migrations.AlterField(
-                model_name="auditevent",
-                name="settled_by",
-                field=models.CharField(blank=True, db_default="", default="", max_length=300),
-            )
-        ),
-    ]
+    operations = [DatabaseDefault("auditevent", name) for name in COLUMNS]

@@ -1,27 +1,13 @@
-"""A database default for when a server was last seen, which 0.2.0's code does not write while
-the replicas roll; kept when migrating back."""
+"""A database default for when a server was last seen, on databases whose 0004 added it
+without one: 0.2.0's code writes servers seen without it while the replicas roll; kept when
+migrating back."""
 
-import django.db.models.functions.datetime
-import django.utils.timezone
-from django.db import migrations, models
+from django.db import migrations
 
-from backupsui.expand import Expand
+from backupsui.expand import DatabaseDefault
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("backups", "0007_restore_lock"),
-    ]
+    dependencies = [("backups", "0007_restore_lock")]
 
-    operations = [
-        Expand(
-            migrations.AlterField(
-                model_name="seenserver",
-                name="last_seen_at",
-                field=models.DateTimeField(
-                    db_default=django.db.models.functions.datetime.Now(),
-                    default=django.utils.timezone.now,
-                ),
-            )
-        ),
-    ]
+    operations = [DatabaseDefault("seenserver", "last_seen_at")]
