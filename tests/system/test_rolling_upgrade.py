@@ -194,7 +194,7 @@ def test_it_keeps_the_previous_release_working_through_migrate_and_the_roll(tmp_
             busy = signed_in(old.url)
             while not migrating.is_set():
                 form = hidden_fields(busy.get(old.url + "/backups/new/").text)
-                data = {**form, "server_id": 12347, "description": "while migrating"}
+                data = {**form, "server_id": 12345, "description": "while migrating"}
                 answers.append(busy.post(old.url + "/backups/new/", data).status_code)
 
         asking = threading.Thread(target=keep_asking)
