@@ -1,5 +1,7 @@
 """The released versions as git holds them (CHANGELOG.md names each one's commit; a clone
-carries no tags): each one's tree, for running its own code, and its migrations."""
+carries no tags): each one's tree, for running its own code, and its migrations; a database
+filled by a release's own code (FILL), scratch databases and the environment to run a
+release's scripts in."""
 
 import os
 import re
