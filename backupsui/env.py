@@ -3,6 +3,7 @@
 import difflib
 import ipaddress
 import os
+import zoneinfo
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +62,27 @@ def env_ports(name: str, default: list[int]) -> frozenset[int]:
             )
         ports.add(int(item))
     return frozenset(ports)
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices`, given in any case (written back as the choice is spelt)."""
+    raw = env_str(name, default)
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """A time zone of the IANA database, such as UTC or Pacific/Apia."""
+    value = env_str(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone such as UTC or Pacific/Apia, not {value!r}."
+        ) from None
+    return value
 
 
 def env_url(name: str, default: str) -> str:

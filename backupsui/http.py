@@ -1,8 +1,9 @@
 """The request type every view receives, the whole page or only its results for htmx, a
-redirect that also works for htmx, the client's address behind a trusted proxy, and the
-refusal of uploads."""
+redirect that also works for htmx, the client's address (and request id) behind a trusted
+proxy, HEAD answered without a body, and the refusal of uploads."""
 
 import ipaddress
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +45,26 @@ def redirect_for(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
+class HeadMiddleware:
+    """A HEAD is answered as its GET would be, without the body (keeping its length). Django
+    leaves dropping it to the server, and gunicorn warns about every body it drops: one log
+    line per load balancer probe."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            if response.streaming:
+                response.streaming_content = []
+            else:
+                length = response.get("Content-Length", str(len(response.content)))
+                response.content = b""
+                response["Content-Length"] = length
+        return response
+
+
 class RefuseUploadsMiddleware:
     """The panel takes no uploads: a multipart body is refused before anything parses it
     (Django would write it to a temporary file first, even for a request refused later); so
@@ -64,12 +85,18 @@ class RefuseUploadsMiddleware:
         return self.get_response(request)
 
 
+# A request id as proxies make them (nginx's $request_id: 32 hex digits; a UUID), and as the
+# audit trail keeps them (64 characters at most).
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
 class TrustedProxyMiddleware:
     """Who is asking, behind the TLS proxy. Only when the connecting address is one of
     BACKUPSUI_TRUSTED_PROXIES does X-Forwarded-For count (its rightmost address that is not
-    a trusted proxy is the client's) and X-Forwarded-Proto: https make the request secure.
-    Anyone else's forwarded headers are dropped. REMOTE_ADDR then holds the client's address
-    for everything that reads it: the sign-in lock-out, the audit trail, the access log."""
+    a trusted proxy is the client's), X-Forwarded-Proto: https make the request secure and
+    X-Request-ID (well formed) become the request's id. Anyone else's are dropped.
+    REMOTE_ADDR then holds the client's address for everything that reads it: the sign-in
+    lock-out, the audit trail, the access log."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,11 +105,14 @@ class TrustedProxyMiddleware:
         meta = request.META
         forwarded_for = meta.pop("HTTP_X_FORWARDED_FOR", "")
         forwarded_proto = meta.pop("HTTP_X_FORWARDED_PROTO", "")
+        request_id = meta.pop("HTTP_X_REQUEST_ID", "").strip()
         peer = meta.get("REMOTE_ADDR", "")
         if settings.BACKUPSUI_TRUSTED_PROXIES and self._trusted(peer):
             meta["REMOTE_ADDR"] = self._client(forwarded_for) or peer
             if forwarded_proto.strip().lower() == "https":
                 meta["HTTP_X_FORWARDED_PROTO"] = "https"
+            if REQUEST_ID.fullmatch(request_id):
+                meta["HTTP_X_REQUEST_ID"] = request_id
         return self.get_response(request)
 
     def _trusted(self, address) -> bool:

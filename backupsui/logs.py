@@ -65,9 +65,11 @@ class UserIdMiddleware:
 
 
 class RequestFilter(logging.Filter):
-    """Adds request_id and user_id to every record (None outside a request), and drops
+    """Adds request_id and user_id to every record (None outside a request), drops
     django.request's bare "Bad Gateway: /backups/" when the upstream client has already
-    written the line that says why (cause, status, duration) for this request."""
+    written the line that says why (cause, status, duration) for this request, and keeps an
+    ordinary refusal (403: a role without the right, a CSRF failure) to its one line, without
+    the traceback of the PermissionDenied that made it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         facts = _context.get() or {}
@@ -75,6 +77,8 @@ class RequestFilter(logging.Filter):
             if getattr(record, name, None) is None:
                 setattr(record, name, facts.get(name))
         status = getattr(record, "status_code", None)
+        if record.name.startswith("django.") and status == 403:
+            record.exc_info, record.exc_text = None, None
         return not (
             record.name == "django.request"
             and isinstance(status, int)

@@ -13,6 +13,7 @@ from backupsui.accounts.roles import OPERATORS, ROLES
 from backupsui.env import (
     env_bool,
     env_cache_url,
+    env_choice,
     env_fernet_keys,
     env_list,
     env_networks,
@@ -21,6 +22,7 @@ from backupsui.env import (
     env_role_map,
     env_roles,
     env_str,
+    env_time_zone,
     env_url,
 )
 from backupsui.logs import log_format, logging_config
@@ -56,6 +58,8 @@ if BACKUPSUI_HEALTH_BAD_HOURS < BACKUPSUI_HEALTH_LATE_HOURS:
 # A completed backup is odd at most this times, or at least this times, its server's usual size.
 BACKUPSUI_SIZE_LOW = env_number("BACKUPSUI_SIZE_LOW", 0.5, minimum=0)
 BACKUPSUI_SIZE_HIGH = env_number("BACKUPSUI_SIZE_HIGH", 2.0, minimum=1)
+if BACKUPSUI_SIZE_LOW >= BACKUPSUI_SIZE_HIGH:
+    raise ImproperlyConfigured("BACKUPSUI_SIZE_LOW must be below BACKUPSUI_SIZE_HIGH.")
 # What each worker may keep of fetched lists, least recently used first out.
 BACKUPS_CACHE_MB = env_number("BACKUPS_CACHE_MB", 64, minimum=0)
 # A list older than BACKUPS_CACHE_SECONDS but younger than this is shown at once, with its
@@ -87,6 +91,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_tasks_db",
+    # The Backups API client; its calls are counted in the database for /metrics.
+    "backupsui.upstream",
     "backupsui.accounts",
     "backupsui.audit",
     "backupsui.backups",
@@ -187,7 +193,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "backupsui@localhost")
 BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 
 MIDDLEWARE = [
-    # First: everything after it sees the client's address and scheme, never a forged one.
+    # Outermost: a HEAD leaves without a body, whatever answered it.
+    "backupsui.http.HeadMiddleware",
+    # Then: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
     # Early: every line logged while a request is handled carries its id (backupsui/logs.py).
     "backupsui.audit.middleware.RequestIdMiddleware",
@@ -383,7 +391,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("DJANGO_TIME_ZONE", "UTC")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -490,4 +498,5 @@ try:
     BACKUPSUI_LOG_FORMAT = log_format(DEBUG)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
-LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOGGING = logging_config(BACKUPSUI_LOG_FORMAT, env_choice("DJANGO_LOG_LEVEL", LOG_LEVELS, "INFO"))

@@ -1,4 +1,7 @@
 import importlib
+import io
+import json
+import logging
 import os
 
 import pytest
@@ -15,6 +18,7 @@ from backupsui.catalogue import compile_all
 from backupsui.sandbox.server import SandboxServer
 from backupsui.sandbox.state import SandboxConfig
 from backupsui.upstream import breaker
+from backupsui.upstream.ledger import ledger
 from tests.helpers import FormClient
 
 # The translations as the install step compiles them (pytest may be run without make).
@@ -48,11 +52,27 @@ def _fresh_caches():
     it."""
     memory.clear()
     breaker.reset()
+    ledger.take()  # the calls an earlier test counted in this process
     servers_seen.forget_pages()
     yield
     memory.clear()
     # A request in Samoan leaves Samoan active in this thread: the next test starts in English.
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def written():
+    """What the panel's own handler writes (production's JSON lines), line by line, each
+    parsed."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    stream = io.StringIO()
+    before = handler.setStream(stream)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
+    handler.setStream(before)
 
 
 def start_sandbox(**config) -> SandboxServer:

@@ -102,15 +102,17 @@ def collect_static(env: dict) -> None:
 
 
 class Replica:
-    """One gunicorn of the panel (gunicorn.conf.py: gthread, 2 workers by default)."""
+    """One gunicorn of the panel (gunicorn.conf.py: gthread, 2 workers by default); `cwd`: an
+    earlier release's tree (whose static files the caller has collected)."""
 
-    def __init__(self, env: dict, workers: int = 2):
-        collect_static(env)
+    def __init__(self, env: dict, workers: int = 2, cwd: Path = ROOT):
+        if cwd == ROOT:
+            collect_static(env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "backupsui.wsgi", "-c", "gunicorn.conf.py"],
-            cwd=ROOT,
+            cwd=cwd,
             env={
                 **env,
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",

@@ -247,3 +247,30 @@ def test_it_refuses_bad_alert_limits_by_name(variable, value):
         DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", **{variable: value}
     )
     assert result.returncode != 0 and variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"DJANGO_LOG_LEVEL": "LOUD"}, "DJANGO_LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
+        ({"DJANGO_TIME_ZONE": "Mars/Olympus_Mons"}, "DJANGO_TIME_ZONE must be a time zone"),
+        (
+            {"BACKUPSUI_SIZE_LOW": "3", "BACKUPSUI_SIZE_HIGH": "2"},
+            "BACKUPSUI_SIZE_LOW must be below BACKUPSUI_SIZE_HIGH",
+        ),
+    ],
+)
+def test_it_names_a_bad_log_level_time_zone_or_size_bounds(variables, named):
+    result = run_check(DJANGO_SETTINGS_MODULE="backupsui.settings", DJANGO_DEBUG="1", **variables)
+    assert result.returncode != 0
+    assert named in result.stderr, result.stderr[-2000:]
+
+
+def test_it_reads_a_log_level_in_any_case_and_a_time_zone(monkeypatch):
+    from backupsui.env import env_choice, env_time_zone
+
+    monkeypatch.setenv("X_LEVEL", "warning")
+    assert env_choice("X_LEVEL", ("INFO", "WARNING"), "INFO") == "WARNING"
+    monkeypatch.setenv("X_ZONE", "Pacific/Apia")
+    assert env_time_zone("X_ZONE", "UTC") == "Pacific/Apia"
+    assert env_time_zone("X_MISSING", "UTC") == "UTC"

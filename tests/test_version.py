@@ -1,14 +1,19 @@
-"""The running version, where an operator looks for it: /healthz and the foot of every page."""
+"""The running version and the releases: /healthz and the foot of every page name the version,
+which is the CHANGELOG's newest heading; each release the CHANGELOG names is a commit git has,
+and the CHANGELOG and docs/deploy.md say how to tag it locally (a clone carries no tags)."""
 
 import re
+import subprocess
 from pathlib import Path
 
 from django.test import Client
 from django.urls import reverse
 
 import backupsui
+from tests.releases import RELEASES
 
-CHANGELOG = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
+ROOT = Path(__file__).resolve().parents[1]
+CHANGELOG = ROOT / "CHANGELOG.md"
 
 
 def test_it_names_the_version_in_healthz_and_at_the_foot_of_pages(db, operator):
@@ -23,8 +28,23 @@ def test_it_names_the_version_in_healthz_and_at_the_foot_of_pages(db, operator):
         )
 
 
-def test_it_keeps_a_changelog_entry_for_the_version_being_made():
-    text = CHANGELOG.read_text(encoding="utf-8")
-    assert f"## Unreleased ({backupsui.__version__})" in text or (
-        f"## {backupsui.__version__} " in text
-    )
+def test_it_is_the_version_of_the_changelogs_newest_heading():
+    headings = re.findall(r"^## (.+)$", CHANGELOG.read_text(encoding="utf-8"), re.MULTILINE)
+    newest = headings[0]
+    assert newest in (f"Unreleased ({backupsui.__version__})",) or newest.startswith(
+        f"{backupsui.__version__} — commit "
+    ), newest
+
+
+def test_it_names_each_releases_commit_and_how_to_tag_it():
+    changelog = CHANGELOG.read_text(encoding="utf-8")
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    named = dict(re.findall(r"^## (\d+\.\d+\.\d+) — commit ([0-9a-f]{7,40})", changelog, re.M))
+    assert named == RELEASES
+    for version, commit in named.items():
+        found = subprocess.run(
+            ["git", "cat-file", "-t", commit], cwd=ROOT, capture_output=True, text=True
+        )
+        assert found.stdout.strip() == "commit", version
+        for text in (changelog, deploy):
+            assert f"git tag v{version} {commit}" in text, version

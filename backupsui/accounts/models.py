@@ -17,7 +17,10 @@ class ApiToken(models.Model):
     last_accepted_at = models.DateTimeField(null=True, blank=True)
     # Changed (to a new random value) whenever this person's list may have changed: the
     # key under which every process remembers the list, so none serves a stale one.
-    lists_version = models.BigIntegerField(default=0)
+    lists_version = models.BigIntegerField(default=0, db_default=0)
+    # Since when no configured key decrypts it (the keys changed): said on every page that
+    # needs it, logged once, counted on /metrics. Cleared when it is stored again.
+    unreadable_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -1,6 +1,7 @@
 """Saving, reading and removing a person's API token, and the freshness version of their
 list. The token page, the commands and the backups panel use this."""
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -11,8 +12,10 @@ from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
 from backupsui.upstream import BackupsClient
 
-from .crypto import encrypt
+from .crypto import TokenKeyError, encrypt
 from .models import ApiToken
+
+logger = logging.getLogger("backupsui.accounts")
 
 ACCEPTED_WRITE_EVERY = timedelta(minutes=1)
 # Tokens refused for one person, in a while, before the page stops asking the API: the page
@@ -40,6 +43,7 @@ def verify_and_save(actor: Actor, user, token: str) -> ApiToken:
                 "last_accepted_at": now,
                 # Lists remembered under the old token are never read again, in any process.
                 "lists_version": new_version(),
+                "unreadable_since": None,
             },
         )
     return stored
@@ -62,6 +66,40 @@ def too_many_refused(user) -> bool:
 
 def stored_token(user) -> ApiToken | None:
     return ApiToken.objects.filter(user=user).first()
+
+
+def reveal(token: ApiToken) -> str:
+    """The stored token in clear. When no configured key decrypts it (the keys changed), that
+    is noted on its row (said on its pages, counted on /metrics) and logged once, by whichever
+    process finds it first, naming the row, never the ciphertext; raises TokenKeyError. Once
+    a key decrypts it again, the note goes."""
+    try:
+        plaintext = token.reveal()
+    except TokenKeyError:
+        if token.unreadable_since is None:
+            token.unreadable_since = timezone.now()
+            unread = ApiToken.objects.filter(pk=token.pk, unreadable_since__isnull=True)
+            if unread.update(unreadable_since=token.unreadable_since):
+                logger.warning(
+                    "the stored API token %s (user %s) cannot be decrypted with the keys of "
+                    "BACKUPSUI_TOKEN_KEYS: its owner must store it again",
+                    token.pk,
+                    token.user_id,
+                    extra={"token_id": token.pk, "token_user_id": token.user_id},
+                )
+        raise
+    if token.unreadable_since is not None:
+        token.unreadable_since = None
+        ApiToken.objects.filter(pk=token.pk).update(unreadable_since=None)
+    return plaintext
+
+
+def readable(token: ApiToken) -> bool:
+    try:
+        reveal(token)
+    except TokenKeyError:
+        return False
+    return True
 
 
 def lists_changed(token: ApiToken) -> None:

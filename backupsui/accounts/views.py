@@ -105,9 +105,11 @@ def token(request: HtmxHttpRequest):
                 return HttpResponseRedirect(_next_url(request) or reverse("backups:list"))
         else:
             status = 400
+    stored = tokens.stored_token(request.user)
     context = {
         "form": form,
-        "stored": tokens.stored_token(request.user),
+        "stored": stored,
+        "unreadable": stored is not None and not tokens.readable(stored),
         "next": _next_url(request) or "",
     }
     return render(request, "accounts/token.html", context, status=status)

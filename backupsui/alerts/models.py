@@ -49,7 +49,7 @@ class Subscription(models.Model):
     )
     on_failure = models.BooleanField(_("when a backup fails"), default=True)
     on_bad = models.BooleanField(_("when a server turns bad"), default=False)
-    on_odd = models.BooleanField(_("when a backup's size is odd"), default=False)
+    on_odd = models.BooleanField(_("when a backup's size is odd"), default=False, db_default=False)
     by_email = models.BooleanField(_("by email"), default=False)
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
     # The webhook's signing secret, encrypted like API tokens (shown once, when made).

@@ -125,27 +125,31 @@ class AuditEvent(models.Model):
     server_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     server_name = models.CharField(max_length=255, blank=True)
     backup_id = models.BigIntegerField(null=True, blank=True)
+    # Columns added after 0.1.0 have database defaults: the release before writes rows
+    # without them while replicas roll (expand, then contract).
     # The backup as the person saw it when they acted (what a restore or delete was about,
     # or, for a requested backup, the description they typed).
     backup_created_at = models.DateTimeField(null=True, blank=True)
-    backup_type = models.CharField(max_length=40, blank=True)
+    backup_type = models.CharField(max_length=40, blank=True, default="", db_default="")
     backup_size_mb = models.FloatField(null=True, blank=True)
-    backup_status = models.CharField(max_length=40, blank=True)
-    backup_description = models.CharField(max_length=255, blank=True)
+    backup_status = models.CharField(max_length=40, blank=True, default="", db_default="")
+    backup_description = models.CharField(max_length=255, blank=True, default="", db_default="")
     outcome = models.CharField(
         max_length=16, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
     )
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
     # A pending or unknown event settled later keeps what it said first and what settled it.
-    first_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    first_outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, blank=True, default="", db_default=""
+    )
     settled_at = models.DateTimeField(null=True, blank=True)
-    settled_by = models.CharField(max_length=300, blank=True)
+    settled_by = models.CharField(max_length=300, blank=True, default="", db_default="")
     # The background job a step belongs to (a restore with a safety backup first).
     job_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The backup plan whose run acted (as its owner), and its name then.
     plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    plan_name = models.CharField(max_length=100, blank=True)
+    plan_name = models.CharField(max_length=100, blank=True, default="", db_default="")
     # The plan's run, and who pressed "Run now" for it (the run acts as the plan's owner).
     plan_run_id = models.BigIntegerField(null=True, blank=True)
     run_now_by = models.CharField(max_length=150, blank=True, default="", db_default="")

@@ -22,10 +22,23 @@ from .lists import BackupList
 
 MAX_WATCHED = 50
 logger = logging.getLogger("backupsui.backups")
+_after_fetch = []
+
+
+def after_fetch(hook):
+    """Registers what an app above must do with each person's fresh list, before it is
+    shared: `hook(user, fresh)` (the jobs follow their safety backups)."""
+    _after_fetch.append(hook)
+    return hook
 
 
 class NoToken(Exception):
     """The person has no usable API token stored."""
+
+
+class UnreadableToken(NoToken):
+    """The person's stored token can no longer be decrypted (the keys changed): they must
+    store it again."""
 
 
 @dataclass
@@ -80,6 +93,8 @@ class Account:
         servers_seen.record_for_page(self.user.pk, fresh)
         # What the list shows settles this person's requests nobody knew the end of.
         settle_from_list(self.user, listed, complete=not fresh.short)
+        for hook in _after_fetch:
+            hook(self.user, fresh)
         return fresh
 
     def find(self, backup_id: int) -> Backup | None:
@@ -125,9 +140,9 @@ def account_for(user) -> Account:
     if token is None:
         raise NoToken
     try:
-        plaintext = token.reveal()
+        plaintext = tokens.reveal(token)
     except TokenKeyError:
-        raise NoToken from None
+        raise UnreadableToken from None
     return Account(user, token, BackupsClient(plaintext))
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +119,7 @@ class SeenServer(models.Model):
     server_id = models.BigIntegerField()
     name = models.CharField(max_length=255, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         constraints = [

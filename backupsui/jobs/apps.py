@@ -7,4 +7,7 @@ class JobsConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self):
-        from . import holding  # noqa: F401  (the open jobs hold their servers)
+        from . import (
+            followup,  # noqa: F401  (a finished job's safety backup, in its owner's lists)
+            holding,  # noqa: F401  (the open jobs hold their servers)
+        )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop as _
 from backupsui.audit.actors import Actor
 from backupsui.audit.recorder import outcome_of
 from backupsui.backups import commands
-from backupsui.backups.account import NoToken, account_for
+from backupsui.backups.account import NoToken, UnreadableToken, account_for
 from backupsui.plans import kept
 from backupsui.upstream import Backup, UpstreamError
 from backupsui.words import Sentence, english
@@ -78,10 +78,14 @@ def carry_out_bulk(bulk_id: int) -> str:
     bulk = BulkRequest.objects.select_related("user").get(pk=bulk_id)
     try:
         account = account_for(bulk.user)
-    except NoToken:
+    except NoToken as missing:
+        why = (
+            _("Your stored token can no longer be read (the keys changed), so nothing was sent.")
+            if isinstance(missing, UnreadableToken)
+            else _("Your API token is gone, so nothing was sent.")
+        )
         BulkItem.objects.filter(bulk=bulk, state=State.PENDING).update(
-            state=State.FAILED,
-            detail=Sentence(_("Your API token is gone, so nothing was sent.")).dumps(),
+            state=State.FAILED, detail=Sentence(why).dumps()
         )
         return "no token"
     actor = _actor(bulk)

@@ -35,6 +35,8 @@ class Job(models.Model):
 
     OPEN = (State.QUEUED, State.BACKING_UP, State.WAITING, State.RESTORING)
     WAITS = (State.QUEUED, State.BACKING_UP, State.WAITING)  # for the safety backup
+    # The safety backup's status when the list no longer shows it (the API's are its own).
+    GONE = "gone"
     CANCELLABLE = (State.QUEUED, State.BACKING_UP, State.WAITING)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

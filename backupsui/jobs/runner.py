@@ -23,7 +23,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.audit.settle import settle_interrupted
 from backupsui.backups import commands
-from backupsui.backups.account import Account, NoToken, account_for
+from backupsui.backups.account import Account, NoToken, UnreadableToken, account_for
 from backupsui.upstream import UpstreamError
 from backupsui.words import Sentence
 
@@ -104,6 +104,14 @@ def _step(job: Job) -> None:
         )
     try:
         account = account_for(job.user)
+    except UnreadableToken:
+        return _stop(
+            job,
+            _(
+                "Your stored token can no longer be read (the keys changed), so the job "
+                "stopped; the restore was not sent. Store it again."
+            ),
+        )
     except NoToken:
         return _stop(
             job, _("Your API token is gone, so the job stopped; the restore was not sent.")
@@ -194,7 +202,8 @@ def _too_long(job: Job) -> bool:
 
 def _wait(job: Job, account: Account) -> None:
     safety = account.backups().find(job.safety_backup_id)
-    if safety is None:
+    if safety is None or safety.server.id != job.server_id:
+        _move(job, State.WAITING, safety_status=Job.GONE)
         return _stop(
             job,
             _("The safety backup disappeared from the list, so the restore was not sent."),

@@ -8,12 +8,16 @@
   run out, jobs with no live look given one, interrupted audit events settled (the one
   place that does it periodically; `manage.py settle_audit` does the same by hand).
 
-The alerts' round lives beside the alerts (`backupsui.alerts.tasks.alerts_round`)."""
+The alerts' round lives beside the alerts (`backupsui.alerts.tasks.alerts_round`).
+
+A job an earlier release started (0.2.0 tracked no current look) carries on at its next look:
+the first look that finds no current one becomes it."""
 
 import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import TaskContext, TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -30,8 +34,19 @@ ROUND_ABANDONED = timedelta(hours=1)
 LOOK = "backupsui.jobs.tasks.advance_job"
 
 
+# Tasks earlier releases queued that this one does not have, and where their work went: the
+# worker settles them with one log line (manage.py worker).
+RETIRED = {
+    "backupsui.jobs.tasks.tick": "0.2.0's periodic round; `manage.py scheduler` queues the rounds",
+}
+
+
 class WorkerGone(Exception):
     """Why a task left running by a worker that died is marked failed."""
+
+
+class NoSuchTask(Exception):
+    """Why a task this release does not have (nor knows as retired) is marked failed."""
 
 
 @task(takes_context=True)
@@ -43,7 +58,7 @@ def advance_job(context: TaskContext, job_id: int) -> str:
     me = context.task_result.id
     if not Job.objects.filter(pk=job_id, state__in=Job.OPEN).exists():
         return "finished"
-    if not _queue_look(job_id, instead_of=me, after=runner.look_every()):
+    if not _queue_look(job_id, instead_of=me, after=runner.look_every(), adopt=True):
         return "not the job's current look"
     job = runner.advance(job_id)
     return job.state if job is not None else "held elsewhere"
@@ -53,14 +68,16 @@ class _Superseded(Exception):
     pass
 
 
-def _queue_look(job_id: int, instead_of, after: timedelta | None = None) -> bool:
+def _queue_look(job_id: int, instead_of, after: timedelta | None = None, adopt=False) -> bool:
     """Queues a look and makes it the job's current one, only if the current one is still
-    `instead_of` (None: none yet) and the job is open; both or neither are written."""
+    `instead_of` (None: none yet), or, with `adopt`, none at all (a job an earlier release
+    started), and the job is open; both or neither are written."""
     queued = advance_job.using(run_after=timezone.now() + after) if after else advance_job
+    mine = Q(look_task=instead_of) | Q(look_task__isnull=True) if adopt else Q(look_task=instead_of)
     try:
         with transaction.atomic():
             result = queued.enqueue(job_id)
-            current = Job.objects.filter(pk=job_id, look_task=instead_of, state__in=Job.OPEN)
+            current = Job.objects.filter(mine, pk=job_id, state__in=Job.OPEN)
             if not current.update(look_task=result.id):
                 raise _Superseded
     except _Superseded:

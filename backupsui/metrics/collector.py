@@ -1,9 +1,10 @@
 """What /metrics says, read from the database at each scrape (so every replica answers the
 same, and the upstream is never called): each server's state as the round and the pages last
 saw it, the jobs by state, the audit events not settled yet, the alert deliveries that failed
-and the periodic round's heartbeat, and each plan's last run (when plans exist)."""
+and the periodic round's heartbeat, each plan's last run and missed slots (when plans exist),
+and the Backups API as every process found it (upstream.py)."""
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from backupsui.alerts.models import Tally
@@ -12,6 +13,8 @@ from backupsui.backups.health import HEALTHS
 from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
 from backupsui.plans.models import Plan, PlanRun
+
+from .upstream import upstream_families
 
 SERVER_LABELS = ["server_id", "server"]
 PLAN_LABELS = ["plan_id", "plan"]
@@ -104,6 +107,9 @@ class DatabaseCollector:
 
         yield from plan_families()
 
+        # The Backups API: calls, durations, breakers, tokens (a block of its own).
+        yield from upstream_families()
+
 
 def plan_families():
     """Each plan's newest finished run: when it finished (0: never) and whether it made what
@@ -111,13 +117,15 @@ def plan_families():
     newest = PlanRun.objects.filter(plan=OuterRef("pk"), finished__isnull=False).order_by(
         "-finished", "-pk"
     )
+    missed = PlanRun.objects.filter(plan=OuterRef("pk")).values("plan").annotate(n=Sum("missed"))
     plans = list(
         Plan.objects.order_by("pk")
         .annotate(
             run_finished=Subquery(newest.values("finished")[:1]),
             run_outcome=Subquery(newest.values("outcome")[:1]),
+            slots_missed=Subquery(missed.values("n")[:1]),
         )
-        .values_list("pk", "name", "run_finished", "run_outcome")
+        .values_list("pk", "name", "run_finished", "run_outcome", "slots_missed")
     )
     if not plans:
         return
@@ -131,9 +139,17 @@ def plan_families():
         "1 if the plan's newest finished run made what it was due to, 0 if it failed or stopped.",
         labels=PLAN_LABELS,
     )
-    for pk, name, finished, outcome in plans:
+    missed = CounterMetricFamily(
+        "backupsui_plan_missed_slots",
+        "Slots of the plan's schedule that passed while nothing ran them (each catch-up run "
+        "counts the slots it stood in for).",
+        labels=PLAN_LABELS,
+    )
+    for pk, name, finished, outcome, slots_missed in plans:
         when.add_metric([str(pk), name], _seconds(finished))
         if finished is not None:
             ok.add_metric([str(pk), name], 1.0 if outcome in RUN_OK else 0.0)
+        missed.add_metric([str(pk), name], slots_missed or 0)
     yield when
     yield ok
+    yield missed

@@ -25,7 +25,7 @@ from backupsui.alerts.models import Subscription
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Outcome
 from backupsui.backups import commands
-from backupsui.backups.account import NoToken, account_for
+from backupsui.backups.account import NoToken, UnreadableToken, account_for
 from backupsui.upstream import Backup, UpstreamError
 from backupsui.words import Sentence
 
@@ -133,6 +133,13 @@ def _run(run: PlanRun) -> None:
     if why is None:
         try:
             account = account_for(plan.owner)
+        except UnreadableToken:
+            why = Sentence(
+                _(
+                    "The plan's owner's stored token can no longer be read (the keys "
+                    "changed), so the plan was paused; the owner must store it again."
+                )
+            )
         except NoToken:
             why = Sentence(_("The plan's owner has no API token, so the plan was paused."))
     if why is not None:

@@ -1,10 +1,13 @@
 """A circuit breaker per upstream address, in this process: after a few failures in a row
 (refused, timed out, 5xx), calls are refused at once for a few seconds, then one is let
 through to probe. A page then says "unreachable" at once instead of waiting, and a down
-upstream is not hammered by every list view and every retry."""
+upstream is not hammered by every list view and every retry. Each opening is counted for
+/metrics (the ledger), where the deployment's breakers add up."""
 
 import threading
 import time
+
+from .ledger import ledger
 
 FAILURES_TO_OPEN = 3
 PAUSE_SECONDS = 5.0
@@ -45,6 +48,9 @@ class Breaker:
             self._probe_until = 0.0
             if self._failures >= self.limit:
                 self._open_until = now() + self.pause
+            opened = self._failures == self.limit  # closed until now (not a probe's failure)
+        if opened:
+            ledger.breaker_opened()
 
 
 _lock = threading.Lock()

@@ -1,4 +1,5 @@
-"""One log line for each call to the API that did not succeed: which call, why (the cause),
+"""Each call to the API counted for /metrics (which call, how it ended, how long it took: the
+ledger), and one log line for each call that did not succeed: which call, why (the cause),
 the HTTP status if there was one, and how long it took. Never the token, never a URL's query."""
 
 import functools
@@ -8,6 +9,7 @@ import time
 from backupsui import logs
 
 from .errors import BadResponse, UpstreamError
+from .ledger import ledger
 
 logger = logging.getLogger("backupsui.upstream")
 
@@ -27,14 +29,22 @@ def cause_of(error: UpstreamError) -> str:
     return "4xx"  # the API refused (or a token no API could accept)
 
 
+def outcome_of(cause: str) -> str:
+    """The cause as a label value: ok, timeout, refused, lost, paused, 5xx, 429, 4xx,
+    too_large, unreadable."""
+    return cause.replace(" ", "_")
+
+
 def logged(call):
     @functools.wraps(call)
     def calling(client, *args, **kwargs):
         started = time.monotonic()
         try:
-            return call(client, *args, **kwargs)
+            answer = call(client, *args, **kwargs)
         except UpstreamError as error:
-            cause, took = cause_of(error), round((time.monotonic() - started) * 1000)
+            seconds = time.monotonic() - started
+            cause, took = cause_of(error), round(seconds * 1000)
+            ledger.call(call.__name__, outcome_of(cause), seconds)
             answered_no = cause == "4xx"  # the API said no: its answer, not a failure
             if not answered_no:
                 logs.bind(upstream_failed=True)
@@ -55,5 +65,7 @@ def logged(call):
                 },
             )
             raise
+        ledger.call(call.__name__, "ok", time.monotonic() - started)
+        return answer
 
     return calling

@@ -8,7 +8,7 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -151,3 +151,11 @@ def test_it_renews_when_a_server_was_seen_at_most_once_a_day(operator, django_as
     SeenServer.objects.filter(server_id=2).update(last_seen_at=long_ago - 2 * DAY)
     prune()
     assert set(SeenServer.objects.values_list("server_id", flat=True)) == {1}
+
+
+@pytest.mark.parametrize("asked", ["--result-days=-1", "--result-days=0", "--sign-in-days=0"])
+def test_it_refuses_ages_below_one_day_and_removes_nothing(old_and_new, asked):
+    finished = DBTaskResult.objects.finished().count()
+    with pytest.raises(CommandError, match=r"at least 1 day, not -?\d"):
+        prune(asked)
+    assert DBTaskResult.objects.finished().count() == finished > 0

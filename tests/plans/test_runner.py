@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.auth.models import Group
 
 from backupsui.accounts.crypto import encrypt
@@ -194,6 +195,20 @@ def test_it_pauses_and_sends_nothing_when_the_owner_may_not_act(world, operator,
     assert plan.mode == Plan.Mode.PAUSED and "paused" in plan.paused_reason_text
     assert world.calls.lists == [] and world.calls.creates == []
     assert enqueue_due_runs(datetime.now(UTC) + timedelta(hours=2)) == 0  # paused: not due
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_pauses_saying_the_stored_token_can_no_longer_be_read(world, operator, settings):
+    plan = make_plan(operator)
+    settings.BACKUPSUI_TOKEN_KEYS = [Fernet.generate_key().decode()]  # the old key is gone
+    run = run_once(plan)
+    plan.refresh_from_db()
+    assert run.outcome == PlanRun.Outcome.STOPPED and plan.mode == Plan.Mode.PAUSED
+    assert plan.paused_reason_text == (
+        "The plan's owner's stored token can no longer be read (the keys changed), so the "
+        "plan was paused; the owner must store it again."
+    )
+    assert world.calls.lists == [] and world.calls.creates == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,6 @@ the settings configure, read back from its stream), each with the request id and
 an upstream failure says its cause, status and duration in one line; the 500 page quotes the
 request id its log line carries; gunicorn's access lines are JSON with the request id."""
 
-import io
 import json
 import logging
 import re
@@ -15,20 +14,6 @@ from backupsui.logs import log_format
 from backupsui.upstream import BackupsClient
 from tests.faults import FaultServer, closed_port
 from tests.stack import Replica, production_env
-
-
-@pytest.fixture
-def written():
-    """What the panel's own handler writes, line by line, each parsed as JSON."""
-    (handler,) = [h for h in logging.getLogger().handlers if h.name == "console"]
-    stream = io.StringIO()
-    before = handler.setStream(stream)
-
-    def lines() -> list[dict]:
-        return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-    yield lines
-    handler.setStream(before)
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +119,15 @@ def test_it_has_gunicorn_write_json_access_lines_with_the_request_id(tmp_path):
     assert replica.log.strip()
     for written_line in replica.log.splitlines():
         assert isinstance(json.loads(written_line), dict), written_line
+
+
+def test_it_writes_an_ordinary_refusal_as_one_line_without_a_traceback(
+    support_client, sandbox, written
+):
+    refused = support_client.get("/backups/1/delete/")  # Support may not delete
+    assert refused.status_code == 403
+    mine = [line for line in written() if line["request_id"] == refused["X-Request-ID"]]
+    assert [(line["logger"], line["message"]) for line in mine] == [
+        ("django.request", "Forbidden (Permission denied): /backups/1/delete/")
+    ]
+    assert "exc_info" not in mine[0] and mine[0]["status_code"] == 403

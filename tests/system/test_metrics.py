@@ -1,26 +1,37 @@
 """/metrics: Prometheus' text format, read from the database (the servers' state the round
-and the pages keep, jobs, the audit trail, the alerts' tallies), scraped here by the real
-prometheus-client parser: every series, the right values for a sandbox world, 401 without the
-bearer key, no page without a key configured, no upstream call while it answers, and the
-same answer from two replicas."""
+and the pages keep, jobs, the audit trail, the alerts' tallies, the calls to the Backups API
+every process counted), scraped here by the real prometheus-client parser: every series, the
+right values for a sandbox world, 401 without the bearer key, no page without a key
+configured, no upstream call while it answers, and the same answer from two replicas, the
+calls both made counted alike while the API goes down."""
 
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.db import DatabaseError
+from django.db.models import Sum
 from prometheus_client.parser import text_string_to_metric_families
 
+from backupsui.accounts.models import ApiToken
 from backupsui.alerts.models import Tally
 from backupsui.audit import recorder
 from backupsui.audit.models import Action
 from backupsui.backups.models import ServerState
 from backupsui.jobs.models import Job
 from backupsui.plans.models import Plan, PlanRun
+from backupsui.upstream import BackupsClient, Unavailable, UpstreamError
+from backupsui.upstream.ledger import Ledger, ledger
+from backupsui.upstream.models import CallCount
 from tests.alerts.test_watch import run_round
-from tests.stack import ROOT, Replica, production_env, stop_all
+from tests.conftest import OPERATOR_TOKEN, PASSWORD, make_user, start_sandbox
+from tests.faults import closed_port
+from tests.stack import ROOT, Browser, Replica, production_env, stop_all, wait_for
+from tests.system.test_replicas import QuickPBKDF2
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KEY = "scrape-key-for-tests-0001"
@@ -33,8 +44,27 @@ SERIES = {
     "backupsui_audit_events_unsettled",
     "backupsui_alerts_failed",
     "backupsui_worker_last_round_timestamp_seconds",
+    "backupsui_upstream_requests",
+    "backupsui_upstream_request_duration_seconds",
+    "backupsui_upstream_last_success_timestamp_seconds",
+    "backupsui_upstream_breaker_openings",
+    "backupsui_upstream_breaker_open",
+    "backupsui_token_last_accepted_timestamp_seconds",
+    "backupsui_tokens_unreadable",
 }
-PLAN_SERIES = {"backupsui_plan_last_run_timestamp_seconds", "backupsui_plan_last_run_ok"}
+PLAN_SERIES = {
+    "backupsui_plan_last_run_timestamp_seconds",
+    "backupsui_plan_last_run_ok",
+    "backupsui_plan_missed_slots",
+}
+# What the text format writes for counters and histograms, beside the families' names.
+SAMPLES = {
+    "backupsui_alerts_failed_total",
+    "backupsui_upstream_requests_total",
+    "backupsui_upstream_breaker_openings_total",
+    "backupsui_plan_missed_slots_total",
+    *(f"backupsui_upstream_request_duration_seconds_{part}" for part in ("bucket", "sum", "count")),
+}
 
 
 @pytest.fixture
@@ -209,11 +239,210 @@ def test_it_ships_rules_and_a_dashboard_that_use_only_these_series():
     dashboard = json.loads((folder / "backupsui-dashboard.json").read_text())
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     rules = (folder / "backupsui-rules.yml").read_text()
-    known = SERIES | PLAN_SERIES | {"backupsui_alerts_failed_total"}
+    known = SERIES | PLAN_SERIES | SAMPLES
     for text_ in (exprs, rules):
         used = set(re.findall(r"backupsui_[a-z0-9_]+", text_))
         assert used and used <= known, used - known
     assert "backupsui_worker_last_round_timestamp_seconds" in rules
     assert "48 * 3600" in rules
     assert "backupsui_plan_last_run_ok == 0" in rules
-    assert set(re.findall(r"backupsui_[a-z0-9_]+", exprs)) >= PLAN_SERIES
+    assert set(re.findall(r"backupsui_[a-z0-9_]+", exprs)) >= PLAN_SERIES - {
+        "backupsui_plan_missed_slots"
+    }
+    # "The Backups API is failing": a rule and a panel.
+    for text_ in (rules, exprs):
+        assert 'backupsui_upstream_requests_total{outcome!~"ok|4xx"}' in text_
+        assert "backupsui_upstream_breaker_open" in text_
+    titles = [panel["title"] for panel in dashboard["panels"]]
+    assert "The Backups API: calls by outcome" in titles
+
+
+def by_labels(family) -> dict:
+    return {tuple(sorted(s.labels.items())): s.value for s in family.samples}
+
+
+def test_it_counts_the_backups_api_calls_by_call_and_outcome(sandbox, operator, client, settings):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    answering = BackupsClient(OPERATOR_TOKEN)
+    down = BackupsClient(
+        OPERATOR_TOKEN, base_url=f"http://127.0.0.1:{closed_port()}/api/v1", timeout=(0.3, 0.3)
+    )
+    answering.list_backups()
+    answering.list_backups()
+    for _ in range(3):  # refused, refused (the breaker opens), then held back: paused
+        with pytest.raises(Unavailable):
+            down.list_backups()
+    with pytest.raises(UpstreamError):
+        answering.delete_backup(999999)  # the API answers no: 404
+    assert ledger.flush()
+    families = scrape(client.get)
+
+    calls = {
+        (s.labels["call"], s.labels["outcome"]): s.value
+        for s in families["backupsui_upstream_requests"].samples
+    }
+    assert calls == {
+        ("delete_backup", "4xx"): 1,
+        ("list_backups", "ok"): 2,
+        ("list_backups", "paused"): 1,
+        ("list_backups", "refused"): 2,
+    }
+    histogram = {
+        (s.name, s.labels.get("le")): s.value
+        for s in families["backupsui_upstream_request_duration_seconds"].samples
+        if s.labels["call"] == "list_backups"
+    }
+    assert histogram[("backupsui_upstream_request_duration_seconds_count", None)] == 5
+    assert histogram[("backupsui_upstream_request_duration_seconds_bucket", "+Inf")] == 5
+    bounds = [v for (name, le), v in histogram.items() if name.endswith("_bucket")]
+    assert bounds == sorted(bounds)
+    took = CallCount.objects.filter(call="list_backups").aggregate(s=Sum("seconds"))["s"]
+    summed = histogram[("backupsui_upstream_request_duration_seconds_sum", None)]
+    assert summed == pytest.approx(took) and took > 0
+    succeeded = by_labels(families["backupsui_upstream_last_success_timestamp_seconds"])
+    assert abs(succeeded[(("call", "list_backups"),)] - datetime.now(UTC).timestamp()) < 60
+    assert succeeded[(("call", "delete_backup"),)] == 0  # answered, but never went well
+    # The delete's 404 is an answer, later than the breaker's opening: it is closed now.
+    assert families["backupsui_upstream_breaker_openings"].samples[0].value == 1
+    assert families["backupsui_upstream_breaker_open"].samples[0].value == 0
+
+
+def test_it_says_the_breaker_is_open_until_the_api_answers_again(db, client, settings):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    now = datetime.now(UTC)
+    ledger.call("list_backups", "ok", 0.2, at=now - timedelta(minutes=2))
+    ledger.breaker_opened(at=now - timedelta(minutes=1))
+    ledger.call("list_backups", "refused", 0.01, at=now)
+    assert ledger.flush()
+    assert scrape(client.get)["backupsui_upstream_breaker_open"].samples[0].value == 1
+    ledger.call("list_backups", "4xx", 0.1, at=now + timedelta(seconds=1))
+    assert ledger.flush()
+    assert scrape(client.get)["backupsui_upstream_breaker_open"].samples[0].value == 0
+
+
+def test_it_adds_up_what_each_process_counted_and_keeps_what_it_could_not_write(db):
+    first, second = Ledger(), Ledger()  # two processes' ledgers, one database
+    for ledger_ in (first, second):
+        ledger_.call("list_backups", "ok", 0.07)
+        ledger_.call("list_backups", "ok", 3.0)
+    assert first.flush() and second.flush()
+    row = CallCount.objects.get(call="list_backups", outcome="ok")
+    assert (row.count, row.seconds) == (4, pytest.approx(6.14))
+    assert row.buckets == [0, 2, 2, 2, 2, 2, 4, 4, 4]
+    first.call("list_backups", "ok", 0.01)
+    with mock.patch.object(CallCount.objects, "filter", side_effect=DatabaseError("down")):
+        assert first.flush() is False  # the database did not answer: kept for later
+    assert first.flush() and CallCount.objects.get(pk=row.pk).count == 5
+
+
+def test_it_says_when_each_token_was_accepted_and_how_many_no_key_reads(
+    client, settings, operator, support
+):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    accepted = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=3)
+    ApiToken.objects.filter(user=operator).update(last_accepted_at=accepted)
+    ApiToken.objects.filter(user=support).update(unreadable_since=accepted)
+    families = scrape(client.get)
+    tokens = by_labels(families["backupsui_token_last_accepted_timestamp_seconds"])
+    olivia, sam = (ApiToken.objects.get(user=person).pk for person in (operator, support))
+    assert tokens == {
+        (("token_id", str(olivia)), ("user", "olivia")): accepted.timestamp(),
+        (("token_id", str(sam)), ("user", "sam")): 0,
+    }
+    assert families["backupsui_tokens_unreadable"].samples[0].value == 1
+
+
+def test_it_counts_each_plans_missed_slots(client, settings, operator):
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+    hourly = Plan.objects.create(owner=operator, name="Hourly")
+    Plan.objects.create(owner=operator, name="Never run")
+    now = datetime.now(UTC).replace(microsecond=0)
+    for hours_ago, missed in ((5, 0), (2, 3), (1, 1)):
+        PlanRun.objects.create(plan=hourly, slot=now - timedelta(hours=hours_ago), missed=missed)
+    missed = {
+        s.labels["plan"]: s.value for s in scrape(client.get)["backupsui_plan_missed_slots"].samples
+    }
+    assert missed == {"Hourly": 4, "Never run": 0}
+
+
+def upstream_part(body: str) -> dict:
+    """The Backups API's families of a scrape, by sample."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(body)
+        if f.name.startswith(("backupsui_upstream_", "backupsui_token"))
+        for s in f.samples
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_the_calls_two_replicas_made_alike_on_both_while_the_api_goes_down(
+    django_user_model,
+):
+    sandbox = start_sandbox(servers=3)
+    answered = []
+    real = sandbox.state.list_page
+
+    def counted(account, *args):
+        answered.append(account)
+        return real(account, *args)
+
+    sandbox.state.list_page = counted
+    person = make_user(django_user_model, "olivia", "Operators", OPERATOR_TOKEN)
+    quick = QuickPBKDF2()
+    person.password = quick.encode(PASSWORD, quick.salt())
+    person.save()
+    env = production_env(
+        sandbox.url,
+        BACKUPSUI_METRICS_TOKEN=KEY,
+        BACKUPSUI_TRUSTED_PROXIES="127.0.0.1",
+        BACKUPS_CACHE_SECONDS="0",  # every page asks the API
+    )
+    replicas, stopped = [], False
+    try:
+        replicas = [Replica(env, workers=1), Replica(env, workers=1)]
+        people = [Browser(), Browser()]
+        for replica, browser in zip(replicas, people, strict=True):
+            assert browser.sign_in(replica.url, "olivia", PASSWORD).status_code == 302
+            assert browser.get(replica.url + "/backups/").status_code == 200
+        sandbox.stop()  # the API goes down
+        stopped = True
+        for replica, browser in zip(replicas, people, strict=True):
+            for _ in range(2):  # the first fails and opens the breaker, the second is held back
+                assert browser.get(replica.url + "/backups/").status_code == 502
+
+        def scraped(replica) -> str:
+            answer = requests.get(
+                replica.url + "/metrics", headers={"Authorization": f"Bearer {KEY}"}, timeout=30
+            )
+            assert answer.status_code == 200
+            return answer.text
+
+        def counted_both() -> dict | None:
+            bodies = [upstream_part(scraped(replica)) for replica in replicas]
+            name = "backupsui_upstream_requests_total"
+            calls = {k[1]: v for k, v in bodies[0].items() if k[0] == name}
+            total = sum(v for labels, v in calls.items() if ("call", "list_backups") in labels)
+            return bodies[0] if total == len(answered) + 4 and bodies[0] == bodies[1] else None
+
+        families = wait_for(counted_both, seconds=30, every=0.5)
+    finally:
+        stop_all(replicas)
+        if not stopped:
+            sandbox.stop()
+    calls = {
+        dict(labels)["outcome"]: value
+        for (name, labels), value in families.items()
+        if name == "backupsui_upstream_requests_total"
+    }
+    assert calls["ok"] == len(answered) >= 2
+    assert calls.get("paused") == 2  # one a replica, while its breaker was open
+    assert sum(calls.values()) - calls["ok"] - calls["paused"] == 2  # refused (or lost)
+    assert families[("backupsui_upstream_breaker_openings_total", ())] == 2
+    assert families[("backupsui_upstream_breaker_open", ())] == 1
+    [(labels, accepted)] = [
+        (labels, value)
+        for (name, labels), value in families.items()
+        if name == "backupsui_token_last_accepted_timestamp_seconds"
+    ]
+    assert dict(labels)["user"] == "olivia" and accepted > 0

@@ -1,7 +1,8 @@
 """Health probes as a load balancer or a kubelet sends them: plain HTTP straight to a replica,
-with a Host naming the pool or the replica's address, while the HTTPS redirect is on; a
-database that refuses connections makes /readyz answer 503 (one log line a minute), and 200
-again when it is back."""
+with a Host naming the pool or the replica's address, while the HTTPS redirect is on; HEAD
+answered without a body (and without gunicorn's warning about one), any other method than
+GET and HEAD with 405; a database that refuses connections makes /readyz answer 503 (one log
+line a minute), and 200 again when it is back."""
 
 import logging
 
@@ -35,6 +36,37 @@ def test_it_answers_probes_over_plain_http_whatever_the_host(db, redirecting):
     assert redirecting.get("/accounts/login/").status_code == 301
     assert redirecting.get("/accounts/login/", headers={"host": POOL_HOST}).status_code == 400
     assert redirecting.get("/healthz/", headers={"host": POOL_HOST}).status_code == 400
+
+
+def test_it_answers_other_methods_than_get_and_head_with_405(db, settings):
+    settings.BACKUPSUI_METRICS_TOKEN = "scrape-key"
+    browser = Client(enforce_csrf_checks=True)  # as a real client: no test client's pass
+    for path in ("/healthz", "/readyz", "/metrics"):
+        for method in ("post", "put", "delete", "patch"):
+            answer = getattr(browser, method)(path, "ping", content_type="text/plain")
+            assert answer.status_code == 405, (method, path)
+            assert answer["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_head_without_a_body_and_without_a_warning():
+    replica = Replica(production_env("http://127.0.0.1:9/api/v1"), workers=1)
+    probe = requests.Session()
+    probe.trust_env = False
+    try:
+        for path in ("/healthz", "/readyz", "/accounts/login/"):
+            got = probe.get(replica.url + path, timeout=10)
+            head = probe.head(replica.url + path, timeout=10)
+            assert (head.status_code, head.content) == (got.status_code, b""), path
+            assert int(head.headers["Content-Length"]) > 0, path  # the length of the GET's
+            if path != "/accounts/login/":  # (a form's token changes its compressed length)
+                assert head.headers["Content-Length"] == got.headers["Content-Length"], path
+        posted = probe.post(replica.url + "/healthz", timeout=10)
+        assert posted.status_code == 405
+    finally:
+        replica.stop()
+    assert "no-body response" not in replica.log, replica.log[-3000:]
+    assert "Traceback" not in replica.log
 
 
 def test_it_writes_one_line_a_minute_while_not_ready(caplog):

@@ -1,5 +1,5 @@
-"""Behind the TLS proxy: the client's address from a trusted proxy only, a lock-out of one
-client only, and no flood of audit rows from a locked username."""
+"""Behind the TLS proxy: the client's address and the request id from a trusted proxy only, a
+lock-out of one client only, and no flood of audit rows from a locked username."""
 
 import ipaddress
 
@@ -88,3 +88,25 @@ def test_it_refuses_a_malformed_proxy_list_at_start(monkeypatch):
     monkeypatch.setenv("X_PROXIES", "10.0.0.1, proxy.example")
     with pytest.raises(ImproperlyConfigured, match="X_PROXIES"):
         env_networks("X_PROXIES")
+
+
+def test_it_takes_the_request_id_from_the_trusted_proxy_only(behind_proxy, operator, written):
+    proxied = "3f2a9c0e5b7d4e1fa2c3b4d5e6f70812"
+    sign_in(FormClient(), "wrong", **through_proxy(X), HTTP_X_REQUEST_ID=proxied)
+    answered = FormClient().get("/healthz", **through_proxy(X), HTTP_X_REQUEST_ID=proxied)
+    assert answered["X-Request-ID"] == proxied
+    assert events("sign_in_failed")[0].request_id == proxied
+    assert (
+        FormClient().get("/nowhere", **through_proxy(X), HTTP_X_REQUEST_ID=proxied).status_code
+        == 404
+    )
+    [line] = [line for line in written() if line["logger"] == "django.request"]
+    assert (line["message"], line["request_id"]) == ("Not Found: /nowhere", proxied)
+    # From anyone else, or not an id at all: the panel makes its own.
+    for meta in (
+        {"REMOTE_ADDR": Y, "HTTP_X_REQUEST_ID": proxied},
+        {**through_proxy(X), "HTTP_X_REQUEST_ID": "two words"},
+        {**through_proxy(X), "HTTP_X_REQUEST_ID": "x" * 65},
+    ):
+        own = FormClient().get("/healthz", **meta)["X-Request-ID"]
+        assert own != meta["HTTP_X_REQUEST_ID"] and len(own) == 32, meta

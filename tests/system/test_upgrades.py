@@ -1,79 +1,32 @@
 """Upgrades from each earlier release, both ways: a database made and filled by that release's
 own code (its tree taken from git), migrated to now by the current code, checked, then every
-app migrated back one step and forward again. On SQLite always; on PostgreSQL when the test
-run is on PostgreSQL (a database of its own per case, named after the run's test database)."""
+app migrated back one step and forward again; and a rollback to the previous release (its
+migrations as docs/deploy.md names them) that keeps every audit row as the newer release
+recorded it, which that release's own code then reads and writes. On SQLite always; on
+PostgreSQL when the test run is on PostgreSQL (a database of its own per case, named after
+the run's test database)."""
 
 import json
 import os
-import subprocess
-import sys
-import tarfile
 import uuid
-from pathlib import Path
 
-import psycopg
 import pytest
-from cryptography.fernet import Fernet
 from django.db import connection
 
+from tests.releases import (
+    FILL,
+    PREVIOUS,
+    RELEASES,
+    TOKENS,
+    environment,
+    postgres_database,
+    release_leaves,
+    release_tree,
+    run,
+)
 from tests.stack import ROOT
 
 pytestmark = pytest.mark.slow
-
-# Released versions and their commits (CHANGELOG.md; tags v0.1.0 and v0.2.0 in the repository,
-# but a fresh clone in CI may not carry tags, so the commits are named here).
-RELEASES = {"0.1.0": "739d083", "0.2.0": "c126bd7"}
-KEY = Fernet.generate_key().decode()
-TOKENS = {"olivia": "sbx_upgrade_operator_token_0001", "sam": "sbx_upgrade_support_token_0002"}
-
-# Run by the old release's code, in its own tree: users, their tokens, audit events in that
-# release's words, and a waiting job where the release has jobs.
-FILL = r"""
-import os, sys
-sys.path.insert(0, os.getcwd())
-os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
-import django
-django.setup()
-import backupsui
-assert backupsui.__file__.startswith(os.getcwd()), backupsui.__file__
-from django.contrib.auth.models import Group, User
-from django.core.management import call_command
-from django.utils import timezone
-
-call_command("migrate", verbosity=0)
-from backupsui.accounts.crypto import encrypt
-from backupsui.accounts.models import ApiToken
-from backupsui.audit.models import AuditEvent
-
-tokens = dict(arg.split("=") for arg in sys.argv[1:])
-users = {}
-for name, role in (("olivia", "Operators"), ("sam", "Support")):
-    users[name] = User.objects.create_user(name, password="correct horse battery staple")
-    users[name].groups.add(Group.objects.get(name=role))
-    token = tokens[name]
-    ApiToken.objects.create(
-        user=users[name], ciphertext=encrypt(token), last4=token[-4:], saved_at=timezone.now()
-    )
-old = not hasattr(AuditEvent, "backup_type")
-for action, outcome, status in (
-    ("backup_create" if old else "backup_requested", "succeeded" if old else "accepted", 202),
-    ("backup_delete" if old else "backup_deleted", "failed" if old else "refused", 404),
-    ("server_restore" if old else "restore_requested", "failed", 503),
-    ("sign_in_failed", "failed" if old else "refused", None),
-    ("token_set", "succeeded" if old else "accepted", None),
-):
-    AuditEvent.objects.create(
-        actor=users["olivia"], actor_username="olivia", action=action, outcome=outcome,
-        upstream_status=status, server_id=7, server_name="web-7", backup_id=70,
-    )
-from django.apps import apps
-if apps.is_installed("backupsui.jobs"):
-    from backupsui.jobs.models import Job
-    Job.objects.create(
-        user=users["sam"], server_id=7, server_name="web-7", backup_id=70, state="waiting",
-        safety_backup_id=71,
-    )
-"""
 
 # Run by the current code: migrate to now, tell what the database holds, then every app back
 # one step and forward again, and tell again.
@@ -112,9 +65,27 @@ def held():
     }
 
 
+def without_database_default():
+    # Columns whose field has a database default that the database does not have.
+    from django.db.models import NOT_PROVIDED
+
+    missing = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if not model.__module__.startswith("backupsui.") or not model._meta.managed:
+                continue
+            table = model._meta.db_table
+            found = connection.introspection.get_table_description(cursor, table)
+            defaults = {column.name: column.default for column in found}
+            for field in model._meta.concrete_fields:
+                if field.db_default is not NOT_PROVIDED and defaults[field.column] is None:
+                    missing.append(f"{table}.{field.column}")
+    return missing
+
+
 call_command("migrate", verbosity=0)
 call_command("makemigrations", check=True, dry_run=True, verbosity=0)
-report = {"now": held(), "steps": {}}
+report = {"now": held(), "steps": {}, "without_default": without_database_default()}
 ours = [c.label for c in apps.get_app_configs() if c.name.startswith("backupsui.")]
 for label in ours:
     graph = MigrationLoader(connection).graph
@@ -128,72 +99,6 @@ for label in ours:
     report["steps"][label] = held()
 print(json.dumps(report))
 """
-
-
-def environment(database_url: str) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "BACKUPS", "DATABASE_URL", "PYTHONPATH"))
-    }
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="upgrade-test-" + uuid.uuid4().hex,
-        BACKUPSUI_TOKEN_KEYS=KEY,
-        DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=database_url,
-    )
-    return env
-
-
-def release_tree(commit: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    ).stdout
-    into.mkdir()
-    archive_path = into.with_suffix(".tar")
-    archive_path.write_bytes(archive)
-    with tarfile.open(archive_path) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
-def run(script: str, cwd: Path, env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def postgres_database(name: str):
-    """A fresh PostgreSQL database beside the test database; its URL, and a way to drop it."""
-    db = connection.settings_dict
-    server = {
-        "host": db["HOST"],
-        "port": db["PORT"] or 5432,
-        "user": db["USER"],
-        "password": db["PASSWORD"] or None,
-    }
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
-            conn.execute(sql)
-
-    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{name}"')
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    url = f"postgres://{db['USER']}{password}@{server['host']}:{server['port']}/{name}"
-    return url, lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 ENGINES = ["sqlite"]
@@ -235,6 +140,7 @@ def test_it_upgrades_a_filled_database_from_each_release_and_steps_back(
     report = json.loads(run(CHECK, ROOT, env))
 
     now = report["now"]
+    assert report["without_default"] == []  # the previous release can write every table
     assert now["users"] == {"olivia": ["Operators"], "sam": ["Support"]}
     assert now["tokens"] == TOKENS
     assert now["events"] == EXPECTED_EVENTS
@@ -246,3 +152,127 @@ def test_it_upgrades_a_filled_database_from_each_release_and_steps_back(
         assert after["events"] == EXPECTED_EVENTS, label
         if label != "jobs":  # one step back from the jobs app's first migration is no jobs table
             assert after["jobs"] == now["jobs"], label
+
+
+# Run by the current code: migrate to now, write what the newer release writes (actions and
+# columns 0.2.0 does not know), tell every audit row, then migrate back to the previous release.
+ROLL_BACK = r"""
+import json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from backupsui.audit.models import AuditEvent
+
+call_command("migrate", verbosity=0)
+olivia = User.objects.get(username="olivia")
+for action, outcome, status, plan in (
+    ("restore_requested", "accepted", 202, None),
+    ("restore_requested", "refused", 404, None),
+    ("plan_changed", "accepted", None, (3, "Nightly")),
+    ("backup_requested", "unknown", 502, (3, "Nightly")),
+    ("second_factor_added", "accepted", None, None),
+):
+    AuditEvent.objects.create(
+        actor=olivia, actor_username="olivia", action=action, outcome=outcome,
+        upstream_status=status, server_id=7, server_name="web-7", backup_id=71,
+        backup_type="manual", backup_status="completed", first_outcome="pending",
+        settled_by="the list", plan_id=plan[0] if plan else None,
+        plan_name=plan[1] if plan else "",
+    )
+rows = list(AuditEvent.objects.order_by("pk").values())
+for target in sys.argv[1:]:
+    app, migration = target.split("=")
+    call_command("migrate", app, migration, verbosity=0)
+print(json.dumps(rows, default=str))
+"""
+
+# Run by the previous release's code on the rolled-back database: its audit page filtered by
+# restores, its CSV export of everything, every row as it reads them, and one event it writes.
+OLD_READS = r"""
+import csv, io, json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
+import django
+django.setup()
+import backupsui
+assert backupsui.__file__.startswith(os.getcwd()), backupsui.__file__
+from django.contrib.auth.models import User
+from django.test import Client
+from django.test.utils import override_settings
+from backupsui.audit.models import AuditEvent
+
+rows = list(AuditEvent.objects.order_by("pk").values())
+auditor = User.objects.create_superuser("ada", password="correct horse battery staple")
+client = Client()
+client.force_login(auditor)
+plain = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES={**django.conf.settings.STORAGES, **plain}):
+    page = client.get("/audit/?action=restore_requested")
+export = client.get("/audit/export.csv?signins=on")
+exported = b"".join(export.streaming_content).decode()
+AuditEvent.objects.create(
+    actor=auditor, actor_username="ada", action="token_set", outcome="accepted"
+)
+print(json.dumps({
+    "page": page.status_code,
+    "restores_shown": page.content.decode().count('data-label="Action">Restore requested<'),
+    "export": export.status_code,
+    "exported": [line["action"] for line in csv.DictReader(io.StringIO(exported))],
+    "rows": rows,
+}, default=str))
+"""
+
+# Run by the current code again: forward to now, and every audit row.
+FORWARD = r"""
+import json, os
+os.environ["DJANGO_SETTINGS_MODULE"] = "backupsui.settings"
+import django
+django.setup()
+from django.core.management import call_command
+from backupsui.audit.models import AuditEvent
+
+call_command("migrate", verbosity=0)
+call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+print(json.dumps(list(AuditEvent.objects.order_by("pk").values()), default=str))
+"""
+
+
+def last_line(output: str):
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_it_rolls_back_to_the_previous_release_and_forward_keeping_every_audit_row(
+    database, tmp_path
+):
+    env = {**environment(database), "DJANGO_ALLOWED_HOSTS": "testserver"}
+    env["DJANGO_SECURE_SSL_REDIRECT"] = "0"
+    old = release_tree(RELEASES[PREVIOUS], tmp_path / f"release-{PREVIOUS}")
+    run(FILL, old, env, *(f"{name}={token}" for name, token in TOKENS.items()))
+    targets = release_leaves(RELEASES[PREVIOUS])
+
+    before = last_line(run(ROLL_BACK, ROOT, env, *(f"{a}={m}" for a, m in targets.items())))
+    read = last_line(run(OLD_READS, old, env))  # (audit events are logged on standard output)
+    after = last_line(run(FORWARD, ROOT, env))
+
+    # The previous release finds the newer release's restores with its own filter, and reads
+    # and exports every row (actions it has no name for are shown as they are written).
+    assert read["page"] == 200 and read["restores_shown"] == 3
+    assert read["export"] == 200
+    assert read["exported"] == ["sign_in"] + [row["action"] for row in reversed(before)]
+    # Every row is as the newer release recorded it: in the previous release's columns while
+    # rolled back, and in every column once forward again.
+    assert [{k: row[k] for k in read["rows"][0]} for row in before] == read["rows"]
+    assert after[: len(before)] == before
+    assert {row["action"] for row in before} >= {"plan_changed", "second_factor_added"}
+    # The rows the previous release wrote meanwhile (its sign-in, a token) have the newer
+    # columns' defaults.
+    written = [(row["action"], row["plan_name"], row["plan_id"]) for row in after[len(before) :]]
+    assert written == [("sign_in", "", None), ("token_set", "", None)]
+
+
+def test_it_names_the_previous_releases_migrations_in_the_rollback_procedure():
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for app, migration in release_leaves(RELEASES[PREVIOUS]).items():
+        assert f"python manage.py migrate {app} {migration[:4]}" in text, app

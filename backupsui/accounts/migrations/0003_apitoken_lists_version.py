@@ -8,6 +8,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apitoken",
             name="lists_version",
-            field=models.BigIntegerField(default=0),
+            # With its database default from the start: 0.1.0's code, still running while
+            # this runs, writes tokens without it (0007 gives it to databases that had this).
+            field=models.BigIntegerField(default=0, db_default=0),
         ),
     ]

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,38 +14,42 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="preference",
-            name="weekly_report_since",
-            field=models.DateTimeField(blank=True, null=True),
+        Expand(
+            migrations.AddField(
+                model_name="preference",
+                name="weekly_report_since",
+                field=models.DateTimeField(blank=True, null=True),
+            )
         ),
-        migrations.CreateModel(
-            name="WeeklyReport",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="WeeklyReport",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("week", models.DateField()),
-                ("claimed_at", models.DateTimeField()),
-                ("outcome", models.CharField(blank=True, max_length=20)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="weekly_reports",
-                        to=settings.AUTH_USER_MODEL,
+                    ("week", models.DateField()),
+                    ("claimed_at", models.DateTimeField()),
+                    ("outcome", models.CharField(blank=True, max_length=20)),
+                    (
+                        "user",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="weekly_reports",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("user", "week"), name="one_weekly_report_a_week"
-                    )
                 ],
-            },
+                options={
+                    "constraints": [
+                        models.UniqueConstraint(
+                            fields=("user", "week"), name="one_weekly_report_a_week"
+                        )
+                    ],
+                },
+            )
         ),
     ]

@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,76 +15,84 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="Tally",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="Tally",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("name", models.CharField(max_length=40, unique=True)),
-                ("value", models.BigIntegerField(default=0)),
-                ("at", models.DateTimeField(blank=True, null=True)),
-            ],
-        ),
-        migrations.CreateModel(
-            name="AppriseUrl",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=80, verbose_name="name")),
-                ("ciphertext", models.TextField()),
-                ("masked", models.CharField(max_length=300)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("last_test_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="apprise_urls",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-            ],
-            options={
-                "ordering": ["name", "pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="Delivery",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("channel", models.CharField(max_length=16)),
-                ("name", models.CharField(blank=True, max_length=80)),
-                ("kind", models.CharField(max_length=16)),
-                ("subject", models.TextField()),
-                ("ok", models.BooleanField()),
-                ("outcome", models.TextField()),
-                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-            ],
-            options={
-                "indexes": [
-                    models.Index(fields=["user", "-sent_at"], name="alerts_deli_user_id_babb6e_idx")
+                    ("name", models.CharField(max_length=40, unique=True)),
+                    ("value", models.BigIntegerField(default=0)),
+                    ("at", models.DateTimeField(blank=True, null=True)),
                 ],
-            },
+            )
+        ),
+        Expand(
+            migrations.CreateModel(
+                name="AppriseUrl",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
+                    ),
+                    ("name", models.CharField(max_length=80, verbose_name="name")),
+                    ("ciphertext", models.TextField()),
+                    ("masked", models.CharField(max_length=300)),
+                    ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    ("last_test_at", models.DateTimeField(blank=True, null=True)),
+                    (
+                        "user",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="apprise_urls",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
+                    ),
+                ],
+                options={
+                    "ordering": ["name", "pk"],
+                },
+            )
+        ),
+        Expand(
+            migrations.CreateModel(
+                name="Delivery",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
+                    ),
+                    ("channel", models.CharField(max_length=16)),
+                    ("name", models.CharField(blank=True, max_length=80)),
+                    ("kind", models.CharField(max_length=16)),
+                    ("subject", models.TextField()),
+                    ("ok", models.BooleanField()),
+                    ("outcome", models.TextField()),
+                    ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    (
+                        "user",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="+",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
+                    ),
+                ],
+                options={
+                    "indexes": [
+                        models.Index(
+                            fields=["user", "-sent_at"], name="alerts_deli_user_id_babb6e_idx"
+                        )
+                    ],
+                },
+            )
         ),
     ]

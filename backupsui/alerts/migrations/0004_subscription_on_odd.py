@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,9 +11,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="subscription",
-            name="on_odd",
-            field=models.BooleanField(default=False, verbose_name="when a backup's size is odd"),
+        Expand(
+            migrations.AddField(
+                model_name="subscription",
+                name="on_odd",
+                # With its database default from the start: the previous release's code, still
+                # running while this runs, writes subscriptions without it (0005 gives it to
+                # databases that had this migration before).
+                field=models.BooleanField(
+                    default=False, db_default=False, verbose_name="when a backup's size is odd"
+                ),
+            )
         ),
     ]

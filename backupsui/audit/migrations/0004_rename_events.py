@@ -3,7 +3,11 @@ outcomes for what the API said. Rows only: the columns and the index are 0002's.
 
 Running it again finds nothing to do (the panel has written only the new names since 0.2.0,
 and a 4xx answer or a refused sign-in has been `refused` from the start), so a database that
-renamed its events in the old 0002 is left as it is."""
+renamed its events in the old 0002 is left as it is.
+
+Migrating back renames nothing: 0.2.0, the release before, writes and reads these names
+itself, and the rows the newer release recorded must stay as they were recorded (renaming
+every row back, as this migration once did, made 0.2.0's filter for restores find none)."""
 
 from django.db import migrations
 
@@ -27,15 +31,7 @@ def rename(apps, schema_editor):
     ).update(outcome="refused")
 
 
-def unrename(apps, schema_editor):
-    events = apps.get_model("audit", "AuditEvent").objects
-    for old, new in ACTIONS.items():
-        events.filter(action=new).update(action=old)
-    events.filter(outcome="accepted").update(outcome="succeeded")
-    events.filter(outcome="refused").update(outcome="failed")
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0003_jobs")]
 
-    operations = [migrations.RunPython(rename, unrename)]
+    operations = [migrations.RunPython(rename, migrations.RunPython.noop)]

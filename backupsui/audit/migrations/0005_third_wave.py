@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,15 +11,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="auditevent",
-            name="plan_id",
-            field=models.BigIntegerField(blank=True, db_index=True, null=True),
+        Expand(
+            migrations.AddField(
+                model_name="auditevent",
+                name="plan_id",
+                field=models.BigIntegerField(blank=True, db_index=True, null=True),
+            )
         ),
-        migrations.AddField(
-            model_name="auditevent",
-            name="plan_name",
-            field=models.CharField(blank=True, max_length=100),
+        Expand(
+            migrations.AddField(
+                model_name="auditevent",
+                name="plan_name",
+                # With its database default from the start: the previous release's code,
+                # still running while this runs, writes events without it (0006 gives it to
+                # databases that had this migration before).
+                field=models.CharField(blank=True, max_length=100, default="", db_default=""),
+            )
         ),
         migrations.AlterField(
             model_name="auditevent",

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,27 +11,29 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="ServerState",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="ServerState",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("server_id", models.BigIntegerField(unique=True)),
-                ("name", models.CharField(blank=True, max_length=255)),
-                ("last_seen_at", models.DateTimeField(db_index=True)),
-                ("last_completed_at", models.DateTimeField(blank=True, null=True)),
-                ("last_completed_id", models.BigIntegerField(blank=True, null=True)),
-                ("last_completed_size_mb", models.FloatField(blank=True, null=True)),
-                ("newest_status", models.CharField(blank=True, max_length=40)),
-                ("failures_7d", models.PositiveIntegerField(default=0)),
-                ("health", models.CharField(max_length=8)),
-                ("fingerprint", models.BigIntegerField(default=0)),
-                ("muted_until", models.DateTimeField(blank=True, null=True)),
-            ],
+                    ("server_id", models.BigIntegerField(unique=True)),
+                    ("name", models.CharField(blank=True, max_length=255)),
+                    ("last_seen_at", models.DateTimeField(db_index=True)),
+                    ("last_completed_at", models.DateTimeField(blank=True, null=True)),
+                    ("last_completed_id", models.BigIntegerField(blank=True, null=True)),
+                    ("last_completed_size_mb", models.FloatField(blank=True, null=True)),
+                    ("newest_status", models.CharField(blank=True, max_length=40)),
+                    ("failures_7d", models.PositiveIntegerField(default=0)),
+                    ("health", models.CharField(max_length=8)),
+                    ("fingerprint", models.BigIntegerField(default=0)),
+                    ("muted_until", models.DateTimeField(blank=True, null=True)),
+                ],
+            )
         ),
         migrations.AlterModelOptions(
             name="backupsaccess",

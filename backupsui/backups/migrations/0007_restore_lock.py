@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,17 +11,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="RestoreLock",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="RestoreLock",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("server_id", models.BigIntegerField(unique=True)),
-                ("claimed_at", models.DateTimeField(blank=True, null=True)),
-            ],
+                    ("server_id", models.BigIntegerField(unique=True)),
+                    ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ],
+            )
         ),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,9 +11,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="job",
-            name="look_task",
-            field=models.UUIDField(blank=True, null=True),
+        Expand(
+            migrations.AddField(
+                model_name="job",
+                name="look_task",
+                field=models.UUIDField(blank=True, null=True),
+            )
         ),
     ]

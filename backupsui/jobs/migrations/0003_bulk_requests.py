@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from backupsui.expand import Expand
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,90 +16,94 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="BulkRequest",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="BulkRequest",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("create", "Back up servers"), ("delete", "Delete backups")],
-                        default="create",
-                        max_length=16,
+                    (
+                        "kind",
+                        models.CharField(
+                            choices=[("create", "Back up servers"), ("delete", "Delete backups")],
+                            default="create",
+                            max_length=16,
+                        ),
                     ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("description", models.CharField(blank=True, max_length=255)),
-                ("remote_addr", models.GenericIPAddressField(blank=True, null=True)),
-                ("user_agent", models.CharField(blank=True, max_length=300)),
-                ("request_id", models.CharField(blank=True, max_length=64)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
+                    ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    ("description", models.CharField(blank=True, max_length=255)),
+                    ("remote_addr", models.GenericIPAddressField(blank=True, null=True)),
+                    ("user_agent", models.CharField(blank=True, max_length=300)),
+                    ("request_id", models.CharField(blank=True, max_length=64)),
+                    (
+                        "user",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.PROTECT,
+                            related_name="+",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "ordering": ["-created_at"],
-            },
+                ],
+                options={
+                    "ordering": ["-created_at"],
+                },
+            )
         ),
-        migrations.CreateModel(
-            name="BulkItem",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="BulkItem",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("server_id", models.BigIntegerField()),
-                ("server_name", models.CharField(blank=True, max_length=255)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Waiting"),
-                            ("sending", "Sending"),
-                            ("accepted", "Accepted"),
-                            ("refused", "Refused"),
-                            ("failed", "Failed"),
-                            ("unknown", "Unknown"),
-                        ],
-                        default="pending",
-                        max_length=16,
+                    ("server_id", models.BigIntegerField()),
+                    ("server_name", models.CharField(blank=True, max_length=255)),
+                    (
+                        "state",
+                        models.CharField(
+                            choices=[
+                                ("pending", "Waiting"),
+                                ("sending", "Sending"),
+                                ("accepted", "Accepted"),
+                                ("refused", "Refused"),
+                                ("failed", "Failed"),
+                                ("unknown", "Unknown"),
+                            ],
+                            default="pending",
+                            max_length=16,
+                        ),
                     ),
-                ),
-                ("backup_id", models.BigIntegerField(blank=True, null=True)),
-                ("detail", models.TextField(blank=True)),
-                (
-                    "event",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="audit.auditevent",
+                    ("backup_id", models.BigIntegerField(blank=True, null=True)),
+                    ("detail", models.TextField(blank=True)),
+                    (
+                        "event",
+                        models.ForeignKey(
+                            blank=True,
+                            null=True,
+                            on_delete=django.db.models.deletion.SET_NULL,
+                            related_name="+",
+                            to="audit.auditevent",
+                        ),
                     ),
-                ),
-                (
-                    "bulk",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="items",
-                        to="jobs.bulkrequest",
+                    (
+                        "bulk",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="items",
+                            to="jobs.bulkrequest",
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "ordering": ["server_name", "server_id", "backup_id"],
-            },
+                ],
+                options={
+                    "ordering": ["server_name", "server_id", "backup_id"],
+                },
+            )
         ),
     ]

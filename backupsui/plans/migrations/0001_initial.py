@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import backupsui.plans.models
+from backupsui.expand import Expand
 
 
 class Migration(migrations.Migration):
@@ -17,255 +18,273 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="Plan",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="Plan",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                (
-                    "servers",
-                    models.CharField(
-                        choices=[
-                            ("all", "Every server of the account"),
-                            ("chosen", "Chosen servers"),
-                            ("pattern", "Servers whose name matches a pattern"),
-                        ],
-                        default="all",
-                        max_length=8,
-                        verbose_name="servers",
+                    ("name", models.CharField(max_length=100, verbose_name="name")),
+                    (
+                        "servers",
+                        models.CharField(
+                            choices=[
+                                ("all", "Every server of the account"),
+                                ("chosen", "Chosen servers"),
+                                ("pattern", "Servers whose name matches a pattern"),
+                            ],
+                            default="all",
+                            max_length=8,
+                            verbose_name="servers",
+                        ),
                     ),
-                ),
-                ("server_ids", models.JSONField(blank=True, default=list)),
-                (
-                    "pattern",
-                    models.CharField(blank=True, max_length=100, verbose_name="name pattern"),
-                ),
-                (
-                    "schedule",
-                    models.CharField(default="30 2 * * *", max_length=100, verbose_name="schedule"),
-                ),
-                (
-                    "zone",
-                    models.CharField(
-                        default=backupsui.plans.models.default_zone,
-                        max_length=64,
-                        verbose_name="time zone",
+                    ("server_ids", models.JSONField(blank=True, default=list)),
+                    (
+                        "pattern",
+                        models.CharField(blank=True, max_length=100, verbose_name="name pattern"),
                     ),
-                ),
-                (
-                    "description",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="description of its backups"
+                    (
+                        "schedule",
+                        models.CharField(
+                            default="30 2 * * *", max_length=100, verbose_name="schedule"
+                        ),
                     ),
-                ),
-                (
-                    "keep_last",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-last"),
-                ),
-                (
-                    "keep_hourly",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-hourly"),
-                ),
-                (
-                    "keep_daily",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-daily"),
-                ),
-                (
-                    "keep_weekly",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-weekly"),
-                ),
-                (
-                    "keep_monthly",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-monthly"),
-                ),
-                (
-                    "keep_yearly",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="keep-yearly"),
-                ),
-                (
-                    "mode",
-                    models.CharField(
-                        choices=[
-                            ("active", "Active"),
-                            ("preview", "Preview only: deletes nothing"),
-                            ("paused", "Paused"),
-                        ],
-                        default="active",
-                        max_length=8,
-                        verbose_name="mode",
+                    (
+                        "zone",
+                        models.CharField(
+                            default=backupsui.plans.models.default_zone,
+                            max_length=64,
+                            verbose_name="time zone",
+                        ),
                     ),
-                ),
-                ("paused_reason", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("last_slot", models.DateTimeField(blank=True, null=True)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
+                    (
+                        "description",
+                        models.CharField(
+                            blank=True, max_length=200, verbose_name="description of its backups"
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "ordering": ["name", "id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="PlanRun",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    (
+                        "keep_last",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-last"),
                     ),
-                ),
-                ("slot", models.DateTimeField()),
-                ("now", models.BooleanField(default=False)),
-                ("started", models.DateTimeField(blank=True, null=True)),
-                ("finished", models.DateTimeField(blank=True, null=True)),
-                ("held_until", models.DateTimeField(blank=True, null=True)),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Waiting to run"),
-                            ("running", "Running"),
-                            ("done", "Done"),
-                            ("previewed", "Done, in preview: nothing deleted"),
-                            ("stopped", "Stopped: the plan was paused"),
-                            ("failed", "Failed"),
-                        ],
-                        default="queued",
-                        max_length=12,
+                    (
+                        "keep_hourly",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-hourly"),
                     ),
-                ),
-                ("created", models.PositiveIntegerField(default=0)),
-                ("deleted", models.PositiveIntegerField(default=0)),
-                ("skipped", models.JSONField(blank=True, default=list)),
-                ("would_delete", models.JSONField(blank=True, default=list)),
-                ("missed", models.PositiveIntegerField(default=0)),
-                ("detail", models.TextField(blank=True)),
-                (
-                    "plan",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="runs",
-                        to="plans.plan",
+                    (
+                        "keep_daily",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-daily"),
                     ),
-                ),
-            ],
-            options={
-                "ordering": ["-slot", "-id"],
-            },
-        ),
-        migrations.CreateModel(
-            name="PlanStep",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    (
+                        "keep_weekly",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-weekly"),
                     ),
-                ),
-                ("kind", models.CharField(max_length=8)),
-                ("target", models.BigIntegerField()),
-                ("server_name", models.CharField(blank=True, max_length=255)),
-                ("said", models.CharField(blank=True, max_length=200)),
-                ("backup_id", models.BigIntegerField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "event",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="audit.auditevent",
+                    (
+                        "keep_monthly",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-monthly"),
                     ),
-                ),
-                (
-                    "run",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="steps",
-                        to="plans.planrun",
+                    (
+                        "keep_yearly",
+                        models.PositiveSmallIntegerField(default=0, verbose_name="keep-yearly"),
                     ),
-                ),
-            ],
-        ),
-        migrations.CreateModel(
-            name="KeptBackup",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    (
+                        "mode",
+                        models.CharField(
+                            choices=[
+                                ("active", "Active"),
+                                ("preview", "Preview only: deletes nothing"),
+                                ("paused", "Paused"),
+                            ],
+                            default="active",
+                            max_length=8,
+                            verbose_name="mode",
+                        ),
                     ),
-                ),
-                ("backup_id", models.BigIntegerField()),
-                ("server_id", models.BigIntegerField()),
-                ("marked_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "marked_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
+                    ("paused_reason", models.TextField(blank=True)),
+                    ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    ("last_slot", models.DateTimeField(blank=True, null=True)),
+                    (
+                        "owner",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.PROTECT,
+                            related_name="+",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "permissions": [("mark_kept", "Can mark backups kept and release them")],
-                "default_permissions": ("view",),
-                "constraints": [
-                    models.UniqueConstraint(fields=("server_id", "backup_id"), name="kept_once")
                 ],
-            },
+                options={
+                    "ordering": ["name", "id"],
+                },
+            )
         ),
-        migrations.CreateModel(
-            name="PlanBackup",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+        Expand(
+            migrations.CreateModel(
+                name="PlanRun",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
                     ),
-                ),
-                ("server_id", models.BigIntegerField()),
-                ("backup_id", models.BigIntegerField(db_index=True)),
-                ("slot", models.DateTimeField()),
-                (
-                    "plan",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="backups",
-                        to="plans.plan",
+                    ("slot", models.DateTimeField()),
+                    ("now", models.BooleanField(default=False)),
+                    ("started", models.DateTimeField(blank=True, null=True)),
+                    ("finished", models.DateTimeField(blank=True, null=True)),
+                    ("held_until", models.DateTimeField(blank=True, null=True)),
+                    (
+                        "outcome",
+                        models.CharField(
+                            choices=[
+                                ("queued", "Waiting to run"),
+                                ("running", "Running"),
+                                ("done", "Done"),
+                                ("previewed", "Done, in preview: nothing deleted"),
+                                ("stopped", "Stopped: the plan was paused"),
+                                ("failed", "Failed"),
+                            ],
+                            default="queued",
+                            max_length=12,
+                        ),
                     ),
-                ),
-            ],
-            options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("plan", "backup_id"), name="one_record_per_backup"
-                    )
+                    ("created", models.PositiveIntegerField(default=0)),
+                    ("deleted", models.PositiveIntegerField(default=0)),
+                    ("skipped", models.JSONField(blank=True, default=list)),
+                    ("would_delete", models.JSONField(blank=True, default=list)),
+                    ("missed", models.PositiveIntegerField(default=0)),
+                    ("detail", models.TextField(blank=True)),
+                    (
+                        "plan",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="runs",
+                            to="plans.plan",
+                        ),
+                    ),
                 ],
-            },
+                options={
+                    "ordering": ["-slot", "-id"],
+                },
+            )
         ),
-        migrations.AddConstraint(
-            model_name="planrun",
-            constraint=models.UniqueConstraint(fields=("plan", "slot"), name="one_run_per_slot"),
+        Expand(
+            migrations.CreateModel(
+                name="PlanStep",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
+                    ),
+                    ("kind", models.CharField(max_length=8)),
+                    ("target", models.BigIntegerField()),
+                    ("server_name", models.CharField(blank=True, max_length=255)),
+                    ("said", models.CharField(blank=True, max_length=200)),
+                    ("backup_id", models.BigIntegerField(blank=True, null=True)),
+                    ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    (
+                        "event",
+                        models.ForeignKey(
+                            blank=True,
+                            null=True,
+                            on_delete=django.db.models.deletion.SET_NULL,
+                            related_name="+",
+                            to="audit.auditevent",
+                        ),
+                    ),
+                    (
+                        "run",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="steps",
+                            to="plans.planrun",
+                        ),
+                    ),
+                ],
+            )
         ),
-        migrations.AddConstraint(
-            model_name="planstep",
-            constraint=models.UniqueConstraint(
-                fields=("run", "kind", "target"), name="one_call_per_target"
-            ),
+        Expand(
+            migrations.CreateModel(
+                name="KeptBackup",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
+                    ),
+                    ("backup_id", models.BigIntegerField()),
+                    ("server_id", models.BigIntegerField()),
+                    ("marked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                    (
+                        "marked_by",
+                        models.ForeignKey(
+                            null=True,
+                            on_delete=django.db.models.deletion.SET_NULL,
+                            related_name="+",
+                            to=settings.AUTH_USER_MODEL,
+                        ),
+                    ),
+                ],
+                options={
+                    "permissions": [("mark_kept", "Can mark backups kept and release them")],
+                    "default_permissions": ("view",),
+                    "constraints": [
+                        models.UniqueConstraint(fields=("server_id", "backup_id"), name="kept_once")
+                    ],
+                },
+            )
+        ),
+        Expand(
+            migrations.CreateModel(
+                name="PlanBackup",
+                fields=[
+                    (
+                        "id",
+                        models.BigAutoField(
+                            auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                        ),
+                    ),
+                    ("server_id", models.BigIntegerField()),
+                    ("backup_id", models.BigIntegerField(db_index=True)),
+                    ("slot", models.DateTimeField()),
+                    (
+                        "plan",
+                        models.ForeignKey(
+                            on_delete=django.db.models.deletion.CASCADE,
+                            related_name="backups",
+                            to="plans.plan",
+                        ),
+                    ),
+                ],
+                options={
+                    "constraints": [
+                        models.UniqueConstraint(
+                            fields=("plan", "backup_id"), name="one_record_per_backup"
+                        )
+                    ],
+                },
+            )
+        ),
+        Expand(
+            migrations.AddConstraint(
+                model_name="planrun",
+                constraint=models.UniqueConstraint(
+                    fields=("plan", "slot"), name="one_run_per_slot"
+                ),
+            )
+        ),
+        Expand(
+            migrations.AddConstraint(
+                model_name="planstep",
+                constraint=models.UniqueConstraint(
+                    fields=("run", "kind", "target"), name="one_call_per_target"
+                ),
+            )
         ),
     ]

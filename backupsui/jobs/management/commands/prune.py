@@ -2,6 +2,7 @@
 expired sessions, old sign-in records, used form keys past their lifetime, servers not seen
 for 30 days, finished task results. The audit trail is never pruned: it is append-only."""
 
+import argparse
 from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -40,6 +41,18 @@ def prunable(now, *, sign_in_days: int, result_days: int) -> dict:
     }
 
 
+def days(value: str) -> int:
+    """A number of days to keep, at least one (0 or less would remove everything, the
+    newest included)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of days, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 day, not {number}")
+    return number
+
+
 class Command(BaseCommand):
     help = (
         "Removes expired sessions, old sign-in records, used form keys past their lifetime, "
@@ -50,13 +63,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--sign-in-days",
-            type=int,
+            type=days,
             default=30,
             help="keep sign-in records (django-axes' access logs) this many days (default 30)",
         )
         parser.add_argument(
             "--result-days",
-            type=int,
+            type=days,
             default=7,
             help="keep finished task results this many days (default 7)",
         )

@@ -1,15 +1,17 @@
 """`manage.py scheduler`: queues the periodic rounds when they are due (see
 backupsui/jobs/scheduler.py). Run one or several; several at once queue each round once.
-It rides out a database that refuses connections and stops on SIGTERM or Ctrl-C."""
+It rides out a database that refuses connections and stops on SIGTERM or Ctrl-C; it starts
+only on a database migrated for this release (else: run migrate first)."""
 
 import logging
 import signal
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from backupsui import startup
 from backupsui.jobs import scheduler
 from backupsui.jobs.outage import DATABASE_DOWN, Outage
 
@@ -32,6 +34,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, **options):
+        try:
+            startup.start_worker()
+        except startup.NotReady as why:
+            raise CommandError(str(why)) from None
         signal.signal(signal.SIGTERM, _stop)
         outage = Outage(logger)
         names = ", ".join(round_.name for round_ in scheduler.ROUNDS)
