@@ -18,6 +18,12 @@ class ApiToken(models.Model):
     # Changed (to a new random value) whenever this person's list may have changed: the
     # key under which every process remembers the list, so none serves a stale one.
     lists_version = models.BigIntegerField(default=0)
+    # The last fetch of this token's list, when it failed (null once one succeeds): why (the
+    # call's cause: timeout, refused, 5xx, ...) and how many failed in all (for /metrics).
+    # A page showing an older list says so, in every process and replica.
+    list_failed_at = models.DateTimeField(null=True, blank=True)
+    list_failure = models.CharField(max_length=20, blank=True, default="", db_default="")
+    list_failures = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("API token")

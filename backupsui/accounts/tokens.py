@@ -4,6 +4,7 @@ list. The token page, the commands and the backups panel use this."""
 import secrets
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from backupsui.audit.actors import Actor
@@ -40,6 +41,8 @@ def verify_and_save(actor: Actor, user, token: str) -> ApiToken:
                 "last_accepted_at": now,
                 # Lists remembered under the old token are never read again, in any process.
                 "lists_version": new_version(),
+                "list_failed_at": None,
+                "list_failure": "",
             },
         )
     return stored
@@ -77,3 +80,21 @@ def mark_accepted(token: ApiToken) -> None:
     if token.last_accepted_at is None or now - token.last_accepted_at > ACCEPTED_WRITE_EVERY:
         token.last_accepted_at = now
         ApiToken.objects.filter(pk=token.pk).update(last_accepted_at=now)
+
+
+def list_failed(token: ApiToken, cause: str) -> None:
+    """A fetch of the token's list failed (`cause`: the call's, see upstream.calls): noted for
+    every process and replica, so that a page showing an older list says so, and counted."""
+    now = timezone.now()
+    token.list_failed_at, token.list_failure = now, cause[:20]
+    ApiToken.objects.filter(pk=token.pk).update(
+        list_failed_at=now, list_failure=token.list_failure, list_failures=F("list_failures") + 1
+    )
+
+
+def list_answered(token: ApiToken) -> None:
+    """A fetch of the token's list succeeded: if the last one had failed, that is over (a
+    write only then)."""
+    if token.list_failed_at is not None:
+        token.list_failed_at, token.list_failure = None, ""
+        ApiToken.objects.filter(pk=token.pk).update(list_failed_at=None, list_failure="")

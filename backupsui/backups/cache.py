@@ -37,6 +37,7 @@ from django.core.cache import caches
 from django.db import connection, connections
 
 from backupsui.upstream import Backup, Listing, Unavailable, UpstreamError
+from backupsui.upstream.calls import cause_of
 
 from .fetch_locks import SharedLock, advisory_lock
 from .lists import BackupList, Memory, kept_seconds, memory
@@ -115,7 +116,7 @@ class ListCache:
         if found is not None and found.age() <= limit:
             return found
         if max_age is None and found is not None and stale_allowed():
-            self._refresh_behind(key, fetch)
+            self._refresh_behind(key, fetch, found)
             return found
 
         return self._fly(key, fetch, _fresh_enough(limit, asked))
@@ -215,8 +216,9 @@ class ListCache:
                 self._flights.pop(key, None)
             flight.done.set()
 
-    def _refresh_behind(self, key: tuple, fetch) -> None:
-        """A new list for `key`, fetched by a thread of its own unless one is under way."""
+    def _refresh_behind(self, key: tuple, fetch, shown: BackupList) -> None:
+        """A new list for `key`, fetched by a thread of its own unless one is under way;
+        `shown`: the older list the page shows meanwhile."""
         with self._lock:
             if key in self._flights:
                 return
@@ -227,7 +229,21 @@ class ListCache:
             try:
                 self._lead(key, fetch, fresh_enough, flight, wait=False)
             except UpstreamError as error:
-                logger.info("lists: a list refreshed behind a page failed: %s", error)
+                # The pages keep showing the older list, saying so (the token's row notes
+                # the failure): one line for each refresh that failed.
+                cause, age = cause_of(error), round(shown.age())
+                logger.warning(
+                    "lists: a list refreshed behind a page failed (%s); pages show the one "
+                    "of %d s ago",
+                    cause,
+                    age,
+                    extra={
+                        "list_refresh": "failed",
+                        "cause": cause,
+                        "list_age_s": age,
+                        "token_row": key[0],
+                    },
+                )
             except Exception:
                 logger.exception("lists: a list refreshed behind a page failed")
             finally:

@@ -2,10 +2,11 @@
 draws fifty of these and must stay fast (the template only prints)."""
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.timesince import timesince, timeuntil
@@ -108,9 +109,56 @@ def ago(moment: datetime, now: datetime) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
-def clock(moment: datetime | None = None) -> str:
-    """A moment as the person's clock shows it ("21:04 UTC"), for messages that say when."""
-    return dateformat.format(timezone.localtime(moment or timezone.now()), "H:i T")
+# Why a fetch failed (upstream.calls.cause_of), in the reader's words.
+FAILURE_WORDS = {
+    "timeout": gettext_noop("it did not answer in time"),
+    "refused": gettext_noop("the connection was refused"),
+    "lost": gettext_noop("the connection broke off"),
+    "paused": gettext_noop("calls are held back for a few seconds after repeated failures"),
+    "5xx": gettext_noop("it answered with an error"),
+    "429": gettext_noop("it asked the panel to slow down"),
+    "4xx": gettext_noop("it refused the request"),
+    "too large": gettext_noop("its answer was too large"),
+    "unreadable": gettext_noop("its answer could not be read"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How old the list a page shows is, when it is older than BACKUPS_CACHE_SECONDS, and
+    whether the API failed to give a newer one since (the token's row says, for every
+    process and replica)."""
+
+    age: int  # seconds
+    fetched_at: str  # as the person's clock shows it
+    failed_at: str = ""  # the last try that failed, after the list was fetched
+    reason: str = ""  # why it failed, in words
+
+    @property
+    def retry_seconds(self) -> int:
+        """How soon the page looks again: a little later when the API is failing."""
+        return 5 if self.failed_at else 2
+
+
+def freshness(listed, token) -> Freshness | None:
+    """None when the list is fresh (at most BACKUPS_CACHE_SECONDS old)."""
+    age = listed.age()
+    if age <= settings.BACKUPS_CACHE_SECONDS:
+        return None
+    fetched = datetime.fromtimestamp(listed.fetched, tz=UTC)
+    found = Freshness(round(age), clock(fetched, seconds=True))
+    failed = token.list_failed_at
+    if failed is None or failed < fetched:
+        return found
+    words = FAILURE_WORDS.get(token.list_failure, gettext_noop("it answered unexpectedly"))
+    return replace(found, failed_at=clock(failed, seconds=True), reason=_(words))
+
+
+def clock(moment: datetime | None = None, seconds: bool = False) -> str:
+    """A moment as the person's clock shows it ("21:04 UTC", or "21:04:38 UTC"), for
+    messages that say when."""
+    layout = "H:i:s T" if seconds else "H:i T"
+    return dateformat.format(timezone.localtime(moment or timezone.now()), layout)
 
 
 def facts(backup: Backup) -> dict:

@@ -3,9 +3,10 @@ same, and the upstream is never called): each server's state as the round and th
 saw it, the jobs by state, the audit events not settled yet, the alert deliveries that failed
 and the periodic round's heartbeat, and each plan's last run (when plans exist)."""
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from backupsui.accounts.models import ApiToken
 from backupsui.alerts.models import Tally
 from backupsui.audit.models import AuditEvent, Outcome
 from backupsui.backups.health import HEALTHS
@@ -103,6 +104,7 @@ class DatabaseCollector:
         )
 
         yield from plan_families()
+        yield from list_families()
 
 
 def plan_families():
@@ -137,3 +139,22 @@ def plan_families():
             ok.add_metric([str(pk), name], 1.0 if outcome in RUN_OK else 0.0)
     yield when
     yield ok
+
+
+def list_families():
+    """The lists the Backups API did not give at the last try (their pages show an older list
+    and say so), and the failed list fetches, counted on the tokens' rows."""
+    found = ApiToken.objects.aggregate(
+        failing=Count("pk", filter=Q(list_failed_at__isnull=False)), failures=Sum("list_failures")
+    )
+    yield GaugeMetricFamily(
+        "backupsui_lists_failing",
+        "Stored tokens whose last list fetch failed: their pages show an older list, saying so.",
+        value=found["failing"],
+    )
+    yield CounterMetricFamily(
+        "backupsui_list_fetch_failures",
+        "List fetches that failed, summed over the stored tokens (a token removed takes its "
+        "count with it).",
+        value=found["failures"] or 0,
+    )

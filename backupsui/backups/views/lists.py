@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, as_of, page_or_part
+from backupsui.http import PAGE_SIZE, page_or_part
 from backupsui.upstream import UpstreamError
 
 from .. import presenters, restores
@@ -35,7 +35,7 @@ def backup_list(request: AccountRequest):
         context["error"] = error
         form.offer([], [])
     else:
-        context["as_of"] = as_of(listed)
+        context["as_of"] = presenters.freshness(listed, request.account.token)
         shown = _selected(listed, filters)
         page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
         form.offer(listed.servers(), listed.statuses())

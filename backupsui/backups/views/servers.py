@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, as_of, page_or_part, redirect_for
+from backupsui.http import PAGE_SIZE, page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
 from .. import presenters, restores, story
@@ -53,7 +53,7 @@ def server_list(request: AccountRequest):
     except UpstreamError as error:
         context["error"] = error
     else:
-        context["as_of"] = as_of(listed)
+        context["as_of"] = presenters.freshness(listed, request.account.token)
         everyone = listed.health(timezone.now())
         page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
         rows = presenters.server_rows(page, back=request.get_full_path())
