@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup, Listing
 
-from .health import assess, plans_due
+from . import plan_facts
+from .health import assess, due_of
 from .story import USUAL_OF, judge
 
 KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
@@ -75,6 +76,7 @@ class BackupList:
         self._servers: list[tuple[int, str]] | None = None
         self._by_id: dict[int, Backup] | None = None
         self._health: list | None = None
+        self._covering: dict = {}
         # (server, type) → its completed backups, in the list's order; then, for the groups a
         # page asked about, their sizes oldest first and each backup's place among them.
         self._completed: dict[tuple, list[Backup]] | None = None
@@ -155,8 +157,15 @@ class BackupList:
         if self._health is None:
             names = dict(self.known)
             names.update(self.servers())
-            self._health = assess(self.backups, self.known, now, plans_due(names))
+            self._covering = plan_facts.covering(names)
+            self._health = assess(self.backups, self.known, now, due_of(self._covering))
         return self._health
+
+    def covering(self, now) -> dict:
+        """Server id → the plans covering it (plan_facts.Cover, shortest period first, with
+        their next runs), asked once per list with its health."""
+        self.health(now)
+        return self._covering
 
     def odd_among(self, shown) -> dict:
         """Backup id → why it is odd (story.Odd), for the backups shown: each is judged
