@@ -10,6 +10,7 @@ from django.utils import timezone
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
+from backupsui.compiled import Compiled
 from backupsui.upstream import BackupsClient
 
 from .crypto import encrypt
@@ -63,8 +64,13 @@ def too_many_refused(user) -> bool:
     return refused.count() >= REFUSED_LIMIT
 
 
+# Every backups page asks: compiled once (backupsui.compiled).
+_stored = Compiled(lambda user_id: ApiToken.objects.filter(user=user_id)[:1])
+
+
 def stored_token(user) -> ApiToken | None:
-    return ApiToken.objects.filter(user=user).first()
+    found = _stored.instances(ApiToken, user.pk)
+    return found[0] if found else None
 
 
 def lists_changed(token: ApiToken) -> None:
