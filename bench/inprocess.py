@@ -135,7 +135,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backups", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--profile", action="store_true", help="cProfile the list page")
+    parser.add_argument("--profile", action="store_true", help="cProfile a page")
+    parser.add_argument("--page", default="list", choices=list(PAGES), help="the page profiled")
     parser.add_argument("--queries", action="store_true", help="print each page's queries")
     parser.add_argument("--dump", help="with --profile: write the profile to this file")
     parser.add_argument("--gc", choices=["on", "freeze", "off"], default="on")
@@ -172,7 +173,7 @@ def main() -> int:
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(args.rounds):
-                get(client, PAGES["list"])
+                get(client, PAGES[args.page])
             profile.disable()
             if args.dump:
                 profile.dump_stats(args.dump)

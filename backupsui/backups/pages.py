@@ -21,7 +21,7 @@ from .health import summary
 from .models import FormKey
 from .mutes import muted_until
 from .row_html import RowWriter
-from .server_row_html import server_rows_html, words_for_servers
+from .server_row_html import ServerRowWriter
 
 STORY_ROWS = 50
 STORY_ACTIONS = (
@@ -102,17 +102,19 @@ def servers_page(request, listed, form, filters: dict) -> dict:
     now = timezone.now()
     everyone = listed.health(now)
     page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
-    rows = presenters.server_rows(page, now, back=request.get_full_path())
+    rows = presenters.server_rows(page, now)
     muted = muted_until(row.server.id for row in rows)
     for row in rows:
         row.muted_until = muted.get(row.server.id)
     can_create = request.user.has_perm("backups.create_backup")
-    words = words_for_servers(can_create, request.user.has_perm("backups.mute_server"))
+    writer = ServerRowWriter(
+        can_create, request.user.has_perm("backups.mute_server"), request.get_full_path()
+    )
     return {
         "as_of": presenters.freshness(listed, request.account.token),
         "page": page,
         "rows": rows,
-        "rows_html": server_rows_html(rows, listed.covering(now), words),
+        "rows_html": writer.rows(rows, listed.covering(now)),
         "server_ids": ",".join(str(row.server.id) for row in rows),
         "health": summary(everyone),
         "restoring": restores.running(server.id for server in everyone).values(),
