@@ -73,13 +73,7 @@ def badge(status: str) -> tuple[str, str]:
 def size_text(mb: int | None) -> str:
     """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
     MB and 1000 GB (one unit everywhere, labelled for what it counts)."""
-    if mb is None:
-        return "—"
-    if mb >= 1000 * 1000:
-        return _("%(size).1f TB") % {"size": mb / (1000 * 1000)}
-    if mb >= 1000:
-        return _("%(size).1f GB") % {"size": mb / 1000}
-    return _("%(size)d MB") % {"size": mb}
+    return Sizes().text(mb)
 
 
 def until(moment: datetime, now: datetime) -> tuple[str, bool]:
@@ -258,57 +252,85 @@ def odd_words(odd) -> str:
 
 
 def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[Row]:
-    """The rows of a page; `odd` maps a backup id to why its size is odd (see story.py)."""
+    """The rows of a page; `odd` maps a backup id to why its size is odd (see story.py).
+    Backups taken on a schedule share their times, and most share a status: each is put in
+    words once a page."""
     now = now or timezone.now()
     odd = odd or {}
-    # Backups taken on a schedule share their times: word each time once per page.
-    said: dict[tuple, str] = {}
-
-    def once(kind: str, moment: datetime, make) -> str:
-        text = said.get((kind, moment))
-        if text is None:
-            text = said[(kind, moment)] = make(moment)
-        return text
-
     zone = timezone.get_current_timezone()
     types = {value: str(label) for value, label in TYPES.items()}
     never, status_is = _("never"), _("Status: %(status)s")
+    created_words: dict[datetime, tuple] = {}
+    expires_words: dict[datetime | None, tuple] = {None: (never, "", False)}
+    status_words: dict[str, tuple] = {}
+    sizes = Sizes()
 
-    def local(moment: datetime, layout: str) -> str:
-        return moment.astimezone(zone).strftime(layout)
+    def created_of(moment: datetime) -> tuple:
+        local = moment.astimezone(zone)
+        return (
+            moment.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            local.strftime("%Y-%m-%d %H:%M %Z"),
+            ago(moment, now),
+        )
+
+    def expires_of(moment: datetime) -> tuple:
+        text, soon = until(moment, now)
+        return text, moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"), soon
+
+    def status_of(status: str) -> tuple:
+        kind, label = badge(status)
+        return kind, label, status_is % {"status": label}
 
     made = []
     for backup in backups:
-        created = backup.created_at
-        kind, label = badge(backup.status)
-        expires = backup.expires_at
-        if expires is None:
-            expires_text, expires_title, soon = never, "", False
-        else:
-            expires_title = once("title", expires, lambda m: local(m, "%Y-%m-%d %H:%M %Z"))
-            expires_text, soon = once("until", expires, lambda m: until(m, now))
+        created, expires, status = backup.created_at, backup.expires_at, backup.status
+        iso, full, short, since = created_words.get(created) or created_words.setdefault(
+            created, created_of(created)
+        )
+        expires_text, expires_title, soon = expires_words.get(expires) or expires_words.setdefault(
+            expires, expires_of(expires)
+        )
+        kind, label, aria = status_words.get(status) or status_words.setdefault(
+            status, status_of(status)
+        )
+        description = backup.description
         made.append(
             Row(
-                backup=backup,
-                type_label=types.get(backup.backup_type) or names.name(backup.backup_type),
-                badge_kind=kind,
-                badge_label=label,
-                badge_aria=status_is % {"status": label},
-                size=size_text(backup.size_mb),
-                created_iso=once("iso", created, datetime.isoformat),
-                created_title=once("full", created, lambda m: local(m, "%Y-%m-%d %H:%M:%S %Z")),
-                created_text=once("short", created, lambda m: local(m, "%Y-%m-%d %H:%M %Z")),
-                created_ago=once("ago", created, lambda m: ago(m, now)),
-                expires_text=expires_text,
-                expires_title=expires_title,
-                expires_soon=soon,
-                odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
-                description_note=description_note(backup.description)
-                if backup.description.startswith("Safety backup")
-                else "",
+                backup,
+                types.get(backup.backup_type) or names.name(backup.backup_type),
+                kind,
+                label,
+                aria,
+                sizes.text(backup.size_mb),
+                iso,
+                full,
+                short,
+                since,
+                expires_text,
+                expires_title,
+                soon,
+                odd_words(odd[backup.id]) if backup.id in odd else "",
+                description_note(description) if description.startswith("Safety backup") else "",
             )
         )
     return made
+
+
+class Sizes:
+    """size_text() for many sizes: its words translated once."""
+
+    def __init__(self):
+        self.tb, self.gb, self.mb = _("%(size).1f TB"), _("%(size).1f GB"), _("%(size)d MB")
+
+    def text(self, mb: int | None) -> str:
+        if mb is None:
+            return "—"
+        if mb >= 1000 * 1000:
+            return self.tb % {"size": mb / (1000 * 1000)}
+        if mb >= 1000:
+            return self.gb % {"size": mb / 1000}
+        return self.mb % {"size": mb}
 
 
 @dataclass(slots=True)

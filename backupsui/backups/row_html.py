@@ -154,7 +154,11 @@ class RowWriter:
         self.plan = sentence(_("plan %(name)s"))
         self.kept = format_html('<span class="badge badge-kept">{}</span>', _("kept"))
         self._formats: dict[tuple, str] = {}
-        self._made: dict[tuple, object] = {}
+        self._servers: dict[int, tuple] = {}
+        self._statuses: dict[str, SafeString] = {}
+        self._createds: dict[str, SafeString] = {}
+        self._expiries: dict[tuple, SafeString] = {}
+        self._texts: dict[str, SafeString] = {}
 
     def _format(self, restore: bool, delete: bool, keep: str, check: str) -> str:
         """The format of a row that offers these actions: the page's words and links in it,
@@ -183,77 +187,79 @@ class RowWriter:
         }
         return format_html(form, **fields) if fields else SafeString(form)
 
-    def _once(self, key: tuple, make):
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = make()
-        return made
-
-    # What a row shows ---------------------------------------------------------------------
+    # What a row shows (what repeats, made once a page) ------------------------------------
 
     def _server(self, server) -> tuple:
-        """Its link, its name and its id, and the name as labels say it: once a page."""
-        return self._once(
-            ("server", server.id, server.name),
-            lambda: (
+        """Its link, its name and its id, and the name as labels say it."""
+        made = self._servers.get(server.id)
+        if made is None or made[0] != server.name:
+            made = self._servers[server.id] = (
+                server.name,
                 conditional_escape(f"{self.server_list}{int(server.id):d}"),
                 names.name_html(server.name),
                 digits(server.id),
                 conditional_escape(names.name(server.name)),
-            ),
-        )
+            )
+        return made
 
     def _status(self, row) -> SafeString:
-        if not row.backup.in_progress:
-            return self._once(
-                ("status", row.badge_kind, row.badge_label),
-                lambda: format_html(
-                    '<span class="badge badge-{}" role="img" aria-label="{}">{}</span>',
-                    row.badge_kind,
-                    row.badge_aria,
-                    row.badge_label,
-                ),
+        if row.backup.in_progress:
+            return format_html(
+                '<span class="badge badge-{}" role="img" aria-label="{}">{}{} '
+                '<time class="elapsed" data-since="{}">{}</time></span>',
+                row.badge_kind,
+                row.badge_aria,
+                SPINNER,
+                row.badge_label,
+                row.created_iso,
+                row.created_ago,
             )
-        return format_html(
-            '<span class="badge badge-{}" role="img" aria-label="{}">{}{} '
-            '<time class="elapsed" data-since="{}">{}</time></span>',
-            row.badge_kind,
-            row.badge_aria,
-            SPINNER,
-            row.badge_label,
-            row.created_iso,
-            row.created_ago,
-        )
+        made = self._statuses.get(row.badge_aria)
+        if made is None:
+            made = self._statuses[row.badge_aria] = format_html(
+                '<span class="badge badge-{}" role="img" aria-label="{}">{}</span>',
+                row.badge_kind,
+                row.badge_aria,
+                row.badge_label,
+            )
+        return made
 
-    def _size(self, row) -> SafeString | str:
-        if not row.odd_text:
-            return row.size
-        return format_html(
-            '{} <span class="badge badge-odd" title="{}">{}'
-            '<span class="visually-hidden">: {}</span></span>',
-            row.size,
-            row.odd_text,
-            self.words["odd"],
-            row.odd_text,
-        )
+    def _size(self, row) -> SafeString:
+        if row.odd_text:
+            return format_html(
+                '{} <span class="badge badge-odd" title="{}">{}'
+                '<span class="visually-hidden">: {}</span></span>',
+                row.size,
+                row.odd_text,
+                self.words["odd"],
+                row.odd_text,
+            )
+        return self._escaped(row.size)
 
     def _created(self, row) -> SafeString:
-        return self._once(
-            ("created", row.created_iso, row.created_ago),
-            lambda: format_html(
+        made = self._createds.get(row.created_iso)
+        if made is None:
+            made = self._createds[row.created_iso] = format_html(
                 '<time datetime="{}" title="{}">{}</time><br>\n    <span class="muted">{}</span>',
                 row.created_iso,
                 row.created_title,
                 row.created_text,
                 row.created_ago,
-            ),
-        )
+            )
+        return made
 
     def _expires(self, row) -> SafeString:
-        return self._once(
-            ("expires", row.expires_title, row.expires_text, row.expires_soon),
-            lambda: conditional_escape(expires_html(row)),
-        )
+        key = (row.expires_title, row.expires_text)
+        made = self._expiries.get(key)
+        if made is None:
+            made = self._expiries[key] = conditional_escape(expires_html(row))
+        return made
+
+    def _escaped(self, text: str) -> SafeString:
+        made = self._texts.get(text)
+        if made is None:
+            made = self._texts[text] = conditional_escape(text)
+        return made
 
     def _description(self, row, mark: Mark) -> SafeString:
         description = names.description_html(row.backup.description)
@@ -286,7 +292,7 @@ class RowWriter:
             keep=("release" if mark.kept else "keep") if self.can_keep and not running else "",
             check=(EMPTY_CHECK if running or mark.kept else CHECKBOX) if self.can_delete else "",
         )
-        server_url, server_name, server_id, server_label = self._server(backup.server)
+        _name, server_url, server_name, server_id, server_label = self._server(backup.server)
         return format_html(
             form,
             id=digits(backup.id),
@@ -295,7 +301,7 @@ class RowWriter:
             server_name=server_name,
             server_id=server_id,
             server_label=server_label,
-            type=self._once(("type", row.type_label), lambda: conditional_escape(row.type_label)),
+            type=self._escaped(row.type_label),
             status=self._status(row),
             size=self._size(row),
             created=self._created(row),
