@@ -30,7 +30,7 @@ PASSWORD = secrets.token_urlsafe(16)
 SIZES = (1_000, 10_000, 100_000)
 LARGE = 100_000  # measured with fewer rounds: one list takes about a second
 PEOPLE = 50  # browsing at once, each with their own remembered list
-# Many people on big accounts across two replicas, each with their own token (issue 22).
+# Many people on big accounts across two replicas, each with their own token.
 CROWD, CROWD_ACCOUNTS, CROWD_SECONDS, CROWD_WINDOW = 20, 6, 60, 5.0
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 TARGETS = {
@@ -643,7 +643,7 @@ class UpstreamCalls:
 
 
 def manager() -> dict:
-    """Issue 23's and 25's rows: a plan over 1,000 servers and about 100,000 backups (its
+    """A backup manager's rows: a plan over 1,000 servers and about 100,000 backups (its
     retention decision, the upstream calls of one run, /plans/ against the list page),
     /reports/ for 90 days over those 1,000 servers, and the page of a server with 5,000
     backups against the list page of its account."""

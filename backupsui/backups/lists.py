@@ -25,12 +25,12 @@ from .health import assess, due_of
 from .story import USUAL_OF, judge
 
 KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
-# What one decoded backup costs in memory, measured with tracemalloc at 10,000 (about 520
-# bytes before its texts), plus a pointer in each of the six orders a list may be sorted in.
+# What one decoded backup costs in memory (tracemalloc's figure, before its texts), plus a
+# pointer in each of the six orders a list may be sorted in.
 BYTES_PER_BACKUP = 480 + 6 * 8
 
-# Each order is a few stable sorts, least significant key first: keys that allocate nothing
-# beat one sort on tuples at 10,000 (2 ms instead of 5 to 27 with the garbage collector).
+# Each order is a few stable sorts, least significant key first, on keys that allocate
+# nothing: cheaper than one sort on tuples, which the garbage collector must walk.
 _ID = attrgetter("id")
 _CREATED = attrgetter("created_at")
 

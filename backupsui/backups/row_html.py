@@ -1,6 +1,6 @@
 """The rows of the backups table as HTML, put together in Python as Django's admin writes its
 result rows: `format_html`, each value escaped as it goes in. Through the template language
-the fifty rows of some forty values were two thirds of the list page's time (docs/bench.md).
+the fifty rows of some forty values would be most of the list page's time (docs/bench.md).
 
 Escaping is what costs here, so it is done once for what repeats: what every row of a page
 shares (the columns' words, the links' beginnings, the Keep form's hidden fields) goes into

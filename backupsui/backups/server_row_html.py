@@ -1,7 +1,7 @@
 """The rows of the servers table as HTML, put together in Python as row_html.py does for the
 backups table: `format_html`, what every row of a page shares escaped once into the page's row
 formats, a row one `format_html` of its own values. Through the template language the fifty
-rows of some thirty values each were three quarters of the servers page's time."""
+rows of some thirty values each would be most of the servers page's time."""
 
 import re
 from urllib.parse import urlencode
