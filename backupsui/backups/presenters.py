@@ -297,21 +297,23 @@ def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[
         description = backup.description
         made.append(
             Row(
-                backup,
-                types.get(backup.backup_type) or names.name(backup.backup_type),
-                kind,
-                label,
-                aria,
-                sizes.text(backup.size_mb),
-                iso,
-                full,
-                short,
-                since,
-                expires_text,
-                expires_title,
-                soon,
-                odd_words(odd[backup.id]) if backup.id in odd else "",
-                description_note(description) if description.startswith("Safety backup") else "",
+                backup=backup,
+                type_label=types.get(backup.backup_type) or names.name(backup.backup_type),
+                badge_kind=kind,
+                badge_label=label,
+                badge_aria=aria,
+                size=sizes.text(backup.size_mb),
+                created_iso=iso,
+                created_title=full,
+                created_text=short,
+                created_ago=since,
+                expires_text=expires_text,
+                expires_title=expires_title,
+                expires_soon=soon,
+                odd_text=odd_words(odd[backup.id]) if backup.id in odd else "",
+                description_note=description_note(description)
+                if description.startswith("Safety backup")
+                else "",
             )
         )
     return made
