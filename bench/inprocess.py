@@ -36,7 +36,7 @@ PAGES = {
 }
 
 
-def configure(api_url: str, workdir: Path) -> None:
+def configure(api_url: str, workdir: Path, cache_seconds: str = "86400") -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="backupsui.settings",
         DJANGO_DEBUG="0",
@@ -48,8 +48,8 @@ def configure(api_url: str, workdir: Path) -> None:
         DJANGO_LOG_LEVEL="WARNING",
         BACKUPSUI_MFA_REQUIRED="",
         BACKUPS_API_URL=api_url,
-        BACKUPS_CACHE_SECONDS="86400",
-        BACKUPS_STALE_SECONDS="86400",
+        BACKUPS_CACHE_SECONDS=cache_seconds,
+        BACKUPS_STALE_SECONDS=cache_seconds,
     )
     import django
 
@@ -139,6 +139,7 @@ def main() -> int:
     parser.add_argument("--page", default="list", choices=list(PAGES), help="the page profiled")
     parser.add_argument("--queries", action="store_true", help="print each page's queries")
     parser.add_argument("--dump", help="with --profile: write the profile to this file")
+    parser.add_argument("--cold", action="store_true", help="every page asks the API")
     parser.add_argument("--gc", choices=["on", "freeze", "off"], default="on")
     args = parser.parse_args()
 
@@ -154,9 +155,9 @@ def main() -> int:
     ).start()
     workdir = Path(tempfile.mkdtemp(prefix="backupsui-inprocess-"))
     try:
-        configure(sandbox.url, workdir)
+        configure(sandbox.url, workdir, "0" if args.cold else "86400")
         client = prepare()
-        for _ in range(20):  # the list fetched once, every order and page drawn once
+        for _ in range(2 if args.cold else 20):  # every order and page drawn once
             for url in PAGES.values():
                 get(client, url)
         if args.gc == "freeze":

@@ -85,9 +85,7 @@ class BackupList:
         # Every server seen under the person's token, this list's included (see health.py).
         self.known: dict[int, str] = {}
         # Its bytes in memory, estimated (a shared list brings the figure worked out at fetch).
-        if size is None:
-            size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
-        self.size = size
+        self.size = estimated_size(backups) if size is None else size
 
     def age(self) -> float:
         """Seconds since it was fetched."""
@@ -212,6 +210,22 @@ class BackupList:
         if self._by_id is None:
             self._by_id = {b.id: b for b in self.backups}
         return self._by_id.get(backup_id)
+
+
+# Backups whose texts are measured to estimate a list's size: a fetched list is not walked
+# whole for it (its texts vary little from backup to backup).
+SIZE_SAMPLE = 512
+
+
+def estimated_size(backups) -> int:
+    """Bytes a decoded list takes: a backup's own, and its texts', from up to SIZE_SAMPLE
+    backups spread across the list (all of a smaller list)."""
+    count = len(backups)
+    if count == 0:
+        return 0
+    sample = backups[:: max(1, count // SIZE_SAMPLE)]
+    texts = sum(len(b.description) + len(b.server.name) for b in sample)
+    return count * BYTES_PER_BACKUP + texts * count // len(sample)
 
 
 def kept_seconds() -> float:
