@@ -325,8 +325,8 @@ def test_it_marks_the_providers_words_and_explains_the_safety_backup_in_samoan(
         "acme", 12345, "Safety backup before restoring from backup 7 (requested by olivia)"
     )
     page = text(operator_client.get("/backups/?server_id=12345"))
-    safety = "Safety backup before restoring from backup 7 (requested by olivia)"
-    assert f'<span lang="en"><bdi>{safety}</bdi></span>' in page
+    said = "Safety backup before restoring from backup 7 (requested by olivia)"
+    assert f'<span lang="en"><bdi>{said}</bdi></span>' in page
     assert "Na faia e le polokalame aʻo leʻi faia se toe faʻafoʻisi mai le faʻaleoleo 7" in page
     # The live status announces a status through its Samoan label, never the API's word.
     sandbox.state.backups[safety["id"]].completes_at = datetime.now(UTC) - timedelta(seconds=1)
