@@ -31,13 +31,6 @@ def page_or_part(request: HtmxHttpRequest, template: str, target: str, context: 
     return render(request, f"{template}#results" if partial else template, context, status=status)
 
 
-def as_of(listed) -> int | None:
-    """The age in seconds of a list shown while a newer one is fetched, else None (a page
-    says "as of 14 s ago")."""
-    age = listed.age()
-    return round(age) if age > settings.BACKUPS_CACHE_SECONDS else None
-
-
 def redirect_for(request: HttpRequest, url: str) -> HttpResponse:
     """A redirect the browser follows whole: htmx is told to navigate, not to swap."""
     if getattr(request, "htmx", False):

@@ -21,6 +21,12 @@ class ApiToken(models.Model):
     # Since when no configured key decrypts it (the keys changed): said on every page that
     # needs it, logged once, counted on /metrics. Cleared when it is stored again.
     unreadable_since = models.DateTimeField(null=True, blank=True)
+    # The last fetch of this token's list, when it failed (null once one succeeds): why (the
+    # call's cause: timeout, refused, 5xx, ...) and how many failed in all (for /metrics).
+    # A page showing an older list says so, in every process and replica.
+    list_failed_at = models.DateTimeField(null=True, blank=True)
+    list_failure = models.CharField(max_length=20, blank=True, default="", db_default="")
+    list_failures = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("API token")

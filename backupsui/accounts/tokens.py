@@ -5,11 +5,13 @@ import logging
 import secrets
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.audit.recorder import note, record
+from backupsui.compiled import Compiled
 from backupsui.upstream import BackupsClient
 
 from .crypto import TokenKeyError, encrypt
@@ -44,6 +46,8 @@ def verify_and_save(actor: Actor, user, token: str) -> ApiToken:
                 # Lists remembered under the old token are never read again, in any process.
                 "lists_version": new_version(),
                 "unreadable_since": None,
+                "list_failed_at": None,
+                "list_failure": "",
             },
         )
     return stored
@@ -64,8 +68,13 @@ def too_many_refused(user) -> bool:
     return refused.count() >= REFUSED_LIMIT
 
 
+# Every backups page asks: compiled once (backupsui.compiled).
+_stored = Compiled(lambda user_id: ApiToken.objects.filter(user=user_id)[:1])
+
+
 def stored_token(user) -> ApiToken | None:
-    return ApiToken.objects.filter(user=user).first()
+    found = _stored.instances(ApiToken, user.pk)
+    return found[0] if found else None
 
 
 def reveal(token: ApiToken) -> str:
@@ -115,3 +124,21 @@ def mark_accepted(token: ApiToken) -> None:
     if token.last_accepted_at is None or now - token.last_accepted_at > ACCEPTED_WRITE_EVERY:
         token.last_accepted_at = now
         ApiToken.objects.filter(pk=token.pk).update(last_accepted_at=now)
+
+
+def list_failed(token: ApiToken, cause: str) -> None:
+    """A fetch of the token's list failed (`cause`: the call's, see upstream.calls): noted for
+    every process and replica, so that a page showing an older list says so, and counted."""
+    now = timezone.now()
+    token.list_failed_at, token.list_failure = now, cause[:20]
+    ApiToken.objects.filter(pk=token.pk).update(
+        list_failed_at=now, list_failure=token.list_failure, list_failures=F("list_failures") + 1
+    )
+
+
+def list_answered(token: ApiToken) -> None:
+    """A fetch of the token's list succeeded: if the last one had failed, that is over (a
+    write only then)."""
+    if token.list_failed_at is not None:
+        token.list_failed_at, token.list_failure = None, ""
+        ApiToken.objects.filter(pk=token.pk).update(list_failed_at=None, list_failure="")

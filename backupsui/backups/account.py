@@ -14,6 +14,7 @@ from backupsui.accounts.crypto import TokenKeyError
 from backupsui.accounts.models import ApiToken
 from backupsui.audit.settle import settle_from_list
 from backupsui.upstream import Backup, BackupsClient, Unauthorized, UpstreamError
+from backupsui.upstream.calls import cause_of
 
 from . import servers_seen
 from .cache import list_cache
@@ -85,9 +86,16 @@ class Account:
         return list_cache.get_or_fetch(self.key, self._fetch, max_age=max_age)
 
     def _fetch(self) -> BackupList:
-        """A fresh list from the API, with what must follow it done before anyone shares it."""
-        with self.calling():
-            listed = self.client.list_backups()
+        """A fresh list from the API, with what must follow it done before anyone shares it.
+        A failure is noted on the token's row, for the pages of every process (see
+        presenters.freshness); the next success clears it."""
+        try:
+            with self.calling():
+                listed = self.client.list_backups()
+        except UpstreamError as error:
+            tokens.list_failed(self.token, cause_of(error))
+            raise
+        tokens.list_answered(self.token)
         fresh = BackupList(listed)
         fresh.known = note_servers(self.user, self.token.saved_at, fresh.servers())
         servers_seen.record_for_page(self.user.pk, fresh)

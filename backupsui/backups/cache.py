@@ -9,7 +9,8 @@ Three layers, nearest first:
    its own copy;
 3. the API, asked by one fetch per token at a time: the threads of a process share one
    fetch; across processes a lock in Redis (the others wait for the list it leaves there,
-   watching its stamp), else a PostgreSQL advisory lock (the processes take turns), else none.
+   watching its stamp), else a PostgreSQL advisory lock (the processes take turns), else none
+   (fetch_locks.py).
 
 A list younger than `BACKUPS_CACHE_SECONDS` is used as it is. One younger than
 `BACKUPS_STALE_SECONDS` is shown at once, when the caller allows it (`max_age=None`), while a
@@ -24,7 +25,6 @@ Redis is only a speed-up: when it does not answer, each process fetches for itse
 
 import logging
 import math
-import secrets
 import threading
 import time
 import zlib
@@ -34,16 +34,16 @@ from contextlib import contextmanager
 import msgspec
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection, connections
+from django.db import connection, connections
 
 from backupsui.upstream import Backup, Listing, Unavailable, UpstreamError
+from backupsui.upstream.calls import cause_of
 
+from .fetch_locks import SharedLock, advisory_lock
 from .lists import BackupList, Memory, kept_seconds, memory
 
 logger = logging.getLogger(__name__)
 
-# A PostgreSQL advisory lock is two 32-bit numbers: this one says "a list fetch".
-ADVISORY_NAMESPACE = 22_0001
 # How long a fetch may hold the lock beyond the API's own time limit (the step after it).
 LOCK_MARGIN_SECONDS = 10
 
@@ -116,7 +116,7 @@ class ListCache:
         if found is not None and found.age() <= limit:
             return found
         if max_age is None and found is not None and stale_allowed():
-            self._refresh_behind(key, fetch)
+            self._refresh_behind(key, fetch, found)
             return found
 
         return self._fly(key, fetch, _fresh_enough(limit, asked))
@@ -216,8 +216,9 @@ class ListCache:
                 self._flights.pop(key, None)
             flight.done.set()
 
-    def _refresh_behind(self, key: tuple, fetch) -> None:
-        """A new list for `key`, fetched by a thread of its own unless one is under way."""
+    def _refresh_behind(self, key: tuple, fetch, shown: BackupList) -> None:
+        """A new list for `key`, fetched by a thread of its own unless one is under way;
+        `shown`: the older list the page shows meanwhile."""
         with self._lock:
             if key in self._flights:
                 return
@@ -228,7 +229,21 @@ class ListCache:
             try:
                 self._lead(key, fetch, fresh_enough, flight, wait=False)
             except UpstreamError as error:
-                logger.info("lists: a list refreshed behind a page failed: %s", error)
+                # The pages keep showing the older list, saying so (the token's row notes
+                # the failure): one line for each refresh that failed.
+                cause, age = cause_of(error), round(shown.age())
+                logger.warning(
+                    "lists: a list refreshed behind a page failed (%s); pages show the one "
+                    "of %d s ago",
+                    cause,
+                    age,
+                    extra={
+                        "list_refresh": "failed",
+                        "cause": cause,
+                        "list_age_s": age,
+                        "token_row": key[0],
+                    },
+                )
             except Exception:
                 logger.exception("lists: a list refreshed behind a page failed")
             finally:
@@ -244,25 +259,26 @@ class ListCache:
         if shared is not None:
             return self._across_redis(shared, key, fetch, fresh_enough, deadline, wait)
         if connection.vendor == "postgresql":
-            with _advisory_lock(key[0], deadline):
+            with advisory_lock(key[0], deadline):
                 return self._store(key, fetch())
         return self._store(key, fetch())
 
     def _across_redis(self, shared, key, fetch, fresh_enough, deadline, wait):
-        lock, mine = _lock_key(key), secrets.token_hex(8)
+        seconds = settings.BACKUPS_API_TIMEOUT + LOCK_MARGIN_SECONDS
+        lock = SharedLock(shared, _lock_key(key), seconds)
         pause = 0.01
         while True:
             found = self._shared_get(key, wanted=fresh_enough)
             if found is not None:
                 return self.memory.keep(key, found)
-            if _take(shared, lock, mine):
+            if lock.acquire():
                 try:
                     found = self._shared_get(key, wanted=fresh_enough)  # left just before
                     if found is not None:
                         return self.memory.keep(key, found)
                     return self._store(key, fetch())
                 finally:
-                    _release(shared, lock, mine)
+                    lock.release()
             if not wait:
                 return None  # another process is fetching: the next page finds its list
             if time.monotonic() >= deadline:
@@ -303,47 +319,6 @@ def _passing_by(what: str):
         yield
     except RedisError as error:
         logger.warning("lists: the shared cache failed to %s (%s)", what, type(error).__name__)
-
-
-def _take(shared, lock: str, mine: str) -> bool:
-    """The token's fetch lock in Redis; taken when Redis does not answer (fetch alone)."""
-    seconds = math.ceil(settings.BACKUPS_API_TIMEOUT + LOCK_MARGIN_SECONDS)
-    taken = True
-    with _passing_by("lock"):
-        taken = shared.add(lock, mine, timeout=seconds)
-    return taken
-
-
-def _release(shared, lock: str, mine: str) -> None:
-    with _passing_by("unlock"):
-        if shared.get(lock) == mine:  # not another's, taken after ours ran out
-            shared.delete(lock)
-
-
-@contextmanager
-def _advisory_lock(token_id: int, deadline: float):
-    """The token's fetch lock in PostgreSQL (this connection's session), waited for until
-    `deadline`; let go of when the connection ends, whatever happens."""
-    args = [ADVISORY_NAMESPACE, token_id % 2**31]
-    pause = 0.01
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", args)
-            if cursor.fetchone()[0]:
-                break
-            if time.monotonic() >= deadline:
-                raise Unavailable()
-            time.sleep(pause)
-            pause = min(pause * 2, 0.1)
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", args)
-        except DatabaseError:
-            connection.close_if_unusable_or_obsolete()
-            logger.warning("lists: a fetch lock could not be let go of; it ends with the session")
 
 
 list_cache = ListCache(memory)

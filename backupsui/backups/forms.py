@@ -1,11 +1,13 @@
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from datetime import datetime, time, timedelta
-from html import escape
 
 from django import forms
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,7 @@ from backupsui.audit.forms import DayField
 from backupsui.ids import IdField, parse_id
 from backupsui.upstream import TYPES, UpstreamError
 
+from . import names
 from .account import MAX_WATCHED
 from .health import HEALTHS, ordered
 from .health import SORTS as SERVER_SORTS
@@ -63,61 +66,131 @@ class KeyedForm(UpstreamErrorsForm):
         self.renew_key()
 
 
-def _attributes(attrs: dict) -> str:
-    """Attributes as Django's widget template writes them: True gives the name alone, False
-    leaves the attribute out, every value escaped."""
-    return "".join(
-        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
+def _option(value, label, selected: bool = False, title: str = "") -> SafeString:
+    """One <option>, as Django's Select writes it."""
+    return format_html(
+        '<option value="{}"{}{}>{}</option>',
+        "" if value is None else value,
+        SELECTED if selected else "",
+        format_html(' title="{}"', title) if title else "",
+        label,
     )
 
 
-def _options(choices, chosen: list[str]) -> list[str]:
-    """The <option>s of flat choices, the first whose value is among `chosen` selected, as
-    Django's Select writes them."""
+SELECTED = mark_safe(" selected")
+
+
+def _attributes(attrs: dict) -> SafeString:
+    """Attributes in their order, as Django's widget template writes them: True gives the
+    name alone, False leaves the attribute out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def _options(choices, chosen: list[str]) -> SafeString:
+    """The <option>s of flat choices, the first whose value is among `chosen` selected."""
     found, written = False, []
-    for option, label in choices:
-        option = "" if option is None else str(option)
-        mark = ""
-        if not found and option in chosen:
-            mark, found = " selected", True
-        written.append(f'<option value="{escape(option)}"{mark}>{escape(str(label))}</option>')
-    return written
+    for value, label in choices:
+        selected = not found and ("" if value is None else str(value)) in chosen
+        found = found or selected
+        written.append((_option(value, label, selected),))
+    return format_html_join("", "{}", written)
 
 
 class QuickSelect(forms.Select):
-    """A select written in one pass, as Django writes it: Django's templates for each option
-    and its attributes cost milliseconds on every list and servers page (flat choices only)."""
+    """A select written in one pass with format_html, as Django's Select writes it (flat
+    choices only): Django's templates for each option and its attributes cost milliseconds
+    on every list and servers page."""
 
-    def options(self, value) -> list[str]:
+    def options_html(self, value) -> SafeString:
         return _options(self.choices, self.format_value(value))
 
     def render(self, name, value, attrs=None, renderer=None):
-        built = _attributes(self.build_attrs(self.attrs, attrs))
-        options = "".join(self.options(value))
-        return mark_safe(  # noqa: S308 - every name, value and label is escaped
-            f'<select name="{escape(name)}"{built}>{options}</select>'
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            _attributes(self.build_attrs(self.attrs, attrs)),
+            self.options_html(value),
         )
+
+
+class QuickInput(forms.widgets.Input):
+    """An input written with format_html as Django's input template writes it: the filters'
+    search box and the server id take that template's time on every list and servers page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            self.input_type,
+            name,
+            format_html(' value="{}"', value) if value is not None else "",
+            _attributes(self.build_attrs(self.attrs, attrs)),
+        )
+
+
+class QuickSearch(QuickInput, forms.SearchInput):
+    pass
+
+
+class QuickNumber(QuickInput, forms.NumberInput):
+    pass
 
 
 class ServerSelect(QuickSelect):
     """The server picker: an account may have hundreds of servers; one not in the list but
-    asked for is offered by its id."""
+    asked for is offered by its id. Each server's option is made once per list (the list's
+    servers are one object as long as the list lives), names as names.py shows them."""
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.servers: list[tuple[int, str]] = []
 
-    def options(self, value) -> list[str]:
+    def options_html(self, value) -> SafeString:
         selected = parse_id(value) if value not in (None, "") else None
-        choices = [("", _("All servers"))]
-        choices += [(sid, f"{label} (#{sid:d})") for sid, label in self.servers]
+        made = _server_options(self.servers)
+        options = [_option("", _("All servers"), selected is None)]
         if selected is None:
-            return _options(choices, [])
-        if all(sid != selected for sid, _label in self.servers):
-            choices.append((selected, f"#{selected:d}"))
-        return _options(choices, [str(selected)])
+            options += made.values()
+        elif selected in made:
+            options += [
+                _option_of(sid, name, True) if sid == selected else made[sid]
+                for sid, name in self.servers
+            ]
+        else:
+            options += [*made.values(), _option(selected, f"#{selected:d}", True)]
+        return mark_safe("".join(options))  # noqa: S308 - each option made by format_html
+
+
+def _option_of(server_id: int, name: str, selected: bool = False) -> SafeString:
+    shown, whole = names.shown(name)
+    return _option(server_id, f"{shown} (#{server_id:d})", selected, whole)
+
+
+_made_for: OrderedDict[int, tuple[list, dict[int, SafeString]]] = OrderedDict()
+_made_lock = threading.Lock()
+
+
+def _server_options(servers: list[tuple[int, str]]) -> dict[int, SafeString]:
+    """server id → its <option>, for a list's servers (BackupList.servers()), kept for the
+    last few lists of this process."""
+    with _made_lock:
+        found = _made_for.get(id(servers))
+        if found is not None and found[0] is servers:
+            return found[1]
+    made = {sid: _option_of(sid, name) for sid, name in servers}
+    with _made_lock:
+        _made_for[id(servers)] = (servers, made)
+        while len(_made_for) > 32:
+            _made_for.popitem(last=False)
+    return made
 
 
 class PagedFilterForm(forms.Form):
@@ -162,7 +235,7 @@ class FilterForm(PagedFilterForm):
         label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.SearchInput(attrs={"placeholder": _("Description or server name")}),
+        widget=QuickSearch(attrs={"placeholder": _("Description or server name")}),
     )
     sort = forms.ChoiceField(
         label=_("Sort"),
@@ -200,7 +273,7 @@ class ServerFilterForm(PagedFilterForm):
         label=_("Name"),
         required=False,
         max_length=200,
-        widget=forms.SearchInput(attrs={"placeholder": _("Text in the server's name")}),
+        widget=QuickSearch(attrs={"placeholder": _("Text in the server's name")}),
     )
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=SERVER_SORTS.items(), widget=QuickSelect
@@ -235,7 +308,7 @@ class OpenServerForm(forms.Form):
     server_id = IdField(
         label=_("Server id"),
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=QuickNumber(attrs={"inputmode": "numeric"}),
     )
 
 
@@ -287,8 +360,9 @@ APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʻʼ`", "'"))
 
 def as_typed(name: str) -> str:
     """A name as people can type it: Unicode NFC, apostrophe-like marks alike, no outer
-    spaces. The typed confirmation compares these."""
-    return unicodedata.normalize("NFC", name).translate(APOSTROPHES).strip()
+    spaces, bidirectional controls written out as the page shows them ("[U+202E]", see
+    names.py; pasted controls read the same). The typed confirmation compares these."""
+    return names.visible(unicodedata.normalize("NFC", name).translate(APOSTROPHES).strip())
 
 
 class DeleteForm(KeyedForm):
@@ -326,7 +400,7 @@ class RestoreForm(KeyedForm):
         if as_typed(typed) != as_typed(self.server_name):
             raise forms.ValidationError(
                 _("That is not the server's name. Type %(name)s exactly."),
-                params={"name": self.server_name},
+                params={"name": names.visible(self.server_name)},
                 code="mismatch",
             )
         return typed

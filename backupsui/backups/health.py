@@ -10,10 +10,9 @@ A server a backup plan covers follows the plan's schedule instead (`Due`): *late
 newest completed backup is older than the plan's period and half a period again (one slot
 missed, with a grace of half a period), *bad* when older than two periods and a half (a second
 slot missed too). With several plans, the shortest period counts. Which plans cover which
-server is the plans app's knowledge, a floor above this one: it tells this module through
-`plans_due_from` when it starts, and each list's health asks it once (`plans_due`)."""
+server is the plans app's knowledge, a floor above this one (plan_facts.py): each list's
+health asks it once."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,22 +52,14 @@ class Due:
         return self.period * 2.5
 
 
-# The plans app's answer to "which servers do plans cover, and how often": servers (id →
-# name) → server id → the Due with the shortest period. None until that app is ready.
-_plans_due: Callable[[dict[int, str]], dict[int, Due]] | None = None
-
-
-def plans_due_from(provider: Callable[[dict[int, str]], dict[int, Due]] | None) -> None:
-    """Set by the plans app when it starts (it is above this floor: this one never imports it)."""
-    global _plans_due  # noqa: PLW0603 - one provider per process, set once at start
-    _plans_due = provider
-
-
-def plans_due(servers: dict[int, str]) -> dict[int, Due]:
-    """Server id → the plan whose schedule its health follows, for the servers given."""
-    if _plans_due is None or not servers:
-        return {}
-    return _plans_due(servers)
+def due_of(covering: dict[int, list]) -> dict[int, Due]:
+    """Server id → the plan whose schedule its health follows: of those covering it
+    (plan_facts.covering), the one that runs most often."""
+    return {
+        server_id: Due(plans[0].plan_id, plans[0].plan_name, plans[0].period)
+        for server_id, plans in covering.items()
+        if plans
+    }
 
 
 @dataclass(slots=True)

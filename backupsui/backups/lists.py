@@ -20,16 +20,17 @@ from django.utils.translation import gettext_lazy as _
 
 from backupsui.upstream import Backup, Listing
 
-from .health import assess, plans_due
+from . import plan_facts
+from .health import assess, due_of
 from .story import USUAL_OF, judge
 
 KNOWN_STATUSES = frozenset({"in_progress", "completed", "failed"})
-# What one decoded backup costs in memory, measured with tracemalloc at 10,000 (about 520
-# bytes before its texts), plus a pointer in each of the six orders a list may be sorted in.
+# What one decoded backup costs in memory (tracemalloc's figure, before its texts), plus a
+# pointer in each of the six orders a list may be sorted in.
 BYTES_PER_BACKUP = 480 + 6 * 8
 
-# Each order is a few stable sorts, least significant key first: keys that allocate nothing
-# beat one sort on tuples at 10,000 (2 ms instead of 5 to 27 with the garbage collector).
+# Each order is a few stable sorts, least significant key first, on keys that allocate
+# nothing: cheaper than one sort on tuples, which the garbage collector must walk.
 _ID = attrgetter("id")
 _CREATED = attrgetter("created_at")
 
@@ -75,6 +76,7 @@ class BackupList:
         self._servers: list[tuple[int, str]] | None = None
         self._by_id: dict[int, Backup] | None = None
         self._health: list | None = None
+        self._covering: dict = {}
         # (server, type) → its completed backups, in the list's order; then, for the groups a
         # page asked about, their sizes oldest first and each backup's place among them.
         self._completed: dict[tuple, list[Backup]] | None = None
@@ -83,9 +85,7 @@ class BackupList:
         # Every server seen under the person's token, this list's included (see health.py).
         self.known: dict[int, str] = {}
         # Its bytes in memory, estimated (a shared list brings the figure worked out at fetch).
-        if size is None:
-            size = sum(BYTES_PER_BACKUP + len(b.description) + len(b.server.name) for b in backups)
-        self.size = size
+        self.size = estimated_size(backups) if size is None else size
 
     def age(self) -> float:
         """Seconds since it was fetched."""
@@ -155,8 +155,15 @@ class BackupList:
         if self._health is None:
             names = dict(self.known)
             names.update(self.servers())
-            self._health = assess(self.backups, self.known, now, plans_due(names))
+            self._covering = plan_facts.covering(names)
+            self._health = assess(self.backups, self.known, now, due_of(self._covering))
         return self._health
+
+    def covering(self, now) -> dict:
+        """Server id → the plans covering it (plan_facts.Cover, shortest period first, with
+        their next runs), asked once per list with its health."""
+        self.health(now)
+        return self._covering
 
     def odd_among(self, shown) -> dict:
         """Backup id → why it is odd (story.Odd), for the backups shown: each is judged
@@ -203,6 +210,22 @@ class BackupList:
         if self._by_id is None:
             self._by_id = {b.id: b for b in self.backups}
         return self._by_id.get(backup_id)
+
+
+# Backups whose texts are measured to estimate a list's size: a fetched list is not walked
+# whole for it (its texts vary little from backup to backup).
+SIZE_SAMPLE = 512
+
+
+def estimated_size(backups) -> int:
+    """Bytes a decoded list takes: a backup's own, and its texts', from up to SIZE_SAMPLE
+    backups spread across the list (all of a smaller list)."""
+    count = len(backups)
+    if count == 0:
+        return 0
+    sample = backups[:: max(1, count // SIZE_SAMPLE)]
+    texts = sum(len(b.description) + len(b.server.name) for b in sample)
+    return count * BYTES_PER_BACKUP + texts * count // len(sample)
 
 
 def kept_seconds() -> float:

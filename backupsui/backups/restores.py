@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from backupsui.accounts.models import ApiToken
 from backupsui.audit.models import Action, AuditEvent, Outcome
+from backupsui.compiled import Compiled
 
 from .models import RestoreLock, SeenServer
 
@@ -77,27 +78,27 @@ def running(server_ids: Iterable[int] | None = None) -> dict[int, Holder]:
         for holder in provider():
             if wanted is None or holder.server_id in wanted:
                 found.setdefault(holder.server_id, holder)
-    recent = AuditEvent.objects.filter(
-        action=Action.RESTORE_REQUESTED,
-        created_at__gte=timezone.now() - quiet(),
-        outcome__in=SENT,
-        server_id__isnull=False,
-    ).order_by("-created_at")
-    fields = ("server_id", "server_name", "actor_username", "actor_id", "created_at", "job_id")
-    for row in recent.values(*fields)[:LOOKED_AT]:
-        if wanted is None or row["server_id"] in wanted:
-            found.setdefault(
-                row["server_id"],
-                Holder(
-                    row["server_id"],
-                    row["server_name"],
-                    row["actor_username"],
-                    row["created_at"],
-                    row["job_id"],
-                    row["actor_id"],
-                ),
-            )
+    for server_id, name, username, user_id, when, job_id in _sent.rows(timezone.now() - quiet()):
+        if wanted is None or server_id in wanted:
+            found.setdefault(server_id, Holder(server_id, name, username, when, job_id, user_id))
     return found
+
+
+# Asked on every list and servers page: compiled once (backupsui.compiled).
+_sent = Compiled(
+    lambda since: (
+        AuditEvent.objects.filter(
+            action=Action.RESTORE_REQUESTED,
+            created_at__gte=since,
+            outcome__in=SENT,
+            server_id__isnull=False,
+        )
+        .order_by("-created_at")
+        .values_list(
+            "server_id", "server_name", "actor_username", "actor_id", "created_at", "job_id"
+        )[:LOOKED_AT]
+    )
+)
 
 
 def holder_of(server_id: int) -> Holder | None:

@@ -4,9 +4,10 @@ saw it, the jobs by state, the audit events not settled yet, the alert deliverie
 and the periodic round's heartbeat, each plan's last run and missed slots (when plans exist),
 and the Backups API as every process found it (upstream.py)."""
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from backupsui.accounts.models import ApiToken
 from backupsui.alerts.models import Tally
 from backupsui.audit.models import AuditEvent, Outcome
 from backupsui.backups.health import HEALTHS
@@ -106,6 +107,7 @@ class DatabaseCollector:
         )
 
         yield from plan_families()
+        yield from list_families()
 
         # The Backups API: calls, durations, breakers, tokens (a block of its own).
         yield from upstream_families()
@@ -153,3 +155,22 @@ def plan_families():
     yield when
     yield ok
     yield missed
+
+
+def list_families():
+    """The lists the Backups API did not give at the last try (their pages show an older list
+    and say so), and the failed list fetches, counted on the tokens' rows."""
+    found = ApiToken.objects.aggregate(
+        failing=Count("pk", filter=Q(list_failed_at__isnull=False)), failures=Sum("list_failures")
+    )
+    yield GaugeMetricFamily(
+        "backupsui_lists_failing",
+        "Stored tokens whose last list fetch failed: their pages show an older list, saying so.",
+        value=found["failing"],
+    )
+    yield CounterMetricFamily(
+        "backupsui_list_fetch_failures",
+        "List fetches that failed, summed over the stored tokens (a token removed takes its "
+        "count with it).",
+        value=found["failures"] or 0,
+    )

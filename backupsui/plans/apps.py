@@ -7,9 +7,10 @@ class PlansConfig(AppConfig):
     verbose_name = "Backup plans"
 
     def ready(self) -> None:
-        # The servers' health (backups, a floor below) follows the plans covering them.
-        from backupsui.backups.health import plans_due_from
+        # The backups pages (a floor below) show the plans covering servers, whose health
+        # follows them, and the plan and kept mark of each backup.
+        from backupsui.backups.plan_facts import facts_from
 
-        from .coverage import due
+        from .facts import Facts
 
-        plans_due_from(due)
+        facts_from(Facts())

@@ -1,6 +1,6 @@
 """Which servers the plans cover, how often each plan runs, and when next: what the servers
-page shows beside each server, and what a server's health follows (backups/health.py asks
-`due` through the hook this app sets when it starts).
+page shows beside each server, and what a server's health follows (the backups pages ask
+through the hook this app sets when it starts: facts.py).
 
 A plan that is not paused (active, or preview only: that one makes its backups too) covers a
 server when the server is in its owner's account and its servers' choice takes it (every
@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim, CronSimError
 from django.utils import timezone
 
-from backupsui.backups.health import Due
 from backupsui.backups.models import SeenServer
 
 from .models import Plan
@@ -103,12 +102,3 @@ def _next_run(schedule: str, zone: str, now: datetime) -> datetime | None:
     except (CronSimError, ValueError, KeyError):
         return None
     return runs[0] if runs else None
-
-
-def due(servers: dict[int, str]) -> dict[int, Due]:
-    """Server id → the plan its health follows: of those covering it, the one that runs most
-    often."""
-    return {
-        server_id: Due(plans[0].plan.pk, plans[0].plan.name, plans[0].period)
-        for server_id, plans in covering(servers).items()
-    }

@@ -1,12 +1,18 @@
-"""The filter forms' selects (backupsui/backups/forms.py), written in one pass: the same HTML
-Django's own Select writes from its templates."""
+"""The filter forms' selects and inputs (backupsui/backups/forms.py), written in one pass: the
+HTML Django's own widgets write from their templates."""
 
 import re
 
 import pytest
 from django import forms
 
-from backupsui.backups.forms import FilterForm, QuickSelect, ServerFilterForm
+from backupsui.backups.forms import (
+    FilterForm,
+    QuickNumber,
+    QuickSearch,
+    QuickSelect,
+    ServerFilterForm,
+)
 
 CHOICES = [
     ("", "Any kind"),
@@ -49,3 +55,14 @@ def test_it_writes_every_select_of_the_filter_forms_as_django_would():
                 plain.render(field.html_name, field.value(), attrs)
             )
             assert " selected" in str(field)  # the chosen value (or the first) is marked
+
+
+@pytest.mark.parametrize("value", [None, "", "a b", 'q"<&>', 3, "１２３"])
+@pytest.mark.parametrize(
+    "attrs", [None, {"id": "id_q", "placeholder": 'Say "x" & <y>', "maxlength": 200}]
+)
+@pytest.mark.parametrize(
+    ("ours", "theirs"), [(QuickSearch, forms.SearchInput), (QuickNumber, forms.NumberInput)]
+)
+def test_it_writes_an_input_as_djangos_templates_do(value, attrs, ours, theirs):
+    assert tidy(ours().render("q", value, attrs)) == tidy(theirs().render("q", value, attrs))

@@ -1,11 +1,18 @@
 """The list: sorted on our side, filtered, paged, over real HTTP to the sandbox."""
 
+import json
+import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
 from django.test import override_settings
 
+from backupsui.accounts.models import ApiToken
+from backupsui.backups.cache import list_cache
+from backupsui.backups.lists import memory
+from backupsui.upstream import breaker
 from tests.conftest import OPERATOR_TOKEN
 from tests.helpers import row_ids, text
 
@@ -230,3 +237,69 @@ def test_it_counts_sizes_in_one_decimal_unit_family():
         "4.5 GB",
         "1.5 TB",
     ]
+
+
+# An old list, and the API not answering behind it -----------------------------------------
+
+
+def wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(
+    BACKUPS_API_URL="http://backups.test/api/v1", BACKUPS_CACHE_SECONDS=5, BACKUPS_STALE_SECONDS=60
+)
+@responses.activate
+def test_it_says_when_an_old_list_is_from_and_that_the_api_did_not_answer_until_it_does(
+    operator_client, operator
+):
+    """The refresh behind the page fails in a thread of its own; the token's row says so, and
+    every page (and its poll) says so until a refresh succeeds."""
+    url = "http://backups.test/api/v1/backups/"
+    answer = responses.get(url, json=ODD)
+    assert "As of" not in text(operator_client.get("/backups/"))
+    key = (operator.api_token.pk, operator.api_token.lists_version)
+    memory.recall(key).fetched -= 20  # the list is now 20 s old
+    answer.status, answer.body = 503, b"down"
+
+    first = text(operator_client.get("/backups/"))  # the old list at once, refreshed behind
+    assert "As of 20 s ago: a newer list is on its way." in first and row_ids_of(first) == [2, 3, 1]
+    token = ApiToken.objects.filter(pk=key[0])
+    assert wait_until(lambda: token.get().list_failed_at is not None)
+
+    for part in ({}, {"HX-Request": "true", "HX-Target": "results"}):  # the page, its poll
+        body = text(operator_client.get("/backups/", headers=part))
+        said = re.search(
+            r"This list is from (\d\d:\d\d:\d\d UTC) \((\d+) s ago\): the Backups API did not "
+            r"answer when asked for a newer one at (\d\d:\d\d:\d\d UTC) \(([^)]+)\)\. Trying "
+            r"again\.",
+            body,
+        )
+        assert said and 20 <= int(said[2]) <= 30, body
+        # 503, or (after the client's retries) the breaker holding calls back for a while
+        assert said[4] in (
+            "it answered with an error",
+            "calls are held back for a few seconds after repeated failures",
+        )
+        assert row_ids_of(body) == [2, 3, 1]  # still the old list
+        assert 'hx-trigger="load delay:5s"' in body  # and it looks again
+    assert token.get().list_failure in ("5xx", "paused") and token.get().list_failures >= 1
+
+    answer.status, answer.body = 200, json.dumps(ODD).encode()
+    assert wait_until(lambda: not list_cache._flights)  # no refresh under way
+    breaker.reset()  # any pause the breaker took after the failures is over
+    text(operator_client.get("/backups/"))  # the refresh behind this one succeeds
+    assert wait_until(lambda: token.get().list_failed_at is None)
+    assert wait_until(lambda: "As of" not in text(operator_client.get("/backups/")))
+    body = text(operator_client.get("/backups/"))
+    assert "did not answer" not in body and "This list is from" not in body
+
+
+def row_ids_of(body: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr id="backup-(\d+)"', body)]

@@ -66,3 +66,25 @@ def test_it_stops_using_a_list_after_the_freshness_window(budget, settings):
     memory.keep((1, 0), listing(5))
     settings.BACKUPS_CACHE_SECONDS = 0
     assert memory.recall((1, 0)) is None and memory.held_bytes() == 0
+
+
+def test_it_estimates_a_large_lists_size_from_a_sample_of_its_texts():
+    from datetime import UTC, datetime
+
+    from backupsui.backups.lists import BYTES_PER_BACKUP, estimated_size
+    from backupsui.upstream import Backup, Server
+
+    def made(count, description):
+        when = datetime(2025, 1, 1, tzinfo=UTC)
+        server = Server(id=1, name="web-01")
+        return [
+            Backup(id=n, server=server, created_at=when, description=description)
+            for n in range(count)
+        ]
+
+    assert estimated_size([]) == 0
+    small = made(10, "abc")
+    assert estimated_size(small) == 10 * (BYTES_PER_BACKUP + 3 + 6)  # every one measured
+    large = made(100_000, "x" * 20)
+    exact = 100_000 * (BYTES_PER_BACKUP + 20 + 6)
+    assert abs(estimated_size(large) - exact) / exact < 0.01

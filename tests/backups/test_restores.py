@@ -83,7 +83,7 @@ def test_it_keeps_a_server_quiet_after_a_restore_was_sent(sandbox, olivia, sam, 
     assert sent.outcome == "accepted"
     second = restore(sam, backup, safety="on")
     assert second.status_code == 409
-    assert "A restore of web-server-01 was sent by olivia" in text(second)
+    assert "A restore of <bdi>web-server-01</bdi> was sent by olivia" in text(second)
     assert not Job.objects.exists() and len(events("restore_requested")) == 1
 
     settings.BACKUPSUI_RESTORE_QUIET_MINUTES = 0  # the quiet time is over

@@ -297,7 +297,7 @@ def test_it_keeps_the_typed_name_as_it_is_in_samoan(sandbox, operator, operator_
     Preference.objects.create(user=operator, language="sm")
     backup = completed_backup(sandbox)
     page = text(operator_client.get(f"/servers/12345/restore/?backup_id={backup.id}"))
-    assert '<code class="copy">web-server-01</code>' in page
+    assert '<code class="copy"><bdi>web-server-01</bdi></code>' in page
     response = operator_client.post(
         "/servers/12345/restore/", {"backup_id": backup.id, "confirm": "web-server-01"}
     )
@@ -325,10 +325,8 @@ def test_it_marks_the_providers_words_and_explains_the_safety_backup_in_samoan(
         "acme", 12345, "Safety backup before restoring from backup 7 (requested by olivia)"
     )
     page = text(operator_client.get("/backups/?server_id=12345"))
-    assert (
-        '<span lang="en">Safety backup before restoring from backup 7 (requested by olivia)</span>'
-        in page
-    )
+    said = "Safety backup before restoring from backup 7 (requested by olivia)"
+    assert f'<span lang="en"><bdi>{said}</bdi></span>' in page
     assert "Na faia e le polokalame aʻo leʻi faia se toe faʻafoʻisi mai le faʻaleoleo 7" in page
     # The live status announces a status through its Samoan label, never the API's word.
     sandbox.state.backups[safety["id"]].completes_at = datetime.now(UTC) - timedelta(seconds=1)

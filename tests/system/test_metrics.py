@@ -51,6 +51,8 @@ SERIES = {
     "backupsui_upstream_breaker_open",
     "backupsui_token_last_accepted_timestamp_seconds",
     "backupsui_tokens_unreadable",
+    "backupsui_lists_failing",
+    "backupsui_list_fetch_failures",
 }
 PLAN_SERIES = {
     "backupsui_plan_last_run_timestamp_seconds",
@@ -63,6 +65,7 @@ SAMPLES = {
     "backupsui_upstream_requests_total",
     "backupsui_upstream_breaker_openings_total",
     "backupsui_plan_missed_slots_total",
+    "backupsui_list_fetch_failures_total",
     *(f"backupsui_upstream_request_duration_seconds_{part}" for part in ("bucket", "sum", "count")),
 }
 
@@ -149,6 +152,26 @@ def test_it_says_every_series_with_the_right_values(world, client, monkeypatch):
     beat = families["backupsui_worker_last_round_timestamp_seconds"].samples[0].value
     assert beat == pytest.approx(Tally.objects.get(name=Tally.ROUND).at.timestamp())
     assert abs(beat - datetime.now(UTC).timestamp()) < 120
+
+
+def test_it_counts_the_lists_the_api_did_not_give(client, settings, operator, support):
+    """The failing lists (their pages say so) and the failed fetches, from the tokens' rows."""
+    from backupsui.accounts.models import ApiToken
+
+    settings.BACKUPSUI_METRICS_TOKEN = KEY
+
+    def values():
+        families = scrape(client.get)
+        [failing] = families["backupsui_lists_failing"].samples
+        [failed] = families["backupsui_list_fetch_failures"].samples
+        return failing.value, failed.name, failed.value
+
+    assert values() == (0, "backupsui_list_fetch_failures_total", 0)
+    ApiToken.objects.filter(user=operator).update(
+        list_failed_at=datetime.now(UTC), list_failure="timeout", list_failures=3
+    )
+    ApiToken.objects.filter(user=support).update(list_failures=2)  # failed, then answered
+    assert values() == (1, "backupsui_list_fetch_failures_total", 5)
 
 
 def test_it_says_each_plans_last_run_only_when_plans_exist(client, settings, operator):

@@ -3,17 +3,19 @@ with its age, and confirmations checked against a fresh list; many people on big
 Real gunicorn replicas (two workers each) on the test database, the sandbox counting the list
 fetches it answers."""
 
+import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from backupsui.sandbox.state import SandboxConfig
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, REDIS_URL, make_user, start_sandbox
 from tests.crowd import ListFetches, browse
-from tests.stack import Browser, Replica, production_env, stop_all
+from tests.stack import Browser, Replica, production_env, stop_all, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +153,105 @@ def test_it_shows_a_slightly_old_list_at_once_and_confirms_a_delete_from_a_fresh
         )
         assert part.status_code == 200 and 'id="results"' in part.text
         assert f'id="backup-{doomed}"' not in part.text
+    finally:
+        world.stop()
+
+
+class Outage:
+    """The sandbox's list answering 503 while the API is down."""
+
+    def __init__(self, server):
+        self.app = server.httpd.get_app()
+        self.original = self.app.list_backups
+        self.down = False
+        self.app.list_backups = self._answer
+
+    def _answer(self, account, environ):
+        if self.down:
+            return 503, {"detail": "Service unavailable."}
+        return self.original(account, environ)
+
+
+STALE_WORDS = re.compile(
+    r"This list is from \d\d:\d\d:\d\d UTC \((\d+) s ago\): the Backups API did not answer "
+    r"when asked for a newer one at \d\d:\d\d:\d\d UTC \(([^)]+)\)\. Trying again\."
+)
+
+
+def metric(replica, name: str) -> float:
+    body = requests.get(
+        replica.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_KEY}"}, timeout=30
+    ).text
+    return float(re.search(rf"^{name} (\S+)$", body, re.MULTILINE)[1])
+
+
+METRICS_KEY = "scrape-key-for-the-stale-lists-0001"
+
+
+@pytest.mark.parametrize("shared", ["one process", "redis"])
+def test_it_says_an_old_list_is_old_while_the_api_is_down_then_shows_the_new_one(
+    request, django_user_model, stack, shared
+):
+    """The API goes down behind a list: every page, in every worker and replica, shows the
+    old list saying when it is from, that the API did not answer and when it was last asked,
+    and keeps looking; /metrics and the log count it; the API back, the new list shows."""
+    world = start_sandbox(servers=3, completion_delay=3600)
+    try:
+        person(django_user_model, "olivia", OPERATOR_TOKEN)
+        env = production_env(
+            world.url,
+            BACKUPSUI_TRUSTED_PROXIES="127.0.0.1",
+            BACKUPS_CACHE_SECONDS="1",
+            BACKUPS_STALE_SECONDS="300",
+            BACKUPS_API_TIMEOUT="3",
+            BACKUPSUI_METRICS_TOKEN=METRICS_KEY,
+        )
+        if shared == "redis":
+            request.getfixturevalue("redis_db")
+            env["BACKUPSUI_CACHE_URL"] = REDIS_URL
+            replicas = stack(env)
+        else:
+            replicas = stack(env, count=1, workers=1)  # without Redis a list is a process's
+        olivia = Browser()
+        assert olivia.sign_in(replicas[0].url, "olivia", PASSWORD).status_code == 302
+        outage = Outage(world)
+        page = olivia.get(replicas[0].url + "/backups/")
+        rows = re.findall(r'<tr id="backup-(\d+)"', page.text)
+        assert rows and "As of" not in page.text
+
+        outage.down = True
+        said = wait_for(lambda: STALE_WORDS.search(olivia.get(replicas[0].url + "/backups/").text))
+        assert said[2] in (
+            "it answered with an error",
+            "calls are held back for a few seconds after repeated failures",
+        )
+        for replica in replicas:  # the other replica's workers too, and the page's own poll
+            for headers in ({}, {"HX-Request": "true", "HX-Target": "results"}):
+                page = olivia.get(replica.url + "/backups/", headers=headers)
+                assert page.status_code == 200 and STALE_WORDS.search(page.text), page.text
+                assert re.findall(r'<tr id="backup-(\d+)"', page.text) == rows  # the old list
+                assert 'hx-trigger="load delay:5s"' in page.text
+        assert metric(replicas[-1], "backupsui_lists_failing") == 1
+        assert metric(replicas[-1], "backupsui_list_fetch_failures_total") >= 1
+        logged = [
+            json.loads(line)
+            for line in replicas[0].log.splitlines()
+            if line.startswith("{") and '"list_refresh"' in line
+        ]
+        assert logged and logged[0]["cause"] == "5xx" and logged[0]["list_age_s"] >= 1
+
+        outage.down = False
+        fresh = wait_for(
+            lambda: (
+                (page := olivia.get(replicas[-1].url + "/backups/")).status_code == 200
+                and "As of" not in page.text
+                and "This list is from" not in page.text
+                and page
+            ),
+            seconds=30,
+        )
+        assert re.findall(r'<tr id="backup-(\d+)"', fresh.text) == rows
+        assert metric(replicas[0], "backupsui_lists_failing") == 0
     finally:
         world.stop()
 

@@ -1,67 +1,25 @@
-from datetime import timedelta
-
-from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, as_of, page_or_part
+from backupsui.http import page_or_part
 from backupsui.upstream import UpstreamError
 
-from .. import presenters, restores
-from ..account import watch_param
+from .. import pages
 from ..decorators import AccountRequest, account_view
-from ..forms import CreateBackupForm, FilterForm, OpenServerForm, PollForm
-from ..health import summary
-from ..models import FormKey
+from ..forms import FilterForm, PollForm
 
 
 @account_view("backups.view_backups")
 def backup_list(request: AccountRequest):
     form = FilterForm(request.GET)
     filters = form.filters()
-    context = {"form": form, "filters": filters, "server_name": None}
-    context.update(presenters.table(request.user))
-    context["idempotency_key"] = FormKey.issue(
-        request.user, CreateBackupForm.purpose
-    )  # "Back up now"
-    context["back"] = request.get_full_path()
-    context["open_form"] = OpenServerForm(
-        initial={"server_id": filters["server_id"]}, auto_id="open_%s"
-    )
     try:
         listed = request.account.backups(stale=True)
     except UpstreamError as error:
-        context["error"] = error
-        form.offer([], [])
+        context = pages.list_failed(request, form, filters, error)
     else:
-        context["as_of"] = as_of(listed)
-        shown = _selected(listed, filters)
-        page = Paginator(shown, PAGE_SIZE).get_page(filters["page"])
-        form.offer(listed.servers(), listed.statuses())
-        context.update(
-            page=page,
-            rows=presenters.rows(page, odd=listed.odd_among(page), back=request.get_full_path()),
-            health=summary(listed.health(timezone.now())),
-            watch=watch_param(page),
-            server_name=dict(listed.servers()).get(filters["server_id"]),
-            short=listed.short and (len(listed.backups), listed.counted),
-            restoring=restores.running(server for server, _name in listed.servers()).values(),
-        )
+        context = pages.list_page(request, listed, form, filters)
     return page_or_part(request, "backups/list.html", "results", context)
-
-
-def _selected(listed, filters: dict) -> list:
-    """The backups the list's filters select, in its order (the page and the CSV alike)."""
-    within = filters["within"]
-    return listed.select(
-        server_id=filters["server_id"],
-        backup_type=filters["backup_type"],
-        status=filters["status"],
-        q=filters["q"],
-        sort=filters["sort"],
-        since=timezone.now() - timedelta(days=within) if within else None,
-    )
 
 
 BACKUP_COLUMNS = [
@@ -84,6 +42,7 @@ def backup_export(request: AccountRequest):
         listed = request.account.backups()
     except UpstreamError as error:
         return render(request, "backups/list.html", {"error": error}, status=502)
+    selected = pages.selected(listed, FilterForm(request.GET).filters())
     rows = (
         [
             b.id,
@@ -96,7 +55,7 @@ def backup_export(request: AccountRequest):
             b.expires_at,
             b.description,
         ]
-        for b in _selected(listed, FilterForm(request.GET).filters())
+        for b in selected
     )
     return csv_response("backups", BACKUP_COLUMNS, rows)
 
@@ -107,12 +66,4 @@ def poll(request: AccountRequest):
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
     result = request.account.poll(form.cleaned_data["watch"])
-    context = {
-        "changed": result.changed,
-        "gone": result.gone,
-        "watch": result.watch,
-        "error": result.error,
-        "rows": presenters.rows(result.changed),
-        **presenters.table(request.user),
-    }
-    return render(request, "backups/poll.html", context)
+    return render(request, "backups/poll.html", pages.poll_update(request, result))

@@ -1,23 +1,18 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backupsui.audit.actors import Actor
-from backupsui.audit.models import Action, AuditEvent
 from backupsui.csv_export import csv_response
-from backupsui.http import PAGE_SIZE, as_of, page_or_part, redirect_for
+from backupsui.http import page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
-from .. import presenters, restores, story
+from .. import pages
 from ..decorators import AccountRequest, account_view
 from ..forms import MuteForm, ServerFilterForm
-from ..health import summary
 from ..mutes import mute_server, muted_until
 
 SERVER_COLUMNS = [
@@ -43,8 +38,6 @@ def server_list(request: AccountRequest):
     context = {
         "form": form,
         "filters": filters,
-        "can_create": request.user.has_perm("backups.create_backup"),
-        "can_mute": request.user.has_perm("backups.mute_server"),
         "settings_late": f"{settings.BACKUPSUI_HEALTH_LATE_HOURS:g}",
         "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
     }
@@ -53,15 +46,7 @@ def server_list(request: AccountRequest):
     except UpstreamError as error:
         context["error"] = error
     else:
-        context["as_of"] = as_of(listed)
-        everyone = listed.health(timezone.now())
-        page = Paginator(form.select(everyone, listed), PAGE_SIZE).get_page(filters["page"])
-        rows = presenters.server_rows(page, back=request.get_full_path())
-        muted = muted_until(row.server.id for row in rows)
-        for row in rows:
-            row.muted_until = muted.get(row.server.id)
-        context.update(page=page, rows=rows, health=summary(everyone))
-        context["restoring"] = restores.running(server.id for server in everyone).values()
+        context.update(pages.servers_page(request, listed, form, filters))
     return page_or_part(request, "backups/servers.html", "servers-results", context)
 
 
@@ -92,56 +77,20 @@ def server_export(request: AccountRequest):
     return csv_response("servers", SERVER_COLUMNS, rows)
 
 
-STORY_ROWS = 50
-STORY_ACTIONS = (
-    Action.RESTORE_REQUESTED,
-    Action.SAFE_RESTORE_REQUESTED,
-    Action.RESTORE_CANCELLED,
-    Action.BACKUP_DELETED,
-)
-STORY_EVENTS = 20
-
-
 @account_view("backups.view_backups")
 def server_detail(request: AccountRequest, server_id: int):
-    """One server's story: its health and why, the last 90 days, its sizes over time, odd
-    backups, restores and deletions, and its newest backups."""
+    """One server's story (pages.server_story)."""
     try:
         listed = request.account.backups()
     except UpstreamError as error:
         return render(request, "backups/server.html", {"error": error}, status=502)
-    now = timezone.now()
-    server = next((s for s in listed.health(now) if s.id == server_id), None)
+    server = next((s for s in listed.health(timezone.now()) if s.id == server_id), None)
     if server is None:
         context = {
             "why": _("Server %(server)s is not in your list (any more).") % {"server": server_id}
         }
         return render(request, "backups/gone.html", context, status=404)
-    mine = story.of_server(listed.backups, server_id)
-    zone = timezone.get_current_timezone()
-    odd = story.odd_backups(mine)
-    chart = story.size_chart(mine, now - timedelta(days=story.CALENDAR_DAYS), now)
-    newest_first = mine[::-1]
-    context = {
-        "server": server,
-        "health_row": presenters.server_rows([server], now)[0],
-        "days": story.calendar(mine, now.astimezone(zone).date(), zone),
-        "chart": chart,
-        "chart_lines": chart.lines(),
-        "chart_points": [
-            (kind, x, y, backup) for kind, points in chart.series.items() for x, y, backup in points
-        ],
-        "odd": [(odd[b.id], presenters.odd_words(odd[b.id])) for b in newest_first if b.id in odd],
-        "odd_ids": set(odd),
-        "events": AuditEvent.objects.visible_to(request.user)
-        .filter(server_id=server_id, action__in=STORY_ACTIONS)
-        .order_by("-created_at")[:STORY_EVENTS],
-        "rows": presenters.rows(newest_first[:STORY_ROWS], now, odd),
-        "more": max(0, len(mine) - STORY_ROWS),
-        "can_create": request.user.has_perm("backups.create_backup"),
-        **presenters.table(request.user),
-    }
-    return render(request, "backups/server.html", context)
+    return render(request, "backups/server.html", pages.server_story(request, listed, server))
 
 
 @account_view("backups.mute_server", methods=("GET", "POST"))

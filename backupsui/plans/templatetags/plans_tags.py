@@ -1,30 +1,13 @@
-"""What the backups list shows of plans: which plan made each backup on the page, and which
-are marked kept (two queries a page, whatever its length)."""
+"""Plans' words for templates: what the retention rules say of a backup. (What the backups
+pages show of plans, the plan that made each backup and the marks, reaches them in their
+context: backups/plan_facts.py.)"""
 
 from django import template
 from django.utils.translation import gettext as _
 
-from backupsui.plans import coverage
 from backupsui.plans import retention as r
-from backupsui.plans.models import KeptBackup, PlanBackup
 
 register = template.Library()
-
-
-@register.simple_tag
-def plan_marks(rows) -> dict:
-    """backup id → {"plan": name or "", "kept": bool}, for the rows of a page."""
-    ids = [row["backup"].id if isinstance(row, dict) else row.backup.id for row in rows]
-    marks = {backup_id: {"plan": "", "plan_id": None, "kept": False} for backup_id in ids}
-    for backup_id, plan_id, name in PlanBackup.objects.filter(backup_id__in=ids).values_list(
-        "backup_id", "plan_id", "plan__name"
-    ):
-        marks[backup_id].update(plan=name, plan_id=plan_id)
-    for backup_id in KeptBackup.objects.filter(backup_id__in=ids).values_list(
-        "backup_id", flat=True
-    ):
-        marks[backup_id]["kept"] = True
-    return marks
 
 
 @register.filter
@@ -43,14 +26,3 @@ def in_words(decision) -> str:
         r.NOT_THE_PLANS: lambda: _("kept: not made by this plan"),
         r.NO_RULES: lambda: _("kept: no retention rules"),
     }[decision.why]()
-
-
-@register.simple_tag
-def server_plans(rows) -> dict:
-    """server id → the plans that back it up (coverage.py), each with its next run; the one
-    that runs most often, which its health follows, first."""
-    servers = {row.server.id: row.server.name for row in rows}
-    return {
-        server_id: [{"plan": c.plan, "next": c.next, "period": c.period} for c in found]
-        for server_id, found in coverage.covering(servers).items()
-    }
