@@ -1,5 +1,5 @@
 """CSV exports of names from the API: a server name or description holding bidirectional
-controls (U+202E turns "gpj.exe" around) is written out visibly (<U+202E>), in every column,
+controls (U+202E turns "gpj.exe" around) is written out visibly ([U+202E]), in every column,
 and a 3,000-character name is cut to bidi.NAME_MAX, in the backups, servers and report
 exports; formulas stay defused."""
 
@@ -41,19 +41,19 @@ def test_it_writes_bidirectional_controls_out_and_cuts_long_names(
     assert not set(body) & BIDI_CONTROLS
     rows = list(csv.DictReader(io.StringIO(body)))
     names = {row["server"] for row in rows}
-    assert "db-01<U+202E>gpj.exe" in names
+    assert "db-01[U+202E]gpj.exe" in names
     assert "x" * (NAME_MAX - 1) + "…" in names
     assert max(len(name) for name in names) <= NAME_MAX
     if path == "/backups/export.csv":
-        assert "before the update <U+202E>evil" in {row["description"] for row in rows}
+        assert "before the update [U+202E]evil" in {row["description"] for row in rows}
 
 
 def test_it_writes_every_bidirectional_control_out():
     text = "a\u061cb\u200ec\u200fd\u202ae\u202bf\u202cg\u202dh\u202ei\u2066j\u2067k\u2068l\u2069m"
     assert shown_name(text) == (
-        "a<U+061C>b<U+200E>c<U+200F>d<U+202A>e<U+202B>f<U+202C>g<U+202D>h<U+202E>i"
-        "<U+2066>j<U+2067>k<U+2068>l<U+2069>m"
+        "a[U+061C]b[U+200E]c[U+200F]d[U+202A]e[U+202B]f[U+202C]g[U+202D]h[U+202E]i"
+        "[U+2066]j[U+2067]k[U+2068]l[U+2069]m"
     )
-    assert cell(f"{RLO}=cmd|' /C calc'!A0") == "<U+202E>=cmd|' /C calc'!A0"
+    assert cell(f"{RLO}=cmd|' /C calc'!A0") == "[U+202E]=cmd|' /C calc'!A0"
     assert cell("=1+1") == "'=1+1"
     assert cell("\u200b=1+1") == "'\u200b=1+1"  # an invisible space is still a space here

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from django.utils.html import format_html
 
-BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_VISIBLE = str.maketrans({control: f"[U+{ord(control):04X}]" for control in BIDI_CONTROLS})
+from backupsui.bidi import EMBEDDINGS_AND_ISOLATES, visible_reordering
+
+BIDI_CONTROLS = EMBEDDINGS_AND_ISOLATES  # written out on pages (the marks stay in the <bdi>)
+
 NAME_SHOWN = 60
 DESCRIPTION_SHOWN = 255
 TITLE_MOST = 300
@@ -24,7 +26,7 @@ TITLE_MOST = 300
 
 def visible(text: str) -> str:
     """The text with its bidirectional controls written out."""
-    return text.translate(_VISIBLE)
+    return visible_reordering(text)
 
 
 def cut(text: str, most: int) -> str:

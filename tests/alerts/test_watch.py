@@ -133,7 +133,7 @@ def test_it_writes_out_bidirectional_controls_and_cuts_long_names_in_alerts(
     subscribed, sandbox, operator, receiver, settings
 ):
     """A server named with a right-to-left override and 3,000 characters: the email, the
-    webhook's body and the Apprise message show the override as <U+202E>, and the name cut
+    webhook's body and the Apprise message show the override as [U+202E], and the name cut
     to bidi.NAME_MAX characters."""
     settings.BACKUPSUI_APPRISE_SCHEMES = ["json"]
     chat = Receiver()
@@ -155,7 +155,7 @@ def test_it_writes_out_bidirectional_controls_and_cuts_long_names_in_alerts(
     [(_headers, body)] = receiver.got
     [(_headers, message)] = chat.got
     sent = [email.subject, email.body, body.decode(), message.decode()]
-    cut = "db<U+202E>" + "x" * (NAME_MAX - 4) + "…"  # 200 characters, then written out
+    cut = "db[U+202E]" + "x" * (NAME_MAX - 4) + "…"  # 200 characters, then written out
     assert cut in email.body and cut in json.loads(body)["alerts"][0]["server"]
     assert cut in json.loads(message)["message"]
     for text_sent in sent:
