@@ -12,7 +12,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from backupsui.upstream import TYPES, Backup, status_label, type_label
+from backupsui.upstream import TYPES, Backup, size_text, status_label, type_label
 from backupsui.words import Sentence
 
 from .health import BAD, LATE
@@ -67,18 +67,6 @@ def badge(status: str) -> tuple[str, str]:
     """The badge's kind (its colour) and label; an unknown status shows as it came."""
     kind = {"in_progress": "running", "completed": "ok", "failed": "bad"}.get(status, "other")
     return kind, status_label(status) or _("unknown")
-
-
-def size_text(mb: int | None) -> str:
-    """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
-    MB and 1000 GB (one unit everywhere, labelled for what it counts)."""
-    if mb is None:
-        return "—"
-    if mb >= 1000 * 1000:
-        return _("%(size).1f TB") % {"size": mb / (1000 * 1000)}
-    if mb >= 1000:
-        return _("%(size).1f GB") % {"size": mb / 1000}
-    return _("%(size)d MB") % {"size": mb}
 
 
 def until(moment: datetime, now: datetime) -> tuple[str, bool]:

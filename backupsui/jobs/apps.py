@@ -7,4 +7,7 @@ class JobsConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self):
-        from . import holding  # noqa: F401  (the open jobs hold their servers)
+        from . import (
+            holding,  # noqa: F401  (the open jobs hold their servers)
+            reporting,  # noqa: F401  (the report counts a job as one restore)
+        )

@@ -28,8 +28,17 @@ class Plan(models.Model):
 
     class Mode(models.TextChoices):
         ACTIVE = "active", _("Active")
-        PREVIEW = "preview", _("Preview only: deletes nothing")
+        # The dry run (stored as "preview" since the first release): the form's Preview
+        # button is another thing, which only draws what a plan would do.
+        PREVIEW = "preview", _("Dry run: takes backups, deletes nothing")
         PAUSED = "paused", _("Paused")
+
+    # Why a plan is paused: a person paused it, or it stopped by itself. Only a plan that
+    # stopped for its owner's missing token takes itself up again (when a token is stored).
+    PAUSED_BY_PERSON = "person"
+    NO_TOKEN = "no_token"
+    TOKEN_REFUSED = "token_refused"
+    OWNER_MAY_NOT = "owner"
 
     name = models.CharField(_("name"), max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -48,8 +57,12 @@ class Plan(models.Model):
     keep_monthly = models.PositiveSmallIntegerField(_("keep-monthly"), default=0)
     keep_yearly = models.PositiveSmallIntegerField(_("keep-yearly"), default=0)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ACTIVE)
-    # Why it stopped by itself (a Sentence: shown in the reader's language).
+    # Why it stopped (a Sentence: shown in the reader's language), and the kind of reason
+    # (PAUSED_BY_PERSON, NO_TOKEN, ...; empty for a plan paused before they were kept).
     paused_reason = models.TextField(blank=True)
+    paused_for = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # The mode it had before it paused, taken up again when it resumes (a dry run stays one).
+    resumes_as = models.CharField(max_length=8, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     # The newest slot the scheduler has handled: slots after it are due.
     last_slot = models.DateTimeField(null=True, blank=True)
@@ -78,6 +91,20 @@ class Plan(models.Model):
     @property
     def paused_reason_text(self) -> str:
         return str(Sentence.loads(self.paused_reason))
+
+    @property
+    def paused(self) -> bool:
+        return self.mode == self.Mode.PAUSED
+
+    @property
+    def resumed_mode(self) -> str:
+        """The mode it takes up again: the one it had before it paused (active when unknown)."""
+        modes = (self.Mode.ACTIVE, self.Mode.PREVIEW)
+        return self.resumes_as if self.resumes_as in modes else self.Mode.ACTIVE
+
+    @property
+    def resumed_mode_display(self) -> str:
+        return self.Mode(self.resumed_mode).label
 
     def covers(self, server_id: int, server_name: str) -> bool:
         if self.servers == self.Servers.CHOSEN:
@@ -119,7 +146,10 @@ class PlanRun(models.Model):
         QUEUED = "queued", _("Waiting to run")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
-        PREVIEWED = "previewed", _("Done, in preview: nothing deleted")
+        PREVIEWED = "previewed", _("Done, dry run: nothing deleted")
+        # Not done: a chosen server is not in the owner's list, or no name matches the
+        # pattern (what the run could do, it did).
+        ATTENTION = "attention", _("Needs attention")
         STOPPED = "stopped", _("Stopped: the plan was paused")
         FAILED = "failed", _("Failed")
 

@@ -2,7 +2,16 @@
 
 from .client import BackupsClient, Created, Restored
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .types import IN_PROGRESS, TYPES, Backup, Listing, Server, status_label, type_label
+from .types import (
+    IN_PROGRESS,
+    TYPES,
+    Backup,
+    Listing,
+    Server,
+    size_text,
+    status_label,
+    type_label,
+)
 
 __all__ = [
     "IN_PROGRESS",
@@ -19,6 +28,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UpstreamError",
+    "size_text",
     "status_label",
     "type_label",
 ]

@@ -6,6 +6,7 @@ nulls kept where the document allows them."""
 from datetime import UTC, datetime
 
 import msgspec
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import UpstreamId
@@ -25,6 +26,19 @@ def type_label(value: str) -> str:
 
 def status_label(value: str) -> str:
     return str(STATUSES[value]) if value in STATUSES else value
+
+
+def size_text(mb: float | None) -> str:
+    """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
+    MB and 1000 GB (one unit everywhere, labelled for what it counts). The one way a size is
+    written: the lists, a backup's page, the audit trail."""
+    if mb is None:
+        return "—"
+    if mb >= 1000 * 1000:
+        return gettext("%(size).1f TB") % {"size": mb / (1000 * 1000)}
+    if mb >= 1000:
+        return gettext("%(size).1f GB") % {"size": mb / 1000}
+    return gettext("%(size)d MB") % {"size": mb}
 
 
 # gc=False: these hold only numbers, text and times, never cycles, so the garbage collector

@@ -28,15 +28,16 @@ def made(n, server, hours, status="completed", size=100):
     )
 
 
-def event(action, server_id, who, backup_id, name=""):
+def event(action, server_id, who, backup_id, name="", outcome="accepted", job=None, at=START):
     return SimpleNamespace(
         action=action,
         server_id=server_id,
         server_name=name,
         actor_username=who,
         backup_id=backup_id,
-        outcome="accepted",
-        created_at=START,
+        outcome=outcome,
+        created_at=at,
+        job_id=job,
     )
 
 
@@ -69,6 +70,12 @@ def test_it_counts_each_servers_backups_and_gaps_within_the_period():
         "failed": 2,
         "odd": 0,
         "restores": 2,
+        "restores_done": 2,
+        "restores_failed": 0,
+        "restores_refused": 0,
+        "restores_cancelled": 0,
+        "restores_running": 0,
+        "restores_unknown": 0,
         "deletions": 1,
         "never_completed": 2,
     }
