@@ -203,12 +203,12 @@ def _run(run: PlanRun) -> None:
 
 
 def _ended(run: PlanRun, outcome: str, missing: Sentence | None, **values) -> None:
-    """Finishes a run that went through: `outcome`, or needing attention (its owner told
-    first, so a worker that dies in between tells twice rather than never)."""
+    """Finishes a run that went through: `outcome`, or needing attention (then its owner is
+    told, from the alerts' queue)."""
     if missing is None:
         return _finish(run, outcome, **values)
-    attention.tell(run, missing)
     _finish(run, Result.ATTENTION, missing, **values)
+    attention.tell_later(run)
 
 
 def _skip(server_id, server_name, why, verbatim=False) -> dict:

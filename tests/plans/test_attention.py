@@ -4,6 +4,8 @@ server its owner's list does not show, or a pattern no server's name matches, en
 once for the same reason; what it could do, it did."""
 
 import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from backupsui.alerts.models import Subscription
@@ -30,6 +32,14 @@ def last_run_ok(client, settings) -> dict[str, float]:
     assert answer.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(answer.content.decode())}
     return {s.labels["plan"]: s.value for s in families["backupsui_plan_last_run_ok"].samples}
+
+
+def alerts_sent() -> list[str]:
+    """What the alerts' queue held for plans, carried out as a worker of that queue does."""
+    queued = DBTaskResult.objects.filter(task_path__endswith="tell_attention")
+    assert set(queued.values_list("queue_name", flat=True)) <= {"alerts"}
+    call_command("worker", "--batch", "--queue-name", "alerts", "--no-startup-delay")
+    return [result.return_value for result in queued.order_by("enqueued_at")]
 
 
 def told_by_email(user) -> None:
@@ -79,6 +89,7 @@ def test_it_tells_the_owner_once_for_the_same_reason(world, operator, mailoutbox
     plan = make_plan(operator, name="Gone", servers=Plan.Servers.CHOSEN, server_ids=[99999])
     run_once(plan)
     run_once(plan)  # the same reason: not told again
+    assert alerts_sent() == ["told", "not told"]
     [mail] = mailoutbox
     assert mail.to == ["olivia@example.test"]
     assert mail.subject == "Backup plan Gone needs attention"
@@ -89,6 +100,7 @@ def test_it_tells_the_owner_once_for_the_same_reason(world, operator, mailoutbox
     Plan.objects.filter(pk=plan.pk).update(server_ids=[12345, 99999])
     plan.refresh_from_db()
     run_once(plan)  # gone again after a good run: told again
+    assert alerts_sent() == ["told", "not told", "told"]
     assert len(mailoutbox) == 2
 
 
@@ -101,4 +113,5 @@ def test_it_tells_the_owner_only(world, operator, django_user_model, mailoutbox)
     told_by_email(colleague)
     type(colleague).objects.filter(pk=colleague.pk).update(email="opal@example.test")
     run_once(make_plan(operator, servers=Plan.Servers.CHOSEN, server_ids=[99999]))
+    assert alerts_sent() == ["told"]
     assert [mail.to for mail in mailoutbox] == [["olivia@example.test"]]
