@@ -186,6 +186,14 @@ class PlanRun(models.Model):
     def open(self) -> bool:
         return self.finished is None
 
+    @classmethod
+    def newest_finished(cls, plans) -> dict[int, "PlanRun"]:
+        """Plan id → its newest finished run, for these plans (one query)."""
+        newest = cls.objects.filter(plan=models.OuterRef("plan"), finished__isnull=False)
+        newest = newest.order_by("-finished", "-pk").values("pk")[:1]
+        runs = cls.objects.filter(plan__in=[plan.pk for plan in plans], pk=models.Subquery(newest))
+        return {run.plan_id: run for run in runs}
+
 
 class PlanStep(models.Model):
     """One upstream call of a run, noted before it is made: a run resumed after a worker died

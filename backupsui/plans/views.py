@@ -10,7 +10,6 @@ trail."""
 from functools import wraps
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,7 +49,7 @@ def plan_list(request: AccountRequest):
     while paused) and how its newest run ended."""
     plans = scope.plans_of(request.user, scope.learn(request.account))
     now = timezone.now()
-    last = newest_runs(plans)
+    last = PlanRun.newest_finished(plans)
     rows = [
         (
             plan,
@@ -62,17 +61,6 @@ def plan_list(request: AccountRequest):
     return render(request, "plans/list.html", {"rows": rows})
 
 
-def newest_runs(plans) -> dict[int, PlanRun]:
-    """Plan id → its newest finished run (one query)."""
-    newest = PlanRun.objects.filter(plan=OuterRef("plan"), finished__isnull=False).order_by(
-        "-finished", "-pk"
-    )
-    runs = PlanRun.objects.filter(
-        plan__in=[plan.pk for plan in plans], pk=Subquery(newest.values("pk")[:1])
-    )
-    return {run.plan_id: run for run in runs}
-
-
 @account_view("plans.view_plan")
 @reached_plan
 def plan_detail(request: AccountRequest, plan: Plan):
@@ -82,7 +70,7 @@ def plan_detail(request: AccountRequest, plan: Plan):
         # A paused plan has no next runs to show: it runs again once resumed.
         "next": None if plan.paused else preview.upcoming(plan.schedule, plan.zone, timezone.now()),
         "chosen": scope.chosen_servers(request.user, plan),
-        "last_run": newest_runs([plan]).get(plan.pk),
+        "last_run": PlanRun.newest_finished([plan]).get(plan.pk),
     }
     return render(request, "plans/plan.html", context)
 
