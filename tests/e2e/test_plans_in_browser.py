@@ -129,6 +129,12 @@ WIDER_THAN_THE_PAGE = """() => {
       found.push("unwrapped " + table.className);
     }
   });
+  // A cell whose words (or label) run out of it, over the next one.
+  document.querySelectorAll("main table tbody td, main table tbody th").forEach((cell) => {
+    if (cell.scrollWidth > cell.clientWidth + 1) {
+      found.push(`${cell.dataset.label || cell.tagName} runs out of its cell`);
+    }
+  });
   return found;
 }"""
 

@@ -467,3 +467,18 @@ def test_it_links_a_runs_counts_to_the_audit_events_of_that_run(operator_client,
     assert f"Showing the events of backup plan run {runs[1].pk} only." in text(trail)
     first = re.search(rf'<tr id="run-{runs[0].pk}">(.*?)</tr>', page, re.S).group(1)
     assert '<td data-label="Deleted">0</td>' in first  # nothing deleted: nothing to link
+
+
+@pytest.mark.django_db
+def test_it_says_a_plan_without_rules_keeps_everything(operator_client, sandbox):
+    kept_all = {**FORM, "keep_last": "0"}
+    assert operator_client.post("/plans/new/", kept_all).status_code == 302
+    plan = Plan.objects.get()
+    page = text(operator_client.get(f"/plans/{plan.pk}/"))
+    assert "<dt>Retention</dt><dd>keeps everything</dd>" in page
+    row = re.search(
+        rf'<tr id="plan-{plan.pk}">(.*?)</tr>', text(operator_client.get("/plans/")), re.S
+    )
+    assert '<td data-label="Retention">keeps everything</td>' in row.group(1)
+    [created] = AuditEvent.objects.filter(plan_id=plan.pk)
+    assert "; keeps all; active" in created.message
