@@ -3,6 +3,7 @@ asks for the rights, the account and the recent confirmation editing asks for, a
 audit trail; a plan that paused for its owner's missing token resumes by itself (audited)
 when a token is stored again, and no other paused plan does."""
 
+import importlib
 import re
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.plans import runner
 from backupsui.plans.models import Plan, PlanRun
+from backupsui.words import Sentence
 from tests.conftest import OPERATOR_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user
 from tests.helpers import text
 from tests.plans.test_views import FORM, late_colleague, listed, signed_in
@@ -170,3 +172,38 @@ def test_it_waits_for_a_person_when_it_paused_for_another_reason(sandbox, operat
     verify_and_save(Actor.of(operator), operator, OPERATOR_TOKEN)
     plan.refresh_from_db()
     assert plan.mode == Plan.Mode.PAUSED and resumed(plan) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_knows_why_a_plan_paused_before_the_kind_was_kept_and_resumes_it_for_a_token(
+    sandbox, operator
+):
+    """Plans paused by an earlier release (their reason in words only), as migration plans
+    0005 reads them."""
+    from django.apps import apps
+
+    moved = importlib.import_module("backupsui.plans.migrations.0005_paused_for_kept_before")
+    said = {
+        "no token": "The plan's owner has no API token, so the plan was paused.",
+        "refused": "The plan's owner's API token was refused, so the plan was paused.",
+        "deactivated": "The plan's owner was deactivated, so the plan was paused.",
+    }
+    plans = {
+        name: held(operator, paused_for="", paused_reason=Sentence(words).dumps())
+        for name, words in said.items()
+    }
+    plans["by a person"] = held(operator, paused_for="", paused_reason="")
+    plans["odd words"] = held(operator, paused_for="", paused_reason="not a sentence")
+    moved.read_kinds(apps, None)
+    kinds = {name: Plan.objects.get(pk=plan.pk).paused_for for name, plan in plans.items()}
+    assert kinds == {
+        "no token": Plan.NO_TOKEN,
+        "refused": Plan.TOKEN_REFUSED,
+        "deactivated": Plan.OWNER_MAY_NOT,
+        "by a person": Plan.PAUSED_BY_PERSON,
+        "odd words": "",
+    }
+    ApiToken.objects.filter(user=operator).delete()
+    verify_and_save(Actor.of(operator), operator, OPERATOR_TOKEN)
+    modes = {name: Plan.objects.get(pk=plan.pk).mode for name, plan in plans.items()}
+    assert [name for name, mode in modes.items() if mode != Plan.Mode.PAUSED] == ["no token"]
