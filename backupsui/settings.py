@@ -118,6 +118,9 @@ BACKUPSUI_SAFETY_WAIT_MINUTES = env_number("BACKUPSUI_SAFETY_WAIT_MINUTES", 120,
 BACKUPSUI_JOB_LOOK_SECONDS = env_number("BACKUPSUI_JOB_LOOK_SECONDS", 10, minimum=0.1)
 # The most backups one run of a plan deletes (the rest wait for its next run).
 BACKUPSUI_PLAN_DELETES_PER_RUN = int(env_number("BACKUPSUI_PLAN_DELETES_PER_RUN", 20, minimum=0))
+# The shortest time between two runs of a plan's schedule: each run makes a manual backup of
+# every server it covers (which never expires by itself), so schedules more often are refused.
+BACKUPSUI_PLAN_MIN_MINUTES = env_number("BACKUPSUI_PLAN_MIN_MINUTES", 60, minimum=1, integer=True)
 if BACKUPSUI_JOB_LOOK_SECONDS > 10:
     raise ImproperlyConfigured("BACKUPSUI_JOB_LOOK_SECONDS must be at most 10.")
 # The panel's own address as people reach it (e.g. https://backups.example.com): links in

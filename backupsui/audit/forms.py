@@ -38,10 +38,25 @@ class AuditFilterForm(forms.Form):
     since = DayField(label=_("From"), required=False)
     until = DayField(label=_("Until"), required=False)
     signins = forms.BooleanField(label=_("Show sign-ins"), required=False)
-    event = IdField(required=False, widget=forms.HiddenInput)
-    job = IdField(required=False, widget=forms.HiddenInput)
-    plan = IdField(required=False, widget=forms.HiddenInput)
-    page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+    event = IdField(label=_("Event"), required=False, widget=forms.HiddenInput)
+    job = IdField(label=_("Job"), required=False, widget=forms.HiddenInput)
+    plan = IdField(label=_("Backup plan"), required=False, widget=forms.HiddenInput)
+    run = IdField(label=_("Backup plan run"), required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=10**6)
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The From field's own word works in an address too: ?from=2026-12-01.
+        if data is not None and "from" in data and "since" not in data:
+            data = data.copy()
+            data["since"] = data["from"]
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def refused(self) -> bool:
+        """Whether a filter cannot be read: then no event is shown (never all of them), and
+        the page says which and why. A page number that is not one only shows the first."""
+        self.is_valid()
+        return any(name != "page" for name in self.errors)
 
     def clean(self):
         data = super().clean()
@@ -51,9 +66,10 @@ class AuditFilterForm(forms.Form):
         return data
 
     def apply(self, events):
-        """The events narrowed by every valid filter; an invalid one is ignored. Sign-ins
+        """The events narrowed by the filters; none when a filter cannot be read. Sign-ins
         are many and rarely wanted: shown when asked for (or when one event is asked for)."""
-        self.is_valid()
+        if self.refused:
+            return events.none()
         data = getattr(self, "cleaned_data", {})
         if data.get("user"):
             events = events.filter(actor_username__icontains=data["user"])
@@ -64,6 +80,7 @@ class AuditFilterForm(forms.Form):
             and not data.get("event")
             and not data.get("job")
             and not data.get("plan")
+            and not data.get("run")
         ):
             events = events.exclude(action__in=SIGN_INS)
         if data.get("outcome"):
@@ -76,6 +93,8 @@ class AuditFilterForm(forms.Form):
             events = events.filter(job_id=data["job"])
         if data.get("plan"):
             events = events.filter(plan_id=data["plan"])
+        if data.get("run"):
+            events = events.filter(plan_run_id=data["run"])
         zone = timezone.get_current_timezone()
         if data.get("since"):
             events = events.filter(

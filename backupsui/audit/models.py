@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     PLAN_TAKEN_OVER = "plan_taken_over", _("Backup plan taken over")
     PLAN_RUN_REQUESTED = "plan_run_requested", _("Backup plan run requested")
     PLAN_DELETED = "plan_deleted", _("Backup plan deleted")
+    PLAN_RESUMED = "plan_resumed", _("Backup plan resumed")
     ALERTS_CHANGED = "alerts_changed", _("Alert settings changed")
     ALERT_TARGET_ADDED = "alert_target_added", _("Alert target added")
     ALERT_TARGET_REMOVED = "alert_target_removed", _("Alert target removed")

@@ -29,12 +29,18 @@ def audit_list(request: HtmxHttpRequest):
         context["open_events"] = AuditEvent.objects.filter(
             outcome__in=(Outcome.PENDING, Outcome.UNKNOWN)
         )[:OPEN_SHOWN]
-    return page_or_part(request, "audit/list.html", "audit-results", context)
+    response = page_or_part(request, "audit/list.html", "audit-results", context)
+    if form.refused and not context["partial"]:
+        response.status_code = 400  # a fragment stays 200, or htmx would not show why
+    return response
 
 
 @require_GET
 @login_required
 def audit_export(request: HtmxHttpRequest):
+    """The filtered events as CSV; a filter that cannot be read gets the page saying why."""
     form = AuditFilterForm(request.GET)
+    if form.refused:
+        return audit_list(request)
     events = _events(request, form)
     return csv_response("audit", export.HEADINGS, export.rows(events))

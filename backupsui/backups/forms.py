@@ -449,16 +449,30 @@ class ReportForm(forms.Form):
             )
         return data
 
-    def period(self, now) -> tuple:
-        """The period as aware times: from the first day's start to the day after the last."""
-        zone = timezone.get_current_timezone()
-        today = now.astimezone(zone).date()
+    def days(self, now) -> tuple:
+        """The first and last day of the period (both included): those asked for, the last
+        seven days up to today unless chosen."""
+        today = now.astimezone(timezone.get_current_timezone()).date()
         data = self.cleaned_data if self.is_valid() else {}
         until = data.get("until") or today
         since = data.get("since") or until - timedelta(days=6)
+        return since, until
+
+    def period(self, now) -> tuple:
+        """The period as aware times: from the first day's start to the day after the last."""
+        zone = timezone.get_current_timezone()
+        since, until = self.days(now)
         start = datetime.combine(since, time.min, tzinfo=zone)
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         return start, end
+
+    def shown(self, now) -> "ReportForm":
+        """The form as the page shows it: the period's days in its fields (the default one
+        too), or, when a date cannot be read, what was typed with the errors."""
+        if not self.is_valid():
+            return self
+        since, until = self.days(now)
+        return type(self)({"since": since.isoformat(), "until": until.isoformat()})
 
 
 class WeeklyReportForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from backupsui.upstream import TYPES, Backup, status_label, type_label
+from backupsui.upstream import TYPES, Backup, Sizes, size_text, status_label, type_label
 from backupsui.words import Sentence
 
 from . import names
@@ -68,12 +68,6 @@ def badge(status: str) -> tuple[str, str]:
     if kind == "other":
         return kind, names.name(status) if status else _("unknown")
     return kind, status_label(status)
-
-
-def size_text(mb: int | None) -> str:
-    """A size from the API's megabytes, in the same decimal unit family: GB and TB are 1000
-    MB and 1000 GB (one unit everywhere, labelled for what it counts)."""
-    return Sizes().text(mb)
 
 
 def until(moment: datetime, now: datetime) -> tuple[str, bool]:
@@ -317,22 +311,6 @@ def rows(backups, now: datetime | None = None, odd: dict | None = None) -> list[
             )
         )
     return made
-
-
-class Sizes:
-    """size_text() for many sizes: its words translated once."""
-
-    def __init__(self):
-        self.tb, self.gb, self.mb = _("%(size).1f TB"), _("%(size).1f GB"), _("%(size)d MB")
-
-    def text(self, mb: int | None) -> str:
-        if mb is None:
-            return "—"
-        if mb >= 1000 * 1000:
-            return self.tb % {"size": mb / (1000 * 1000)}
-        if mb >= 1000:
-            return self.gb % {"size": mb / 1000}
-        return self.mb % {"size": mb}
 
 
 @dataclass(slots=True)

@@ -20,7 +20,8 @@ from .upstream import upstream_families
 SERVER_LABELS = ["server_id", "server"]
 PLAN_LABELS = ["plan_id", "plan"]
 # A run that made what it was due to make; a stopped run (the plan paused, by a person or by
-# itself) and a failed one did not.
+# itself), a failed one and one that needs attention (a chosen server not in the owner's list,
+# a pattern matching none) did not.
 RUN_OK = {PlanRun.Outcome.DONE, PlanRun.Outcome.PREVIEWED}
 
 
@@ -138,7 +139,8 @@ def plan_families():
     )
     ok = GaugeMetricFamily(
         "backupsui_plan_last_run_ok",
-        "1 if the plan's newest finished run made what it was due to, 0 if it failed or stopped.",
+        "1 if the plan's newest finished run made what it was due to, 0 if it failed, stopped "
+        "or needs attention.",
         labels=PLAN_LABELS,
     )
     missed = CounterMetricFamily(

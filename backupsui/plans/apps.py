@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         # follows them, and the plan and kept mark of each backup.
         from backupsui.backups.plan_facts import facts_from
 
+        from . import pausing  # noqa: F401  (a stored token takes its plans up again)
         from .facts import Facts
 
         facts_from(Facts())

@@ -1,12 +1,16 @@
+from datetime import timedelta
 from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, ngettext
+
+from backupsui.words import Sentence
 
 from .models import Plan
-from .schedule import valid
+from .schedule import shortest_gap, valid
 
 # The presets: how often, and the cron expression each makes from a time (and a weekday).
 EVERY_6_HOURS, DAILY, WEEKLY, CUSTOM = "6h", "daily", "weekly", "custom"
@@ -114,6 +118,8 @@ class PlanForm(forms.ModelForm):
             schedule = " ".join((data.get("schedule") or "").split())
             if not schedule or not valid(schedule):
                 self.add_error("schedule", _("This is not a cron expression of five fields."))
+            else:
+                self._not_too_often(schedule, data.get("zone") or settings.TIME_ZONE)
             data["schedule"] = schedule
         if data.get("servers") == Plan.Servers.PATTERN and not data.get("pattern"):
             self.add_error("pattern", _("Give the pattern of the servers' names."))
@@ -130,14 +136,42 @@ class PlanForm(forms.ModelForm):
                 )
         return data
 
-    def save(self, commit=True):
+    def _not_too_often(self, schedule: str, zone: str) -> None:
+        """Refuses a schedule whose slots come closer than BACKUPSUI_PLAN_MIN_MINUTES: each
+        run makes a manual backup of every server it covers, which never expires by itself."""
+        least = settings.BACKUPSUI_PLAN_MIN_MINUTES
+        gap = shortest_gap(schedule, zone, timezone.now())
+        if gap is not None and gap < timedelta(minutes=least):
+            minutes = max(1, int(gap.total_seconds() // 60))
+            self.add_error(
+                "schedule",
+                ngettext(
+                    "Runs of a plan must be at least %(least)s minutes apart; this schedule "
+                    "has two runs %(gap)s minute apart. Each run makes a manual backup of "
+                    "every server it covers, and those never expire by themselves.",
+                    "Runs of a plan must be at least %(least)s minutes apart; this schedule "
+                    "has two runs %(gap)s minutes apart. Each run makes a manual backup of "
+                    "every server it covers, and those never expire by themselves.",
+                    minutes,
+                )
+                % {"gap": minutes, "least": least},
+            )
+
+    def save(self, commit=True, by=None):
+        """The plan; `by`: who saves it (named as who paused it, when they did)."""
         plan = super().save(commit=False)
         plan.schedule = self.cleaned_data["schedule"]
         plan.server_ids = self.cleaned_data.get("server_ids") or []
+        was = self.initial.get("mode") if self.instance.pk else None
         if plan.mode != Plan.Mode.PAUSED:
-            plan.paused_reason = ""
+            plan.paused_reason, plan.paused_for, plan.resumes_as = "", "", ""
             if "mode" in self.changed_data and self.instance.pk:
                 plan.last_slot = timezone.now()  # taken up again: what it missed is not due
+        elif was != Plan.Mode.PAUSED:
+            plan.paused_for = Plan.PAUSED_BY_PERSON
+            plan.resumes_as = was or Plan.Mode.ACTIVE
+            name = by.get_username() if by is not None else ""
+            plan.paused_reason = Sentence(gettext_noop("Paused by %(name)s."), name=name).dumps()
         if commit:
             plan.save()
         return plan

@@ -28,8 +28,19 @@ class Plan(models.Model):
 
     class Mode(models.TextChoices):
         ACTIVE = "active", _("Active")
-        PREVIEW = "preview", _("Preview only: deletes nothing")
+        # The dry run (stored as "preview" since the first release): the form's Preview
+        # button is another thing, which only draws what a plan would do.
+        PREVIEW = "preview", _("Dry run: takes backups, deletes nothing")
         PAUSED = "paused", _("Paused")
+
+    # Why a plan is paused: a person paused it, or it stopped by itself. Only a plan that
+    # stopped for its owner's missing (or no longer readable) token takes itself up again
+    # (when a token is stored).
+    PAUSED_BY_PERSON = "person"
+    NO_TOKEN = "no_token"
+    TOKEN_UNREADABLE = "token_unreadable"
+    TOKEN_REFUSED = "token_refused"
+    OWNER_MAY_NOT = "owner"
 
     name = models.CharField(_("name"), max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -48,8 +59,12 @@ class Plan(models.Model):
     keep_monthly = models.PositiveSmallIntegerField(_("keep-monthly"), default=0)
     keep_yearly = models.PositiveSmallIntegerField(_("keep-yearly"), default=0)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ACTIVE)
-    # Why it stopped by itself (a Sentence: shown in the reader's language).
+    # Why it stopped (a Sentence: shown in the reader's language), and the kind of reason
+    # (PAUSED_BY_PERSON, NO_TOKEN, ...; empty for a plan paused before they were kept).
     paused_reason = models.TextField(blank=True)
+    paused_for = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # The mode it had before it paused, taken up again when it resumes (a dry run stays one).
+    resumes_as = models.CharField(max_length=8, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     # The newest slot the scheduler has handled: slots after it are due.
     last_slot = models.DateTimeField(null=True, blank=True)
@@ -76,8 +91,27 @@ class Plan(models.Model):
         return ZoneInfo(self.zone)
 
     @property
+    def resumes_by_itself(self) -> bool:
+        """Paused for its owner's missing or unreadable token: a token stored resumes it."""
+        return self.paused_for in (self.NO_TOKEN, self.TOKEN_UNREADABLE)
+
+    @property
     def paused_reason_text(self) -> str:
         return str(Sentence.loads(self.paused_reason))
+
+    @property
+    def paused(self) -> bool:
+        return self.mode == self.Mode.PAUSED
+
+    @property
+    def resumed_mode(self) -> str:
+        """The mode it takes up again: the one it had before it paused (active when unknown)."""
+        modes = (self.Mode.ACTIVE, self.Mode.PREVIEW)
+        return self.resumes_as if self.resumes_as in modes else self.Mode.ACTIVE
+
+    @property
+    def resumed_mode_display(self) -> str:
+        return self.Mode(self.resumed_mode).label
 
     def covers(self, server_id: int, server_name: str) -> bool:
         if self.servers == self.Servers.CHOSEN:
@@ -119,7 +153,10 @@ class PlanRun(models.Model):
         QUEUED = "queued", _("Waiting to run")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
-        PREVIEWED = "previewed", _("Done, in preview: nothing deleted")
+        PREVIEWED = "previewed", _("Done, dry run: nothing deleted")
+        # Not done: a chosen server is not in the owner's list, or no name matches the
+        # pattern (what the run could do, it did).
+        ATTENTION = "attention", _("Needs attention")
         STOPPED = "stopped", _("Stopped: the plan was paused")
         FAILED = "failed", _("Failed")
 
@@ -155,6 +192,14 @@ class PlanRun(models.Model):
     @property
     def open(self) -> bool:
         return self.finished is None
+
+    @classmethod
+    def newest_finished(cls, plans) -> dict[int, "PlanRun"]:
+        """Plan id → its newest finished run, for these plans (one query)."""
+        newest = cls.objects.filter(plan=models.OuterRef("plan"), finished__isnull=False)
+        newest = newest.order_by("-finished", "-pk").values("pk")[:1]
+        runs = cls.objects.filter(plan__in=[plan.pk for plan in plans], pk=models.Subquery(newest))
+        return {run.plan_id: run for run in runs}
 
 
 class PlanStep(models.Model):

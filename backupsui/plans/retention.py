@@ -51,6 +51,10 @@ class Rules:
     def __str__(self) -> str:
         return ", ".join(f"keep-{name} {count}" for name, count in self.given())
 
+    def __bool__(self) -> bool:
+        """Whether any rule is in force (none: the plan keeps everything)."""
+        return bool(self.given())
+
 
 class Decision(msgspec.Struct, gc=False):
     """Keep or let go one backup, and why; `rule` is the rule that keeps it, or that reached

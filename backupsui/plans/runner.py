@@ -1,7 +1,9 @@
 """One run of a plan, in a background worker: one list call with the owner's token, one
 backup asked for on each server it covers (unless one is running there already), then its
 retention rules over that list and the backups it just asked for (those the API says are
-completed already count), deleting at most BACKUPSUI_PLAN_DELETES_PER_RUN backups.
+completed already count), deleting at most BACKUPSUI_PLAN_DELETES_PER_RUN backups. A
+chosen server the list does not show, or a pattern no name in it matches, ends the run
+"needs attention" instead of done, its owner told (attention.py).
 
 Each upstream call is noted as a step before it is made, and the step points at the call's
 audit event as soon as that is written: a run resumed after its worker died finds the step
@@ -29,6 +31,7 @@ from backupsui.backups.account import NoToken, UnreadableToken, account_for
 from backupsui.upstream import Backup, UpstreamError
 from backupsui.words import Sentence
 
+from . import attention
 from .models import KeptBackup, Plan, PlanBackup, PlanRun, PlanStep
 from .retention import decide, to_delete
 
@@ -98,10 +101,14 @@ def owner_cannot(plan: Plan) -> Sentence | None:
     return None
 
 
-def pause(plan: Plan, why: Sentence) -> None:
-    """Stops the plan by itself, saying why, and tells its owner and the operators who
-    asked for alerts."""
-    Plan.objects.filter(pk=plan.pk).update(mode=Plan.Mode.PAUSED, paused_reason=why.dumps())
+def pause(plan: Plan, why: Sentence, cause: str = Plan.OWNER_MAY_NOT) -> None:
+    """Stops the plan by itself, saying why (`cause`: the kind of reason, Plan.NO_TOKEN...),
+    keeping the mode it takes up again, and tells its owner and the operators who asked for
+    alerts."""
+    was = plan.resumes_as if plan.mode == Plan.Mode.PAUSED else plan.mode
+    Plan.objects.filter(pk=plan.pk).update(
+        mode=Plan.Mode.PAUSED, paused_reason=why.dumps(), paused_for=cause, resumes_as=was
+    )
     logger.warning("plan %s paused: %s", plan.pk, why.parts[0][0] if why.parts else "")
     try:
         _tell(plan, why)
@@ -129,7 +136,7 @@ def _run(run: PlanRun) -> None:
     plan = run.plan
     if plan.mode == Plan.Mode.PAUSED:
         return _finish(run, Result.STOPPED, Sentence(_("The plan is paused.")))
-    why = owner_cannot(plan)
+    why, cause = owner_cannot(plan), Plan.OWNER_MAY_NOT
     if why is None:
         try:
             account = account_for(plan.owner)
@@ -140,10 +147,12 @@ def _run(run: PlanRun) -> None:
                     "changed), so the plan was paused; the owner must store it again."
                 )
             )
+            cause = Plan.TOKEN_UNREADABLE
         except NoToken:
             why = Sentence(_("The plan's owner has no API token, so the plan was paused."))
+            cause = Plan.NO_TOKEN
     if why is not None:
-        pause(plan, why)
+        pause(plan, why, cause)
         return _finish(run, Result.STOPPED, why)
     try:
         listed = account.backups()
@@ -154,7 +163,11 @@ def _run(run: PlanRun) -> None:
     skipped, fresh = [], []
     running = {b.server.id for b in listed.backups if b.in_progress}
     description = plan.description_for(run.slot)
-    for server_id, server_name in listed.servers():
+    servers = dict(listed.servers())
+    # A chosen server the owner's list does not show, or a pattern no name matches: what
+    # can be done is done, and the run ends needing attention, its owner told.
+    missing = attention.missing(plan, servers)
+    for server_id, server_name in servers.items():
         if not plan.covers(server_id, server_name):
             continue
         step = steps.get((PlanStep.CREATE, server_id))
@@ -179,7 +192,7 @@ def _run(run: PlanRun) -> None:
     going = to_delete(decide([*listed.backups, *fresh], made, kept, plan.rules, plan.zone))
     if plan.mode == Plan.Mode.PREVIEW:
         would = [_shown(d) for d in going]
-        return _finish(run, Result.PREVIEWED, skipped=skipped, would_delete=would)
+        return _ended(run, Result.PREVIEWED, missing, skipped=skipped, would_delete=would)
     allowed = settings.BACKUPSUI_PLAN_DELETES_PER_RUN
     sent = sum(1 for kind, _target in steps if kind == PlanStep.DELETE)
     for decision in going:
@@ -194,7 +207,16 @@ def _run(run: PlanRun) -> None:
             if error.token_refused:
                 return _refused_or_failed(run, error, skipped=skipped)
     left = [_shown(d) for d in going[sent:]] if len(going) > allowed else []
-    _finish(run, Result.DONE, skipped=skipped, would_delete=left)
+    _ended(run, Result.DONE, missing, skipped=skipped, would_delete=left)
+
+
+def _ended(run: PlanRun, outcome: str, missing: Sentence | None, **values) -> None:
+    """Finishes a run that went through: `outcome`, or needing attention (then its owner is
+    told, from the alerts' queue)."""
+    if missing is None:
+        return _finish(run, outcome, **values)
+    _finish(run, Result.ATTENTION, missing, **values)
+    attention.tell_later(run)
 
 
 def _skip(server_id, server_name, why, verbatim=False) -> dict:
@@ -216,7 +238,7 @@ def _shown(decision) -> dict:
 def _refused_or_failed(run: PlanRun, error: UpstreamError, **values) -> None:
     if error.token_refused:
         why = Sentence(_("The plan's owner's API token was refused, so the plan was paused."))
-        pause(run.plan, why)
+        pause(run.plan, why, Plan.TOKEN_REFUSED)
         return _finish(run, Result.STOPPED, why, **values)
     return _finish(run, Result.FAILED, Sentence.verbatim(error.message), **values)
 

@@ -8,7 +8,7 @@ many were missed; a queued run no worker has started yet takes the newer slot in
 second run being queued behind it."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,26 @@ def next_runs(expression: str, zone: str, after: datetime, count: int = 5) -> li
     """The next `count` slots after `after`, in the zone."""
     start = after.astimezone(ZoneInfo(zone)).replace(second=0, microsecond=0)
     return list(islice(CronSim(expression, start), count))
+
+
+GAPS_MEASURED = 1000  # slots looked at to find a schedule's shortest gap
+
+
+def shortest_gap(expression: str, zone: str, after: datetime) -> timedelta | None:
+    """The shortest real-time gap between two consecutive slots among the next
+    GAPS_MEASURED (a year of daily slots, 41 days of hourly ones); None when the schedule
+    has fewer than two slots. Stops at the first gap of under a minute (none is shorter)."""
+    start = after.astimezone(ZoneInfo(zone)).replace(second=0, microsecond=0)
+    shortest, before = None, None
+    for slot in islice(CronSim(expression, start), GAPS_MEASURED):
+        if before is not None:
+            gap = slot.astimezone(UTC) - before
+            if shortest is None or gap < shortest:
+                shortest = gap
+            if shortest <= timedelta(minutes=1):
+                break
+        before = slot.astimezone(UTC)
+    return shortest
 
 
 def latest_slot(plan: Plan, now: datetime) -> datetime | None:

@@ -33,6 +33,21 @@ def servers_shown(user) -> set[int] | None:
     return set(rows.values_list("server_id", flat=True))
 
 
+def chosen_servers(user, plan: Plan) -> list[tuple[int, str | None]]:
+    """A plan's chosen servers as (id, name), the name as the person's token showed it; None
+    for one their token has not shown (a typo, a server gone since)."""
+    if plan.servers != Plan.Servers.CHOSEN:
+        return []
+    token = ApiToken.objects.filter(user=user).only("saved_at").first()
+    names = {}
+    if token is not None:
+        rows = SeenServer.objects.filter(
+            user=user, token_saved_at=token.saved_at, server_id__in=plan.server_ids
+        )
+        names = dict(rows.values_list("server_id", "name"))
+    return [(server_id, names.get(server_id)) for server_id in plan.server_ids]
+
+
 def learn(account, fresh: bool = False) -> set[int]:
     """The servers the person's token has shown, fetching their own list first when it has
     shown none yet (a token just stored), or when `fresh` (a list at most

@@ -1,8 +1,10 @@
-"""What the background workers run for plans (`manage.py db_worker`, the default queue)."""
+"""What the background workers run for plans (`manage.py worker`): runs on the default queue,
+the alerts they give on the alerts' queue."""
 
 from django.tasks import task
 
-from . import runner
+from . import attention, runner
+from .models import PlanRun
 
 
 @task()
@@ -17,3 +19,13 @@ def plan_round(slot: str = "") -> str:
 def run_plan(run_id: int) -> str:
     run = runner.carry_out(run_id)
     return run.outcome if run is not None else "held elsewhere or finished"
+
+
+@task(queue_name="alerts")
+def tell_attention(run_id: int) -> str:
+    """Tells a plan's owner that its run needs attention (on the alerts' queue, as every
+    outbound alert: a slow receiver never holds up a run)."""
+    run = PlanRun.objects.select_related("plan").filter(pk=run_id).first()
+    if run is None:
+        return "gone"
+    return "told" if attention.tell(run) else "not told"

@@ -14,5 +14,6 @@ urlpatterns = [
     path("plans/<id:plan_id>/edit/", views.plan_edit, name="edit"),
     path("plans/<id:plan_id>/delete/", views.plan_delete, name="delete"),
     path("plans/<id:plan_id>/run/", views.plan_run_now, name="run"),
+    path("plans/<id:plan_id>/resume/", views.plan_resume, name="resume"),
     path("backups/<id:backup_id>/kept/", views.backup_kept, name="kept"),
 ]

@@ -3,8 +3,9 @@ delete; and the kept mark on a backup.
 
 Every page acts with the person's own stored token (`account_view`) and shows only the
 plans that token reaches (scope.py): a plan of another account is a 404, and nothing is sent
-to the API for it. Saving, taking over, Run now and delete ask to confirm who one is when the
-person last did longer than BACKUPSUI_REAUTH_MINUTES ago, and each is on the audit trail."""
+to the API for it. Saving, taking over, Run now, resume and delete ask to confirm who one is
+when the person last did longer than BACKUPSUI_REAUTH_MINUTES ago, and each is on the audit
+trail."""
 
 from functools import wraps
 
@@ -24,9 +25,9 @@ from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.ids import parse_id
 from backupsui.upstream import UpstreamError
 
-from . import kept, preview, scope
+from . import kept, pausing, preview, scope
 from .forms import PlanForm
-from .models import Plan
+from .models import Plan, PlanRun
 from .schedule import run_now
 
 RUNS_SHOWN = 50
@@ -44,11 +45,18 @@ def reached_plan(view):
 
 @account_view("plans.view_plan")
 def plan_list(request: AccountRequest):
-    """The plans of the person's account (their token's), with each one's next run."""
+    """The plans of the person's account (their token's), with each one's next run (none
+    while paused) and how its newest run ended."""
     plans = scope.plans_of(request.user, scope.learn(request.account))
     now = timezone.now()
+    last = PlanRun.newest_finished(plans)
     rows = [
-        (plan, (preview.upcoming(plan.schedule, plan.zone, now) or [None])[0]) for plan in plans
+        (
+            plan,
+            None if plan.paused else (preview.upcoming(plan.schedule, plan.zone, now) or [None])[0],
+            last.get(plan.pk),
+        )
+        for plan in plans
     ]
     return render(request, "plans/list.html", {"rows": rows})
 
@@ -59,7 +67,10 @@ def plan_detail(request: AccountRequest, plan: Plan):
     context = {
         "plan": plan,
         "runs": plan.runs.select_related("asked_by")[:RUNS_SHOWN],
-        "next": preview.upcoming(plan.schedule, plan.zone, timezone.now()),
+        # A paused plan has no next runs to show: it runs again once resumed.
+        "next": None if plan.paused else preview.upcoming(plan.schedule, plan.zone, timezone.now()),
+        "chosen": scope.chosen_servers(request.user, plan),
+        "last_run": PlanRun.newest_finished([plan]).get(plan.pk),
     }
     return render(request, "plans/plan.html", context)
 
@@ -126,7 +137,7 @@ def _save(request: AccountRequest, plan: Plan | None, form: PlanForm):
     taken_over = (
         plan is not None and plan.owner_id != request.user.pk and "take_over" in request.POST
     )
-    saved = form.save(commit=False)
+    saved = form.save(commit=False, by=request.user)
     if taken_over:
         saved.owner = request.user
     saved.save()
@@ -186,8 +197,8 @@ def plan_previews(request: AccountRequest):
 def plan_run_now(request: AccountRequest, plan: Plan):
     """A run at once, with the owner's token as every run; on the audit trail, and each call
     the run makes names who pressed the button."""
-    if plan.mode == Plan.Mode.PAUSED:
-        messages.warning(request, _("The plan is paused: take it up again first."))
+    if plan.paused:
+        messages.warning(request, _("The plan is paused: resume it first."))
     else:
         run = run_now(plan, by=request.user)
         note(
@@ -199,6 +210,28 @@ def plan_run_now(request: AccountRequest, plan: Plan):
             message=f"owner {plan.owner.get_username()}",
         )
         messages.success(request, _("The plan will run in a moment."))
+    return redirect("plans:detail", plan_id=plan.pk)
+
+
+@account_view("plans.change_plan", methods=("POST",))
+@reached_plan
+@reauthentication_required
+def plan_resume(request: AccountRequest, plan: Plan):
+    """Takes a paused plan up again, in the mode it had (as editing it would: the same
+    rights, the same account), on the audit trail; refused, saying why, when its owner could
+    not run it."""
+    if not plan.paused:
+        messages.info(request, _("The plan is not paused."))
+        return redirect("plans:detail", plan_id=plan.pk)
+    why = pausing.cannot_resume(plan)
+    if why is not None:
+        messages.warning(request, _("The plan cannot resume: %(why)s") % {"why": why})
+    elif pausing.resume(plan, Actor.from_request(request), "resumed"):
+        messages.success(
+            request,
+            _("The plan %(name)s was resumed: %(mode)s.")
+            % {"name": plan.name, "mode": plan.get_mode_display()},
+        )
     return redirect("plans:detail", plan_id=plan.pk)
 
 

@@ -2,7 +2,17 @@
 
 from .client import BackupsClient, Created, Restored
 from .errors import BadRequest, BadResponse, NotFound, Unauthorized, Unavailable, UpstreamError
-from .types import IN_PROGRESS, TYPES, Backup, Listing, Server, status_label, type_label
+from .types import (
+    IN_PROGRESS,
+    TYPES,
+    Backup,
+    Listing,
+    Server,
+    Sizes,
+    size_text,
+    status_label,
+    type_label,
+)
 
 __all__ = [
     "IN_PROGRESS",
@@ -19,6 +29,8 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UpstreamError",
+    "Sizes",
+    "size_text",
     "status_label",
     "type_label",
 ]

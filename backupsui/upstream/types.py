@@ -6,6 +6,7 @@ nulls kept where the document allows them."""
 from datetime import UTC, datetime
 
 import msgspec
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backupsui.ids import UpstreamId
@@ -25,6 +26,32 @@ def type_label(value: str) -> str:
 
 def status_label(value: str) -> str:
     return str(STATUSES[value]) if value in STATUSES else value
+
+
+class Sizes:
+    """Sizes from the API's megabytes, in the same decimal unit family: GB and TB are 1000 MB
+    and 1000 GB (one unit everywhere, labelled for what it counts). The one way a size is
+    written: the lists, a backup's page, the audit trail. Made once for many sizes, its words
+    are translated once."""
+
+    def __init__(self):
+        self.tb = gettext("%(size).1f TB")
+        self.gb = gettext("%(size).1f GB")
+        self.mb = gettext("%(size)d MB")
+
+    def text(self, mb: float | None) -> str:
+        if mb is None:
+            return "—"
+        if mb >= 1000 * 1000:
+            return self.tb % {"size": mb / (1000 * 1000)}
+        if mb >= 1000:
+            return self.gb % {"size": mb / 1000}
+        return self.mb % {"size": mb}
+
+
+def size_text(mb: float | None) -> str:
+    """One size, as Sizes writes it."""
+    return Sizes().text(mb)
 
 
 # gc=False: these hold only numbers, text and times, never cycles, so the garbage collector

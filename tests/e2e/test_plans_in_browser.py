@@ -108,3 +108,113 @@ def test_it_has_no_serious_accessibility_violation_on_the_plan_pages(
         found[name] = axe(page)
     assert found == {name: [] for name in found}
     assert re.search(r"/plans/\d+/delete/", page.url)
+
+
+# On a phone: the plans' and the report's pages fit 375 px, in both languages --------------
+
+WIDER_THAN_THE_PAGE = """() => {
+  const found = [];
+  const page = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > page) {
+    found.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
+  }
+  document.querySelectorAll("main table, main select, main .table-wrap").forEach((el) => {
+    const box = el.getBoundingClientRect();
+    if (box.right > page + 0.5) {
+      found.push(`${el.tagName}.${el.className} ${Math.round(box.right)}`);
+    }
+  });
+  document.querySelectorAll("main table").forEach((table) => {
+    if (!table.parentElement.classList.contains("table-wrap")) {
+      found.push("unwrapped " + table.className);
+    }
+  });
+  // A cell whose words (or label) run out of it, over the next one.
+  document.querySelectorAll("main table tbody td, main table tbody th").forEach((cell) => {
+    if (cell.scrollWidth > cell.clientWidth + 1) {
+      found.push(`${cell.dataset.label || cell.tagName} runs out of its cell`);
+    }
+  });
+  return found;
+}"""
+
+
+def planned_world(owner, world) -> dict[str, int]:
+    """A plan with runs that made and deleted backups, a paused plan and one whose chosen
+    server is gone; their pages and the report's to look at."""
+    from datetime import UTC, datetime
+
+    from backupsui.plans import runner
+    from backupsui.words import Sentence
+
+    world.state.config.completion_delay = 0
+    plan = Plan.objects.create(
+        owner=owner, name="Nightly web", servers="chosen", server_ids=[12345, 12346], keep_last=1
+    )
+    for _ in range(3):
+        runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
+    held = Plan.objects.create(
+        owner=owner,
+        name="Held",
+        pattern="db-*",
+        servers="pattern",
+        mode=Plan.Mode.PAUSED,
+        paused_for=Plan.PAUSED_BY_PERSON,
+        paused_reason=Sentence("Paused by %(name)s.", name="olivia").dumps(),
+    )
+    gone = Plan.objects.create(owner=owner, name="Gone", servers="chosen", server_ids=[99999])
+    runner.carry_out(PlanRun.objects.create(plan=gone, slot=datetime.now(UTC), now=True).pk)
+    return {"plan": plan.pk, "held": held.pk, "gone": gone.pk}
+
+
+@pytest.mark.parametrize("language", ["en", "sm"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_fits_the_plans_and_the_report_on_a_phone(
+    watched, live_server, people, world, language, scheme
+):
+    from backupsui.accounts.models import Preference
+
+    ids = planned_world(people["olivia"], world)
+    Preference.objects.create(user=people["olivia"], language=language)
+    page = watched
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, live_server.url, "olivia")
+    found = {}
+    for path in (
+        "/plans/",
+        f"/plans/{ids['plan']}/",
+        f"/plans/{ids['held']}/",
+        f"/plans/{ids['gone']}/",
+        "/plans/new/",
+        f"/plans/{ids['plan']}/edit/",
+        "/reports/",
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        found[path] = page.evaluate(WIDER_THAN_THE_PAGE)
+    assert found == {path: [] for path in found}
+    # The report names servers as they are, not as its column headings are written.
+    page.goto(f"{live_server.url}/reports/")
+    name = page.locator("#report-12345 th[scope=row] a")
+    assert name.evaluate("a => getComputedStyle(a).textTransform") == "none"
+    assert name.inner_text() == "web-server-01"
+
+
+def test_it_resumes_a_paused_plan_from_its_page(watched, live_server, people, world, axe):
+    ids = planned_world(people["olivia"], world)
+    page = watched
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/plans/{ids['held']}/")
+    expect(page.get_by_role("heading", name="Paused")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Paused by olivia.")
+    expect(page.get_by_role("heading", name="Next runs")).to_have_count(0)
+    assert axe(page) == []
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("heading", name="Next runs")).to_be_visible()
+    expect(page.get_by_role("heading", name="Paused")).to_have_count(0)
+    assert Plan.objects.get(pk=ids["held"]).mode == Plan.Mode.ACTIVE
+    page.goto(f"{live_server.url}/plans/{ids['gone']}/")
+    expect(page.locator("main")).to_contain_text("needs attention")
+    expect(page.locator("main")).to_contain_text("#99999")
+    assert axe(page) == []

@@ -10,12 +10,14 @@ from django.contrib.auth.models import Group
 
 from backupsui.accounts.crypto import encrypt
 from backupsui.accounts.models import ApiToken
+from backupsui.accounts.tokens import verify_and_save
+from backupsui.audit.actors import Actor
 from backupsui.audit.models import Action, AuditEvent, Outcome
 from backupsui.plans import runner
 from backupsui.plans.models import KeptBackup, Plan, PlanBackup, PlanRun, PlanStep
 from backupsui.plans.schedule import enqueue_due_runs, run_now
 from backupsui.words import Sentence
-from tests.conftest import start_sandbox
+from tests.conftest import OPERATOR_TOKEN, start_sandbox
 
 SERVERS = {12345, 12346, 12347}
 
@@ -208,7 +210,12 @@ def test_it_pauses_saying_the_stored_token_can_no_longer_be_read(world, operator
         "The plan's owner's stored token can no longer be read (the keys changed), so the "
         "plan was paused; the owner must store it again."
     )
+    assert plan.paused_for == Plan.TOKEN_UNREADABLE
     assert world.calls.lists == [] and world.calls.creates == []
+    # Stored again (under the new key), the token is back: the plan takes itself up again.
+    verify_and_save(Actor.of(operator), operator, OPERATOR_TOKEN)
+    plan.refresh_from_db()
+    assert (plan.mode, plan.paused_for) == (Plan.Mode.ACTIVE, "")
 
 
 @pytest.mark.django_db(transaction=True)

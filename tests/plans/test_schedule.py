@@ -12,12 +12,14 @@ from backupsui.plans.models import Plan, PlanRun
 from backupsui.plans.schedule import claim_slot, enqueue_due_runs, next_runs
 
 NEW_YORK = ZoneInfo("America/New_York")
+RAN = PlanRun.Outcome.ATTENTION  # how a run of plan_for's plans ends
 APIA = ZoneInfo("Pacific/Apia")
 
 
 def plan_for(owner, **values) -> Plan:
     values.setdefault("name", "Nightly")
-    # Covers no server: a run makes its one list call and nothing else.
+    # Covers no server: a run makes its one list call and nothing else (and ends needing
+    # attention, as its pattern matches no server's name: RAN).
     values.setdefault("servers", Plan.Servers.PATTERN)
     values.setdefault("pattern", "no-such-server-*")
     return Plan.objects.create(owner=owner, **values)
@@ -57,7 +59,7 @@ def test_it_runs_daily_at_half_past_two_once_a_day_across_daylight_saving(
     assert [s.date() for s in slots] == [(first + timedelta(days=n)).date() for n in range(5)], (
         slots
     )
-    assert all(run.outcome == PlanRun.Outcome.DONE and run.missed == 0 for run in plan.runs.all())
+    assert all(run.outcome == RAN and run.missed == 0 for run in plan.runs.all())
     # 8 March 2026 has no 02:30 in New York: that day's run is at 03:00, once.
     for slot in slots:
         assert (slot.hour, slot.minute) in ((2, 30), (3, 0))
@@ -113,7 +115,7 @@ def test_it_gives_one_catch_up_run_after_a_worker_stopped_for_ten_slots(operator
     run = plan.runs.get()
     assert run.missed == 9
     with time_machine.travel(start + timedelta(minutes=10, seconds=20), tick=False):
-        assert runner.carry_out(run.pk).outcome == PlanRun.Outcome.DONE
+        assert runner.carry_out(run.pk).outcome == RAN
     # Nothing ran at all (no scheduler either) for ten slots: one run, nine missed.
     later = start + timedelta(minutes=20, seconds=5)
     with time_machine.travel(later, tick=False):

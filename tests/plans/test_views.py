@@ -5,11 +5,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.utils.translation import gettext_noop
 
 from backupsui.accounts.models import ApiToken
 from backupsui.audit.models import Action, AuditEvent
 from backupsui.plans import runner
 from backupsui.plans.models import KeptBackup, Plan, PlanRun
+from backupsui.words import Sentence
 from tests.accounts.test_second_factors import age_confirmations, sign_in
 from tests.conftest import OTHER_TOKEN, PASSWORD, SUPPORT_TOKEN, make_user, start_sandbox
 from tests.helpers import FormClient, UpstreamLog, body_of, text
@@ -174,12 +176,26 @@ def test_it_shows_the_plan_pages_in_samoan(operator_client, operator, quick):
     )
     for _ in range(3):
         runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
+    # A plan paused by a person, and one whose chosen server is gone (needs attention).
+    held = Plan.objects.create(
+        owner=operator,
+        name="Po",
+        servers="chosen",
+        server_ids=[12345],
+        mode=Plan.Mode.PAUSED,
+        paused_for=Plan.PAUSED_BY_PERSON,
+        resumes_as=Plan.Mode.PREVIEW,
+        paused_reason=Sentence(gettext_noop("Paused by %(name)s."), name="olivia").dumps(),
+    )
+    gone = Plan.objects.create(owner=operator, name="Po", servers="chosen", server_ids=[99999])
+    runner.carry_out(PlanRun.objects.create(plan=gone, slot=datetime.now(UTC), now=True).pk)
     sentences = english_sentences()
     # What is data, not the panel's words: names, the API's answers, the rules' option names
     # what a run recorded in English (like the audit trail), the description's placeholders.
     data = ["olivia", "Po", "web-server-01", "not kept: beyond keep-last 1", "{plan}", "{slot}"]
     left = {}
-    for url in ("/plans/", "/plans/new/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/edit/"):
+    pages = ("/plans/", "/plans/new/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/edit/")
+    for url in (*pages, f"/plans/{held.pk}/", f"/plans/{gone.pk}/"):
         response = operator_client.get(url)
         assert response.status_code == 200, url
         found = sorted({p.pattern for p in sentences if p.search(visible(text(response), data))})
@@ -398,3 +414,71 @@ def test_it_refuses_chosen_servers_the_token_does_not_show(operator_client, sand
     assert "Your API token does not show these servers: 12348, 99999." in text(refused)
     assert not Plan.objects.exists()
     assert operator_client.post("/plans/new/", {**chosen, "server_ids": "12345"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_schedule_of_every_minute_with_the_reason(operator_client, sandbox):
+    every_minute = {**FORM, "preset": "custom", "schedule": "* * * * *"}
+    refused = operator_client.post("/plans/new/", every_minute)
+    assert refused.status_code == 200
+    assert "Runs of a plan must be at least 60 minutes apart" in text(refused)
+    assert "this schedule has two runs 1 minute apart" in text(refused)
+    assert not Plan.objects.exists()
+    hourly = {**every_minute, "schedule": "0 * * * *"}
+    assert operator_client.post("/plans/new/", hourly).status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_shows_the_chosen_servers_by_name_with_their_ids(operator_client, operator, sandbox):
+    listed(operator_client)
+    plan = Plan.objects.create(
+        owner=operator, name="Named", servers="chosen", server_ids=[12345, 12347, 99999]
+    )
+    page = text(operator_client.get(f"/plans/{plan.pk}/"))
+    chosen = re.search(r'<ul class="plain chosen">(.*?)</ul>', page, re.S).group(1)
+    items = [re.sub(r"<[^>]+>", "", item).split() for item in re.findall(r"<li>(.*?)</li>", chosen)]
+    assert items == [
+        ["web-server-01", "#12345"],
+        ["cache-server-03", "#12347"],
+        ["#99999", "(not", "in", "your", "API", "token's", "list)"],
+    ]
+    assert 'href="/servers/12345/"' in chosen
+
+
+@pytest.mark.django_db
+def test_it_links_a_runs_counts_to_the_audit_events_of_that_run(operator_client, operator, quick):
+    plan = Plan.objects.create(
+        owner=operator, name="Pruned", servers="chosen", server_ids=[12345], keep_last=1
+    )
+    runs = [
+        runner.carry_out(PlanRun.objects.create(plan=plan, slot=datetime.now(UTC), now=True).pk)
+        for _ in range(3)
+    ]
+    assert [(r.created, r.deleted) for r in runs] == [(1, 0), (1, 1), (1, 1)]
+    page = text(operator_client.get(f"/plans/{plan.pk}/"))
+    assert '<div class="table-wrap">\n<table class="runs cards">' in page
+    row = re.search(rf'<tr id="run-{runs[1].pk}">(.*?)</tr>', page, re.S).group(1)
+    link = re.search(r'<td data-label="Deleted"><a href="([^"]+)"[^>]*>1</a></td>', row)
+    assert link is not None and 'aria-label="1 backup deleted: its audit event"' in row
+    trail = operator_client.get(link.group(1).replace("&amp;", "&"))
+    shown = re.findall(r'<tr id="event-(\d+)">', text(trail))
+    deleted = AuditEvent.objects.get(plan_run_id=runs[1].pk, action=Action.BACKUP_DELETED)
+    assert shown == [str(deleted.pk)]
+    assert f"Showing the events of backup plan run {runs[1].pk} only." in text(trail)
+    first = re.search(rf'<tr id="run-{runs[0].pk}">(.*?)</tr>', page, re.S).group(1)
+    assert '<td data-label="Deleted">0</td>' in first  # nothing deleted: nothing to link
+
+
+@pytest.mark.django_db
+def test_it_says_a_plan_without_rules_keeps_everything(operator_client, sandbox):
+    kept_all = {**FORM, "keep_last": "0"}
+    assert operator_client.post("/plans/new/", kept_all).status_code == 302
+    plan = Plan.objects.get()
+    page = text(operator_client.get(f"/plans/{plan.pk}/"))
+    assert "<dt>Retention</dt><dd>keeps everything</dd>" in page
+    row = re.search(
+        rf'<tr id="plan-{plan.pk}">(.*?)</tr>', text(operator_client.get("/plans/")), re.S
+    )
+    assert '<td data-label="Retention">keeps everything</td>' in row.group(1)
+    [created] = AuditEvent.objects.filter(plan_id=plan.pk)
+    assert "; keeps all; active" in created.message

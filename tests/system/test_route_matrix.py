@@ -72,6 +72,7 @@ MATRIX = {
     "plans:edit": ("get", "/plans/{plan}/edit/", expect(302, 403, 200, 403)),
     "plans:delete": ("get", "/plans/{plan}/delete/", expect(302, 403, 200, 403)),
     "plans:run": ("get", "/plans/{plan}/run/", expect(405, 405, 405, 405)),
+    "plans:resume": ("get", "/plans/{plan}/resume/", expect(405, 405, 405, 405)),
     "plans:kept": ("get", "/backups/{backup}/kept/", expect(405, 405, 405, 405)),
     "audit:list": ("get", "/audit/", expect(302, 200, 200, 200)),
     "audit:export": ("get", "/audit/export.csv", expect(302, 200, 200, 200)),
@@ -303,6 +304,7 @@ PATH_IDS = {
     ),
     "plans:delete": Route("/plans/{plan}/delete/", OPERATORS_ONLY, post=REFUSED_POST),
     "plans:run": Route("/plans/{plan}/run/", POST_ONLY, post=REFUSED_POST),
+    "plans:resume": Route("/plans/{plan}/resume/", POST_ONLY, post=REFUSED_POST),
     "plans:kept": Route("/backups/{backup}/kept/", POST_ONLY, post=REFUSED_POST),
     # Alert targets are a person's own: everyone else gets a 404. A new kind of target (its
     # routes) goes here the same way, with its object made in `acme` below.
@@ -367,6 +369,7 @@ QUERY_IDS = {
     ),
     "audit:list job": Route("/audit/?job={job}", by(302, 200, 200, 200, 200), history=True),
     "audit:list plan": Route("/audit/?plan={plan}", by(302, 200, 200, 200, 200), history=True),
+    "audit:list run": Route("/audit/?run={run}", by(302, 200, 200, 200, 200), history=True),
     "audit:list server": Route(
         "/audit/?server_id={server}", by(302, 200, 200, 200, 200), history=True
     ),
@@ -443,7 +446,7 @@ def acme(sandbox, operator, support, auditor, other_operator):
     bulk = BulkRequest.objects.create(user=operator)
     BulkItem.objects.create(bulk=bulk, server_id=12345, backup_id=backup.id, state="accepted")
     plan = Plan.objects.create(owner=operator, name="Matrix", keep_last=1)
-    PlanRun.objects.create(plan=plan, slot=timezone.now(), outcome="done")
+    run = PlanRun.objects.create(plan=plan, slot=timezone.now(), outcome="done")
     event = note(
         Actor.of(operator), Action.BACKUP_REQUESTED, server_id=12345, server_name="web-server-01"
     )
@@ -469,6 +472,7 @@ def acme(sandbox, operator, support, auditor, other_operator):
         "job": job.pk,
         "bulk": bulk.pk,
         "plan": plan.pk,
+        "run": run.pk,
         "event": event.pk,
         "apprise": apprise.pk,
         "key": key.pk,

@@ -38,7 +38,10 @@ def _built(request: AccountRequest, form: ReportForm) -> report.Report:
 @account_view("audit.view_all_events")
 def report_page(request: AccountRequest):
     form = ReportForm(request.GET)
-    context = {"form": form, "weekly": Preference.weekly_report_wanted(request.user)}
+    context = {
+        "form": form.shown(timezone.now()),
+        "weekly": Preference.weekly_report_wanted(request.user),
+    }
     try:
         context["report"] = _built(request, form)
     except UpstreamError as error:
