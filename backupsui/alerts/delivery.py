@@ -47,6 +47,13 @@ class Alert:
     lines: list[Sentence]
     items: list[dict]
 
+    def __post_init__(self):
+        # Kept on each delivery's row (Delivery.kind): a longer kind would fail there, after
+        # the alert went out.
+        limit = Delivery._meta.get_field("kind").max_length
+        if len(self.kind) > limit:
+            raise ValueError(f"an alert's kind has at most {limit} characters: {self.kind!r}")
+
 
 def webhook_refusal(url: str) -> Sentence | None:
     """Why this URL may not receive alerts (checked now, by this deployment's rule), or

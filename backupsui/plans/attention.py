@@ -74,7 +74,7 @@ def tell(run: PlanRun) -> bool:
     if told is None or not (told.by_email or told.webhook_url or told.user.apprise_urls.exists()):
         return False
     alert = Alert(
-        kind="plan_needs_attention",
+        kind="plan_attention",
         subject=Sentence(_("Backup plan %(name)s needs attention"), name=plan.name),
         lines=[why],
         items=[{"plan": plan.pk, "name": plan.name, "run": run.pk}],

@@ -294,3 +294,10 @@ def test_it_rotates_apprise_urls_with_the_tokens(operator, operator_client, sett
     assert "alerts.AppriseUrl.ciphertext: 1" in out.getvalue()
     settings.BACKUPSUI_TOKEN_KEYS = [new]
     assert AppriseUrl.objects.get(user=operator).url() == url
+
+
+def test_it_refuses_an_alert_kind_its_delivery_rows_cannot_keep():
+    from backupsui.alerts.delivery import Alert
+
+    with pytest.raises(ValueError, match="at most 16 characters"):
+        Alert(kind="plan_needs_attention", subject=Sentence("x"), lines=[], items=[])
