@@ -334,3 +334,88 @@ def test_it_says_so_when_an_older_tab_deletes_a_deleted_backup(sandbox, operator
     assert again.status_code == 404
     assert "not in the list (any more)" in text(again) and "Nothing was sent" in text(again)
     assert len(events("backup_deleted")) == 1
+
+
+# The restore confirmation warns as much on every answer ------------------------------------
+
+
+def oldest_completed(sandbox, server_id=12345):
+    """The server's oldest automatic backup: weeks old, with newer completed ones after it."""
+    theirs = [
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == server_id and b.backup_type == "automatic"
+    ]
+    return min(theirs, key=lambda b: b.created_at)
+
+
+def warnings_of(page: str) -> dict:
+    """What a restore confirmation says of the backup's place among the server's backups."""
+    return {
+        "age": re.search(r'<p class="restore-age">This backup was taken ([^<]+)\.</p>', page),
+        "newer": 'class="warning restore-newer"' in page,
+        "safety": re.search(r'<input type="checkbox" name="safety"[^>]*>', page),
+    }
+
+
+def test_it_warns_as_much_on_a_refused_confirmation_as_on_the_first(sandbox, operator_client):
+    old = oldest_completed(sandbox)
+    first = text(operator_client.get(f"/servers/12345/restore/?backup_id={old.id}"))
+    shown = warnings_of(first)
+    assert shown["age"] and "weeks ago" in shown["age"][1] and shown["newer"]
+    wrong = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "web-server-02", "safety": "on"}
+    )
+    assert wrong.status_code == 400
+    again = warnings_of(text(wrong))
+    assert again["age"] and again["age"][1] == shown["age"][1]
+    assert again["newer"]
+    assert "checked" in again["safety"][0]  # the choice the person sent, kept
+    without = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "nope"}
+    )
+    assert "checked" not in warnings_of(text(without))["safety"][0]
+    assert sandbox.state.servers[12345].status == "active"
+
+
+def test_it_warns_as_much_when_another_restore_answers_409(sandbox, operator_client):
+    from backupsui.audit.models import Action
+    from backupsui.audit.recorder import note
+
+    old = oldest_completed(sandbox)
+    note(
+        None,
+        Action.RESTORE_REQUESTED,
+        Outcome.ACCEPTED,
+        actor_username="sam",
+        server_id=12345,
+        server_name="web-server-01",
+    )
+    busy = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "web-server-01"}
+    )
+    assert busy.status_code == 409
+    page = text(busy)
+    assert "being restored already" in page
+    shown = warnings_of(page)
+    assert shown["age"] and shown["newer"]
+
+
+def test_it_warns_as_much_after_the_person_confirmed_who_they_are(sandbox, operator, settings):
+    from tests.accounts.test_second_factors import age_confirmations, sign_in
+    from tests.conftest import PASSWORD
+    from tests.helpers import FormClient
+
+    client = FormClient()
+    sign_in(client)
+    old = oldest_completed(sandbox)
+    age_confirmations(client, settings.BACKUPSUI_REAUTH_MINUTES + 1)
+    sent = {"backup_id": old.id, "confirm": "web-server-0", "safety": "on"}
+    asked = client.post("/servers/12345/restore/", sent)
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    done = client.post(
+        "/accounts/reauthenticate/", {"password": PASSWORD, "next": "/servers/12345/restore/"}
+    )
+    assert done.status_code == 400  # the very form, carried out: the name was wrong
+    shown = warnings_of(text(done))
+    assert shown["age"] and shown["newer"] and "checked" in shown["safety"][0]

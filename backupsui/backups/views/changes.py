@@ -199,12 +199,13 @@ def server_restore(request: AccountRequest, server_id: int):
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
     context["back"] = back_to(request)
-    # The backup's place among the server's backups, on the confirmation (context only: it
-    # stands without it; the list was just fetched to find the backup).
-    if request.method == "GET":
-        with suppress(UpstreamError):
-            server_backups = request.account.backups().select(server_id=backup.server.id)
-            context.update(presenters.before_restore(backup, server_backups))
+    # The backup's place among the server's backups, on every answer of the confirmation
+    # (200, 400, 409, and after confirming who one is): the page that restores warns as much
+    # as the first one did. Context only: it stands without it; the list was just fetched
+    # to find the backup, so this asks the API nothing more.
+    with suppress(UpstreamError):
+        server_backups = request.account.backups().select(server_id=backup.server.id)
+        context.update(presenters.before_restore(backup, server_backups))
     context["busy"] = restores.holder_of(backup.server.id)
     context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
     page = partial(_page, request, "backups/restore.html", context)
