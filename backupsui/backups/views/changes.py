@@ -206,7 +206,11 @@ def server_restore(request: AccountRequest, server_id: int):
     with suppress(UpstreamError):
         server_backups = request.account.backups().select(server_id=backup.server.id)
         context.update(presenters.before_restore(backup, server_backups))
-    context["busy"] = restores.holder_of(backup.server.id)
+    # A restore under way refuses this one (409) unless ticked "anyway", or unless this one
+    # undoes it: the safety backup of a finished restore job, nobody having restored since.
+    holder = restores.holder_of(backup.server.id)
+    context["undoes"] = restores.undone_by(holder, backup.id)
+    context["busy"] = None if context["undoes"] else holder
     context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
     page = partial(_page, request, "backups/restore.html", context)
     if not backup.completed:
