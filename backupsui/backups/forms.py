@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from backupsui.audit.forms import DayField
 from backupsui.ids import IdField, parse_id
@@ -313,19 +314,46 @@ class OpenServerForm(forms.Form):
 
 
 class ServerIdField(IdField):
-    """A server's id, typed, or chosen by name from the suggestions ("name (#id)")."""
+    """A server: its id typed, chosen from the suggestions ("name (#id)"), or its name typed
+    (then the text, for the form to find among the person's servers)."""
 
     CHOSEN = re.compile(r"\(#(\d+)\)\s*$")
+    NUMBER = re.compile(r"[+-]?[0-9]+")
 
     def to_python(self, value):
         text = str(value).strip() if value is not None else ""
         found = self.CHOSEN.search(text)
-        return super().to_python(found[1] if found else text)
+        if found or not text or self.NUMBER.fullmatch(text):
+            return super().to_python(found[1] if found else text)
+        return text
+
+    def validate(self, value):
+        if isinstance(value, str):  # a name: CreateBackupForm finds it
+            return forms.Field.validate(self, value)
+        return super().validate(value)
+
+    def run_validators(self, value):
+        if not isinstance(value, str):
+            super().run_validators(value)
 
 
 def as_chosen(server_id: int, name: str) -> str:
     """How a server shows in the create form's searchable field: its name, its id beside."""
     return f"{name} (#{server_id})" if name else str(server_id)
+
+
+def named(typed: str, servers) -> tuple[list, list]:
+    """The servers (id, name) whose name is the typed text (as people can type it: case,
+    apostrophes and outer spaces aside), and those whose name holds it."""
+    wanted = as_typed(typed).casefold()
+    exact, partial = [], []
+    for server_id, name in servers:
+        written = as_typed(name).casefold()
+        if written == wanted:
+            exact.append((server_id, name))
+        elif wanted in written:
+            partial.append((server_id, name))
+    return exact, partial
 
 
 class CreateBackupForm(KeyedForm):
@@ -337,6 +365,8 @@ class CreateBackupForm(KeyedForm):
             attrs={"list": "known-servers", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+    # A server chosen among those a typed name matched (a button each, under the field).
+    pick = IdField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
@@ -345,9 +375,53 @@ class CreateBackupForm(KeyedForm):
     ask = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
     again = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, servers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The person's servers (id, name), or what gives them: where a typed name is found.
+        self.servers = servers
+        self.matches: list[tuple[int, str]] = []  # those a typed name matched, to choose from
+
     @property
     def asks_if_running(self) -> bool:
         return self.cleaned_data.get("ask") == "running" and not self.cleaned_data["again"]
+
+    def clean(self):
+        data = super().clean()
+        picked = data.get("pick")
+        if picked is not None:  # one of the servers a typed name matched, chosen by its button
+            self.errors.pop("server_id", None)
+            self.matches = []
+            data["server_id"] = picked
+        return data
+
+    def clean_server_id(self):
+        value = self.cleaned_data["server_id"]
+        if not isinstance(value, str):
+            return value
+        servers = self.servers() if callable(self.servers) else self.servers
+        exact, partial = named(value, servers)
+        if len(exact) == 1:
+            return exact[0][0]
+        self.matches = exact or partial
+        if not self.matches:
+            raise forms.ValidationError(
+                _(
+                    "None of your servers is named %(name)s: type part of its name or its "
+                    "id, and choose it from the list."
+                ),
+                params={"name": names.name(value)},
+                code="no_server",
+            )
+        count = len(self.matches)
+        raise forms.ValidationError(
+            ngettext(
+                "%(count)d server is named or holds %(name)s in its name: choose it below.",
+                "%(count)d servers are named or hold %(name)s in their names: choose one below.",
+                count,
+            ),
+            params={"count": count, "name": names.name(value)},
+            code="several",
+        )
 
     def refused(self, error: UpstreamError) -> None:
         self.add_upstream_errors(error)  # beside the fields the API named

@@ -97,7 +97,9 @@ def test_it_deletes_and_restores_once_per_form(sandbox, operator_client):
     ("data", "message"),
     [
         ({"server_id": ""}, "This field is required"),
-        ({"server_id": "abc"}, "Enter a whole number"),
+        ({"server_id": "abc"}, "None of your servers is named abc"),
+        ({"server_id": "12a"}, "None of your servers is named 12a"),
+        ({"server_id": "-5"}, "greater than or equal to 1"),
         ({"server_id": "0"}, "greater than or equal to 1"),
         ({"server_id": "12345", "description": "x" * 256}, "at most 255 characters"),
     ],
@@ -419,3 +421,34 @@ def test_it_warns_as_much_after_the_person_confirmed_who_they_are(sandbox, opera
     assert done.status_code == 400  # the very form, carried out: the name was wrong
     shown = warnings_of(text(done))
     assert shown["age"] and shown["newer"] and "checked" in shown["safety"][0]
+
+
+# The New backup form takes a name ---------------------------------------------------------
+
+
+def test_it_backs_up_a_server_typed_by_its_name(sandbox, operator_client):
+    made = operator_client.post(
+        "/backups/new/", {"server_id": "  DB-Server-02 ", "description": "typed by name"}
+    )
+    assert made.status_code == 302 and made["Location"] == "/backups/?server_id=12346"
+    newest = sandbox.state.backups[max(sandbox.state.backups)]
+    assert newest.server.id == 12346 and newest.description == "typed by name"
+
+
+def test_it_lists_the_servers_a_typed_name_matches_to_choose_one(sandbox, operator_client):
+    before = len(sandbox.state.backups)
+    asked = operator_client.post("/backups/new/", {"server_id": "server-0", "description": "d"})
+    assert asked.status_code == 400
+    page = text(asked)
+    assert "3 servers are named or hold server-0 in their names: choose one below." in page
+    picks = re.findall(r'<button type="submit" name="pick" value="(\d+)">(.*?)</button>', page)
+    assert [sid for sid, _shown in picks] == ["12347", "12346", "12345"]  # by name
+    assert "<bdi>cache-server-03</bdi>" in picks[0][1]
+    assert 'name="description" value="d"' in page
+    assert len(sandbox.state.backups) == before and not events("backup_requested")
+    chosen = {"server_id": "server-0", "pick": "12347", "description": "d"}
+    made = operator_client.post("/backups/new/", chosen)
+    assert made["Location"] == "/backups/?server_id=12347"
+    assert sandbox.state.backups[max(sandbox.state.backups)].server.id == 12347
+    one = text(operator_client.post("/backups/new/", {"server_id": "cache"}))
+    assert "1 server is named or holds cache in its name: choose it below." in one

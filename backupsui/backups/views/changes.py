@@ -68,7 +68,7 @@ def gone(request: AccountRequest, why: str, server_id: int | None = None):
 def backup_create(request: AccountRequest):
     if request.method == "GET":
         return _create_page(request, CreateBackupForm(user=request.user))
-    form = CreateBackupForm(request.POST, user=request.user)
+    form = CreateBackupForm(request.POST, user=request.user, servers=partial(_servers, request))
     if not form.is_valid():
         return _create_page(request, form, 400)
     running = form.asks_if_running and _running_backup(request, form.cleaned_data["server_id"])
@@ -105,14 +105,21 @@ def _running_backup(request: AccountRequest, server_id: int):
     return None
 
 
+def _servers(request: AccountRequest, fetch: bool = True) -> list[tuple[int, str]]:
+    """The person's servers (id, name), those without backups any more included: from the
+    cached list, else fetched (unless not `fetch`); none when the API does not answer."""
+    servers = request.account.known_servers()
+    if fetch and not servers:
+        with suppress(UpstreamError):  # suggestions and names only: ids work without them
+            servers = request.account.backups().all_servers()
+    return servers
+
+
 def _create_page(request: AccountRequest, form, status: int = 200, **extra):
     """The create form, with the servers of the person's list offered as suggestions (fetched
     for a new form; after a failed request, only what is cached), searchable by name with
     the id beside it; the chosen server's name shows before anything is created."""
-    servers = request.account.known_servers()
-    if request.method == "GET" and not servers:
-        with suppress(UpstreamError):  # suggestions only: the form works without them
-            servers = request.account.backups().servers()
+    servers = _servers(request, fetch=request.method == "GET")
     names = dict(servers)
     chosen = parse_id(request.GET.get("server_id")) if request.method == "GET" else None
     if not form.is_bound and chosen is not None:
