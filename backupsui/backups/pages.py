@@ -49,9 +49,11 @@ def list_page(request, listed, form, filters: dict) -> dict:
     back = request.get_full_path()
     context = _list_frame(request, form, filters)
     page = Paginator(selected(listed, filters), PAGE_SIZE).get_page(filters["page"])
-    form.offer(listed.servers(), listed.statuses())
+    # Every server of the account in the picker, those whose backups are all gone included.
+    servers = listed.all_servers()
+    form.offer(servers, listed.statuses())
     rows = presenters.rows(page, odd=listed.odd_among(page))
-    server_name = dict(listed.servers()).get(filters["server_id"])
+    server_name = dict(servers).get(filters["server_id"])
     context.update(
         backups_table(request, rows, back),
         as_of=presenters.freshness(listed, request.account.token),
@@ -61,7 +63,7 @@ def list_page(request, listed, form, filters: dict) -> dict:
         server_name=names.name(server_name) if server_name is not None else None,
         server_heading=names.name_html(server_name) if server_name else "",
         short=listed.short and (len(listed.backups), listed.counted),
-        restoring=restores.running(server for server, _name in listed.servers()).values(),
+        restoring=restores.running(server for server, _name in servers).values(),
     )
     return context
 

@@ -35,7 +35,7 @@ def _chosen(request: AccountRequest, ids: list[str], known: list[tuple[int, str]
 @account_view("backups.create_backup", methods=("GET", "POST"))
 def bulk_backup(request: AccountRequest):
     try:
-        known = request.account.backups().servers()
+        known = request.account.backups().all_servers()
     except UpstreamError as error:
         return render(request, "jobs/bulk_confirm.html", {"error": error}, status=502)
     source = request.POST if request.method == "POST" else request.GET
