@@ -40,7 +40,13 @@ def job_list(request: HtmxHttpRequest):
     form = JobFilterForm(request.GET)
     jobs = form.select(Job.objects.visible_to(request.user).select_related("user"))
     page = Paginator(jobs, PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
-    return page_or_part(request, "jobs/list.html", "jobs-results", {"form": form, "page": page})
+    context = {
+        "form": form,
+        "page": page,
+        # Auditors and Operators read every job, of every account: the page says so.
+        "sees_all": request.user.has_perm("audit.view_all_events"),
+    }
+    return page_or_part(request, "jobs/list.html", "jobs-results", context)
 
 
 @require_GET

@@ -130,3 +130,13 @@ def test_it_says_a_running_job_will_stop_before_the_token_is_removed(sandbox, jo
     jobs["running"].state = State.DONE
     jobs["running"].save()
     assert "Without a token" not in text(olivia.get("/account/token/remove/"))
+
+
+def test_it_says_whose_jobs_the_page_lists(sandbox, operator, support, auditor):
+    everyone = "Restores with a safety backup first: everyone's, of every account"
+    theirs = "yours, and those of the servers your API token shows you"
+    for person in (operator, auditor):
+        page = text(signed_in(person).get("/jobs/"))
+        assert everyone in page and theirs not in page
+    page = text(signed_in(support).get("/jobs/"))
+    assert theirs in page and everyone not in page
