@@ -272,7 +272,8 @@ def _single(item: dict) -> Alert:
 
 
 def _digest(items: list[dict]) -> Alert:
-    subject = Sentence(_("backupsui: %(count)s backup problems"), count=len(items))
+    # "problems: 6", not "6 problems": a stored sentence has one form for every number.
+    subject = Sentence(_("backupsui: backup problems: %(count)s"), count=len(items))
     lines = [_describe(item) + Sentence.verbatim(f"({item['server_url']})") for item in items]
     return Alert("digest", subject, lines, items)
 

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from backupsui.audit.forms import DayField
 from backupsui.ids import IdField, parse_id
@@ -491,7 +491,11 @@ class PollForm(forms.Form):
         items = [item for item in self.cleaned_data["watch"].split(",") if item]
         if len(items) > MAX_WATCHED:
             raise forms.ValidationError(
-                _("At most %(count)d backups can be watched at once."),
+                ngettext_lazy(
+                    "At most %(count)d backup can be watched at once.",
+                    "At most %(count)d backups can be watched at once.",
+                    "count",
+                ),
                 params={"count": MAX_WATCHED},
                 code="too_many",
             )
@@ -519,7 +523,12 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(_("The period ends before it begins."))
         if since and until and (until - since).days >= self.MAX_DAYS:
             raise forms.ValidationError(
-                _("A report covers at most %(days)s days."), params={"days": self.MAX_DAYS}
+                ngettext_lazy(
+                    "A report covers at most %(days)s day.",
+                    "A report covers at most %(days)s days.",
+                    "days",
+                ),
+                params={"days": self.MAX_DAYS},
             )
         return data
 

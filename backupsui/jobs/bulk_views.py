@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.backups.forms import BulkBackupForm, BulkDeleteForm
@@ -70,7 +71,11 @@ def bulk_backup(request: AccountRequest):
         )
         messages.success(
             request,
-            _("%(count)s backups were requested; each one's outcome follows below.")
+            ngettext(
+                "%(count)s backup was requested; its outcome follows below.",
+                "%(count)s backups were requested; each one's outcome follows below.",
+                len(chosen),
+            )
             % {"count": len(chosen)},
         )
         return reverse("jobs:bulk", args=[started.pk])
@@ -169,7 +174,11 @@ def bulk_delete(request: AccountRequest):
         started = bulk.delete(actor, going)
         messages.success(
             request,
-            _("The deletion of %(count)s backups was requested; each one's outcome follows.")
+            ngettext(
+                "The deletion of %(count)s backup was requested; its outcome follows.",
+                "The deletion of %(count)s backups was requested; each one's outcome follows.",
+                len(going),
+            )
             % {"count": len(going)},
         )
         return reverse("jobs:bulk", args=[started.pk])

@@ -218,7 +218,7 @@ def server_restore(request: AccountRequest, server_id: int):
     holder = restores.holder_of(backup.server.id)
     context["undoes"] = restores.undone_by(holder, backup.id)
     context["busy"] = None if context["undoes"] else holder
-    context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
+    context["quiet_minutes"] = presenters.minutes_text(settings.BACKUPSUI_RESTORE_QUIET_MINUTES)
     page = partial(_page, request, "backups/restore.html", context)
     if not backup.completed:
         context["refusal"] = _(

@@ -10,7 +10,7 @@ from backupsui.csv_export import csv_response
 from backupsui.http import page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
-from .. import pages
+from .. import pages, presenters
 from ..decorators import AccountRequest, account_view
 from ..forms import MuteForm, ServerFilterForm
 from ..mutes import mute_server, muted_until
@@ -38,8 +38,8 @@ def server_list(request: AccountRequest):
     context = {
         "form": form,
         "filters": filters,
-        "settings_late": f"{settings.BACKUPSUI_HEALTH_LATE_HOURS:g}",
-        "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
+        "settings_late": presenters.hours_text(settings.BACKUPSUI_HEALTH_LATE_HOURS),
+        "settings_bad": presenters.hours_text(settings.BACKUPSUI_HEALTH_BAD_HOURS),
     }
     try:
         listed = request.account.backups(stale=True)
