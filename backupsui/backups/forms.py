@@ -571,28 +571,77 @@ class BulkBackupForm(KeyedForm):
 
 
 class BulkDeleteForm(KeyedForm):
-    """Delete the chosen backups: the person types how many will go."""
+    """Delete the chosen backups: the person types how many will go. The page says how many
+    it showed, and whether "the newest too" was ticked then: ticking it since changes the
+    count, and the form, sent to see the new count, asks for it without an error."""
 
     purpose = "bulk-delete"
     backup_id = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput)
     allow_newest = forms.BooleanField(
         label=_("Also delete a server's newest completed backup"), required=False
     )
-    confirm = forms.CharField(label=_("Type how many backups to delete"), max_length=12)
+    confirm = forms.CharField(
+        label=_("Type how many backups to delete"), max_length=12, required=False
+    )
+    # What the page showed: how many would go, and whether "the newest too" was ticked.
+    shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    shown_newest = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, chosen: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["backup_id"].choices = [(bid, bid) for bid in chosen]
+        self.asks = ""  # the new count to type, once "the newest too" was ticked
+
+    def ticked_since(self) -> bool:
+        """Whether "the newest too" was ticked, or unticked, after the page was drawn."""
+        data = self.cleaned_data
+        return "shown" in self.data and data["allow_newest"] != data["shown_newest"]
 
     def check_count(self, count: int) -> bool:
-        """Whether the typed number is the count that will be deleted (an error if not)."""
-        if self.cleaned_data.get("confirm", "").strip() == str(count):
+        """Whether the typed number is the count that will be deleted (an error saying why
+        if not; nothing typed after ticking "the newest too" only asks for the new count)."""
+        typed = (self.cleaned_data.get("confirm") or "").strip()
+        if typed == str(count):
             return True
-        self.add_error(
-            "confirm",
-            _("Type %(count)s: the number of backups that will be deleted.") % {"count": count},
-        )
+        shown = self.cleaned_data.get("shown")
+        values = {"count": count, "shown": shown}
+        if self.ticked_since():
+            if not typed:  # sent to see the new count: ask for it, without an error
+                self.asks = (
+                    ngettext(
+                        "You chose %(count)s backup now: type %(count)s to delete it.",
+                        "You chose %(count)s backups now: type %(count)s to delete them.",
+                        count,
+                    )
+                    % values
+                )
+                return False
+            said = ngettext(
+                "You chose %(count)s backup now, with the tick on the newest; type %(count)s.",
+                "You chose %(count)s backups now, with the tick on the newest; type %(count)s.",
+                count,
+            )
+        elif typed and shown is not None and typed == str(shown):
+            said = ngettext(
+                "The list changed since this page was drawn: %(count)s backup goes now, not "
+                "%(shown)s; type %(count)s.",
+                "The list changed since this page was drawn: %(count)s backups go now, not "
+                "%(shown)s; type %(count)s.",
+                count,
+            )
+        else:
+            said = _("Type %(count)s: the number of backups that will be deleted.")
+        self.add_error("confirm", said % values)
         return False
+
+    def drawn(self, count: int, newest: bool) -> None:
+        """The form shown again for `count` backups, "the newest too" as it is now: what it
+        says it showed follows, and a count typed for the page before is not kept."""
+        data = self.data.copy()
+        data["shown"] = str(count)
+        data["shown_newest"] = "on" if newest else ""
+        data["confirm"] = ""
+        self.data = data
 
 
 class MuteForm(forms.Form):

@@ -159,7 +159,12 @@ def bulk_delete(request: AccountRequest):
         return render(request, "backups/gone.html", {"why": why}, status=404)
     form = BulkDeleteForm(
         request.POST if request.method == "POST" else None,
-        initial={"backup_id": [b.id for b in going] + [i for i, _b, _w in left_out]},
+        initial={
+            "backup_id": [b.id for b in going] + [i for i, _b, _w in left_out],
+            "allow_newest": allow_newest,
+            "shown": len(going),
+            "shown_newest": allow_newest,
+        },
         chosen=[b.id for b in going] + [i for i, _b, _w in left_out],
         user=request.user,
     )
@@ -168,7 +173,8 @@ def bulk_delete(request: AccountRequest):
     if request.method == "GET":
         return page()
     if not form.is_valid() or not going or not form.check_count(len(going)):
-        return page(400)
+        form.drawn(len(going), allow_newest)  # the page shown again says what it shows now
+        return page(200 if form.asks else 400)
 
     def change(actor, key):
         started = bulk.delete(actor, going)
