@@ -71,15 +71,19 @@ def kept_words(expires: str | None) -> str:
 
 
 def expires_html(row) -> SafeString | str:
-    """When a backup expires, "soon" marked, its exact time in the title (the servers table's
-    next expiry too)."""
+    """When a backup expires, "soon" marked, its exact time written under it (the servers
+    table's next expiry too): seen without a mouse, not only in a title."""
     if not row.expires_title:
         return row.expires_text
-    if row.expires_soon:
-        return format_html(
-            '<span class="soon" title="{}">{}</span>', row.expires_title, row.expires_text
-        )
-    return format_html('<span title="{}">{}</span>', row.expires_title, row.expires_text)
+    return format_html(
+        '<span{}>{}</span><br><span class="muted exact">{}</span>',
+        SOON if row.expires_soon else "",
+        row.expires_text,
+        row.expires_title,
+    )
+
+
+SOON = mark_safe(' class="soon"')
 
 
 ROW = (

@@ -325,3 +325,20 @@ def test_it_says_what_kept_means_on_the_row_and_the_backups_page(sandbox, operat
     assert "provider still expires" not in rows[str(manual.id)]
     page = text(operator_client.get(f"/backups/{automatic.id}/delete/"))
     assert until in page and "release it first" in page
+
+
+def test_it_writes_the_exact_time_of_an_expiry_under_its_words(sandbox, operator_client):
+    """Readable without a mouse: the exact time is on the page, not only in a title."""
+    backup = next(
+        b for b in sandbox.state.backups.values() if b.server.id == 12345 and b.expires_at
+    )
+    exact = backup.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    for url in ("/backups/?server_id=12345&sort=created", "/servers/"):
+        page = text(operator_client.get(url))
+        assert re.search(
+            r'<span( class="soon")?>in [^<]+</span><br><span class="muted exact">', page
+        )
+        assert not re.search(r'<span( class="soon")? title="[^"]*">in ', page), url
+    listed = text(operator_client.get("/backups/?server_id=12345&sort=created"))
+    row = listed.split(f'id="backup-{backup.id}"')[1].split("</tr>")[0]
+    assert f'<span class="muted exact">{exact}</span>' in row
