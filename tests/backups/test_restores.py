@@ -207,3 +207,12 @@ def test_it_does_not_take_a_job_still_open_for_one_to_undo(sandbox, olivia, oper
     Job.objects.filter(pk=job.pk).update(state=Job.State.RESTORING, finished_at=None)
     safety = sandbox.state.backups[job.safety_backup_id]
     assert restore(olivia, safety).status_code == 409
+
+
+def test_it_lists_the_restores_under_way_in_valid_html(sandbox, olivia, operator):
+    from tests import html_check
+
+    restore(olivia, completed_backup(sandbox), safety="on")
+    pages = {url: text(olivia.get(url)) for url in ("/backups/", "/servers/")}
+    assert all('class="messages restores-running"' in page for page in pages.values())
+    assert html_check.problems(pages) == []
