@@ -24,6 +24,7 @@ from .. import commands, presenters, restores
 from ..decorators import AccountRequest, account_view
 from ..forms import CreateBackupForm, DeleteForm, RestoreForm, as_chosen
 from ..models import FormKey
+from ..names import name_html, sentence_html
 from ..pipeline import carry_out
 
 
@@ -84,12 +85,12 @@ def backup_create(request: AccountRequest):
         )
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was requested at %(time)s.")
-            % {
-                "id": created.backup.id,
-                "server": created.backup.server.name,
-                "time": presenters.clock(),
-            },
+            sentence_html(
+                _("Backup %(id)s of %(server)s was requested at %(time)s."),
+                id=created.backup.id,
+                server=name_html(created.backup.server.name),
+                time=presenters.clock(),
+            ),
         )
         return back_to(request) or _list_of(server_id)
 
@@ -173,8 +174,12 @@ def backup_delete(request: AccountRequest, backup_id: int):
         commands.delete_backup(request.account, actor, backup, key)
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was deleted at %(time)s.")
-            % {"id": backup.id, "server": backup.server.name, "time": presenters.clock()},
+            sentence_html(
+                _("Backup %(id)s of %(server)s was deleted at %(time)s."),
+                id=backup.id,
+                server=name_html(backup.server.name),
+                time=presenters.clock(),
+            ),
         )
         return back_to(request) or _list_of(backup.server.id)
 
@@ -236,16 +241,16 @@ def server_restore(request: AccountRequest, server_id: int):
             job = start_safe_restore(actor, backup, key, anyway)
             messages.success(
                 request,
-                _(
-                    "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
-                    "backup first, then the restore from backup %(id)s."
-                )
-                % {
-                    "job": job.pk,
-                    "server": backup.server.name,
-                    "id": backup.id,
-                    "time": presenters.clock(job.created_at),
-                },
+                sentence_html(
+                    _(
+                        "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
+                        "backup first, then the restore from backup %(id)s."
+                    ),
+                    job=job.pk,
+                    server=name_html(backup.server.name),
+                    id=backup.id,
+                    time=presenters.clock(job.created_at),
+                ),
             )
             return reverse("jobs:detail", args=[job.pk])
         event = commands.restore_server(request.account, actor, backup, key, anyway)
@@ -253,11 +258,15 @@ def server_restore(request: AccountRequest, server_id: int):
             request,
             format_html(
                 '{} {} <a href="{}">{}</a>',
-                _(
-                    "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
-                    "accepted. The provider does not report when a restore finishes."
-                )
-                % {"server": backup.server.name, "id": backup.id, "time": presenters.clock()},
+                sentence_html(
+                    _(
+                        "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
+                        "accepted. The provider does not report when a restore finishes."
+                    ),
+                    server=name_html(backup.server.name),
+                    id=backup.id,
+                    time=presenters.clock(),
+                ),
                 provider_words(event.message),
                 reverse("audit:list") + f"?event={event.pk}",
                 _("See it in the audit trail."),
