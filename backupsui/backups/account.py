@@ -128,6 +128,10 @@ class Account:
                 changed.append(backup)
         return PollResult(changed, gone, watch_param(running))
 
+    def cached(self) -> BackupList | None:
+        """The list kept for this token, whatever its age, without asking the API."""
+        return list_cache.peek(self.key)
+
     def known_servers(self) -> list[tuple[int, str]]:
         """The servers of the cached list (and those the account's tokens showed before),
         without asking the API for them."""

@@ -213,10 +213,11 @@ def server_restore(request: AccountRequest, server_id: int):
     context["back"] = back_to(request)
     # The backup's place among the server's backups, on every answer of the confirmation
     # (200, 400, 409, and after confirming who one is): the page that restores warns as much
-    # as the first one did. Context only: it stands without it; the list was just fetched
-    # to find the backup, so this asks the API nothing more.
-    with suppress(UpstreamError):
-        server_backups = request.account.backups().select(server_id=backup.server.id)
+    # as the first one did. From the list the backup was just found in, as it is kept: the
+    # API is asked nothing more (a change must not wait for, or trip over, a second list).
+    listed = request.account.cached()
+    if listed is not None:
+        server_backups = listed.select(server_id=backup.server.id)
         context.update(presenters.before_restore(backup, server_backups))
     # A restore under way refuses this one (409) unless ticked "anyway", or unless this one
     # undoes it: the safety backup of a finished restore job, nobody having restored since.
