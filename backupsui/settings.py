@@ -198,6 +198,11 @@ BACKUPSUI_TRUSTED_PROXIES = env_networks("BACKUPSUI_TRUSTED_PROXIES")
 MIDDLEWARE = [
     # Outermost: a HEAD leaves without a body, whatever answered it.
     "backupsui.http.HeadMiddleware",
+    # Next: every answer carries these headers, whatever answered it (a probe, the redirect
+    # to HTTPS, a bad Host refused by CommonMiddleware, a static file from WhiteNoise).
+    "backupsui.headers.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Then: everything after it sees the client's address and scheme, never a forged one.
     "backupsui.http.TrustedProxyMiddleware",
     # Early: every line logged while a request is handled carries its id (backupsui/logs.py).
@@ -207,11 +212,6 @@ MIDDLEWARE = [
     # Outermost on the way out, so pages leave compressed; Django's gzip pads against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Before anything that can refuse a request (a bad Host is refused by CommonMiddleware,
-    # a static file answered by WhiteNoise): every answer carries these headers.
-    "backupsui.headers.PermissionsPolicyMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "backupsui.http.RefuseUploadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -277,6 +277,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "backupsui.jobs.context.jobs",
                 "backupsui.views.version",
+                "backupsui.views.section",
             ],
         },
     },

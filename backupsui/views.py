@@ -46,6 +46,45 @@ def version(request):
     return {"version": backupsui.__version__}
 
 
+# Which part of the navigation a page belongs to: by its app, unless its view is named here
+# (a server's page, its restore and its mute are the servers' part; backing up several
+# servers starts from them; deleting several backups from the list).
+SECTIONS = {
+    "backups": "backups",
+    "jobs": "jobs",
+    "plans": "plans",
+    "audit": "audit",
+    "alerts": "alerts",
+}
+VIEW_SECTIONS = {
+    "backups:servers": "servers",
+    "backups:servers_export": "servers",
+    "backups:server": "servers",
+    "backups:restore": "servers",
+    "backups:mute": "servers",
+    "backups:report": "reports",
+    "backups:report_export": "reports",
+    "backups:report_weekly": "reports",
+    "jobs:bulk_backup": "servers",
+    "jobs:bulk_delete": "backups",
+    "accounts:token": "token",
+    "accounts:token_remove": "token",
+}
+
+
+def section(request) -> dict:
+    """The navigation's current part (`aria-current` on its link), from the page's view."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {}
+    name = match.view_name
+    if name in VIEW_SECTIONS:
+        return {"section": VIEW_SECTIONS[name]}
+    if name.startswith("mfa_"):
+        return {"section": "security"}
+    return {"section": SECTIONS.get(match.app_name, "")}
+
+
 def permission_denied(request, exception=None):
     """A 403 page, and the refusal on record when a signed-in person was refused."""
     if request.user.is_authenticated:

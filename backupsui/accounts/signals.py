@@ -43,9 +43,16 @@ def on_signed_in(sender, request, user, **kwargs):
         identity.note_signed_in(request)
 
 
+# Set on a request whose recovery codes are the person's first (made with their first
+# factor): the message that follows says so, not that older codes stopped working.
+FIRST_CODES = "backupsui_first_recovery_codes"
+
+
 @receiver(authenticator_added)
 def on_factor_added(sender, request, user, authenticator, **kwargs):
     _note(request, user, Action.SECOND_FACTOR_ADDED, f"Added: {described(authenticator)}.")
+    if request is not None and authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        setattr(request, FIRST_CODES, True)
 
 
 @receiver(authenticator_reset)

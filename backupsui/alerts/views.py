@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backupsui.accounts.guards import reauthentication_required
 from backupsui.audit.actors import Actor
+from backupsui.backups.presenters import minutes_text
 from backupsui.http import HtmxHttpRequest
 
 from . import targets
@@ -55,7 +56,7 @@ def _page(user, subscription, form=None, apprise_form=None) -> dict:
     return {
         "form": form or SubscriptionForm(instance=subscription),
         "subscription": subscription,
-        "watch_minutes": f"{settings.BACKUPSUI_WATCH_MINUTES:g}",
+        "watch_minutes": minutes_text(settings.BACKUPSUI_WATCH_MINUTES),
         "apprise_urls": urls,
         "apprise_form": apprise_form or AppriseUrlForm(),
         "apprise_max": settings.BACKUPSUI_APPRISE_MAX,

@@ -1,7 +1,8 @@
 """The periodic round's alerts: one look at every stored token's list (which also keeps each
 server's state, backups/servers_seen.py), then for each subscribed person what is new since
-the last look: a backup that failed, a backup whose size is odd, a server that turned bad, a
-bad server that recovered, and a reminder while one stays bad. Muted servers send nothing.
+the last look: a backup that failed, a backup whose size is odd, a server that turned bad (or
+was bad already at the person's first look), a bad server that recovered, and a reminder
+while one stays bad. Muted servers send nothing.
 Each piece of news is noted in the database before it is sent, under a unique key, so no
 alert goes out twice, whatever restarts or runs beside. Server names come from the API: in
 alerts their bidirectional controls are written out and a long name is cut (bidi.py)."""
@@ -88,11 +89,17 @@ def watch(subscription: Subscription, listed=None) -> int:
             if server.health == BAD and server.id not in muted:
                 news.append((SentAlert.BAD, _bad_key(server), _item("server_bad", server)))
         news += _follow_ups(user, servers, muted, now)
+    # The first look is the starting point: failures and odd sizes already there are history,
+    # not news. A server bad already is news all the same (told once, then reminded as any
+    # other): someone who asks to hear of bad servers expects to hear of the one there is.
     first_look = subscription.watching_since is None
-    fresh = [item for kind, key, item in news if _note(user, kind, key, sent=not first_look)]
+    fresh = []
+    for kind, key, item in news:
+        told = not first_look or kind == SentAlert.BAD
+        if _note(user, kind, key, sent=told) and told:
+            fresh.append(item)
     if first_look:
         Subscription.objects.filter(pk=subscription.pk).update(watching_since=now)
-        return 0
     if not fresh:
         return 0
     # One alert per piece of news; five or more at once go as one digest. All of them go
@@ -272,7 +279,8 @@ def _single(item: dict) -> Alert:
 
 
 def _digest(items: list[dict]) -> Alert:
-    subject = Sentence(_("backupsui: %(count)s backup problems"), count=len(items))
+    # "problems: 6", not "6 problems": a stored sentence has one form for every number.
+    subject = Sentence(_("backupsui: backup problems: %(count)s"), count=len(items))
     lines = [_describe(item) + Sentence.verbatim(f"({item['server_url']})") for item in items]
     return Alert("digest", subject, lines, items)
 

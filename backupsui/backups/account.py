@@ -128,10 +128,15 @@ class Account:
                 changed.append(backup)
         return PollResult(changed, gone, watch_param(running))
 
+    def cached(self) -> BackupList | None:
+        """The list kept for this token, whatever its age, without asking the API."""
+        return list_cache.peek(self.key)
+
     def known_servers(self) -> list[tuple[int, str]]:
-        """The servers of the cached list, without asking the API for them."""
+        """The servers of the cached list (and those the account's tokens showed before),
+        without asking the API for them."""
         found = list_cache.peek(self.key)
-        return found.servers() if found is not None else []
+        return found.all_servers() if found is not None else []
 
 
 def watch_param(watched) -> str:

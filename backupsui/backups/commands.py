@@ -74,9 +74,10 @@ def restore_server(
     account: Account, actor: Actor, backup: Backup, key=None, anyway: bool = False
 ) -> AuditEvent:
     """Restores the backup's server from it; the event carries the API's message. Raises
-    RestoreBusy while another restore of the server is under way, unless `anyway`; a job's
-    own restore step goes ahead (the job claimed the server when it was started)."""
-    guard = None if actor.job_id else restores.claim(backup.server.id, anyway)
+    RestoreBusy while another restore of the server is under way, unless `anyway` or this
+    restore undoes it (restores.undone_by); a job's own restore step goes ahead (the job
+    claimed the server when it was started)."""
+    guard = None if actor.job_id else restores.claim(backup.server.id, anyway, backup.id)
     facts = as_shown(backup)
     with _change(account, actor, Action.RESTORE_REQUESTED, key, guard, **facts) as event:
         restored = account.client.restore_server(backup.server.id, backup.id)

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from backupsui.audit.forms import DayField
 from backupsui.ids import IdField, parse_id
@@ -313,19 +314,46 @@ class OpenServerForm(forms.Form):
 
 
 class ServerIdField(IdField):
-    """A server's id, typed, or chosen by name from the suggestions ("name (#id)")."""
+    """A server: its id typed, chosen from the suggestions ("name (#id)"), or its name typed
+    (then the text, for the form to find among the person's servers)."""
 
     CHOSEN = re.compile(r"\(#(\d+)\)\s*$")
+    NUMBER = re.compile(r"[+-]?[0-9]+")
 
     def to_python(self, value):
         text = str(value).strip() if value is not None else ""
         found = self.CHOSEN.search(text)
-        return super().to_python(found[1] if found else text)
+        if found or not text or self.NUMBER.fullmatch(text):
+            return super().to_python(found[1] if found else text)
+        return text
+
+    def validate(self, value):
+        if isinstance(value, str):  # a name: CreateBackupForm finds it
+            return forms.Field.validate(self, value)
+        return super().validate(value)
+
+    def run_validators(self, value):
+        if not isinstance(value, str):
+            super().run_validators(value)
 
 
 def as_chosen(server_id: int, name: str) -> str:
     """How a server shows in the create form's searchable field: its name, its id beside."""
     return f"{name} (#{server_id})" if name else str(server_id)
+
+
+def named(typed: str, servers) -> tuple[list, list]:
+    """The servers (id, name) whose name is the typed text (as people can type it: case,
+    apostrophes and outer spaces aside), and those whose name holds it."""
+    wanted = as_typed(typed).casefold()
+    exact, partial = [], []
+    for server_id, name in servers:
+        written = as_typed(name).casefold()
+        if written == wanted:
+            exact.append((server_id, name))
+        elif wanted in written:
+            partial.append((server_id, name))
+    return exact, partial
 
 
 class CreateBackupForm(KeyedForm):
@@ -337,6 +365,8 @@ class CreateBackupForm(KeyedForm):
             attrs={"list": "known-servers", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+    # A server chosen among those a typed name matched (a button each, under the field).
+    pick = IdField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("Description"), required=False, max_length=DESCRIPTION_MAX
     )
@@ -345,9 +375,53 @@ class CreateBackupForm(KeyedForm):
     ask = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
     again = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, servers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The person's servers (id, name), or what gives them: where a typed name is found.
+        self.servers = servers
+        self.matches: list[tuple[int, str]] = []  # those a typed name matched, to choose from
+
     @property
     def asks_if_running(self) -> bool:
         return self.cleaned_data.get("ask") == "running" and not self.cleaned_data["again"]
+
+    def clean(self):
+        data = super().clean()
+        picked = data.get("pick")
+        if picked is not None:  # one of the servers a typed name matched, chosen by its button
+            self.errors.pop("server_id", None)
+            self.matches = []
+            data["server_id"] = picked
+        return data
+
+    def clean_server_id(self):
+        value = self.cleaned_data["server_id"]
+        if not isinstance(value, str):
+            return value
+        servers = self.servers() if callable(self.servers) else self.servers
+        exact, partial = named(value, servers)
+        if len(exact) == 1:
+            return exact[0][0]
+        self.matches = exact or partial
+        if not self.matches:
+            raise forms.ValidationError(
+                _(
+                    "None of your servers is named %(name)s: type part of its name or its "
+                    "id, and choose it from the list."
+                ),
+                params={"name": names.name(value)},
+                code="no_server",
+            )
+        count = len(self.matches)
+        raise forms.ValidationError(
+            ngettext(
+                "%(count)d server is named or holds %(name)s in its name: choose it below.",
+                "%(count)d servers are named or hold %(name)s in their names: choose one below.",
+                count,
+            ),
+            params={"count": count, "name": names.name(value)},
+            code="several",
+        )
 
     def refused(self, error: UpstreamError) -> None:
         self.add_upstream_errors(error)  # beside the fields the API named
@@ -417,7 +491,11 @@ class PollForm(forms.Form):
         items = [item for item in self.cleaned_data["watch"].split(",") if item]
         if len(items) > MAX_WATCHED:
             raise forms.ValidationError(
-                _("At most %(count)d backups can be watched at once."),
+                ngettext_lazy(
+                    "At most %(count)d backup can be watched at once.",
+                    "At most %(count)d backups can be watched at once.",
+                    "count",
+                ),
                 params={"count": MAX_WATCHED},
                 code="too_many",
             )
@@ -445,7 +523,12 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(_("The period ends before it begins."))
         if since and until and (until - since).days >= self.MAX_DAYS:
             raise forms.ValidationError(
-                _("A report covers at most %(days)s days."), params={"days": self.MAX_DAYS}
+                ngettext_lazy(
+                    "A report covers at most %(days)s day.",
+                    "A report covers at most %(days)s days.",
+                    "days",
+                ),
+                params={"days": self.MAX_DAYS},
             )
         return data
 
@@ -502,28 +585,77 @@ class BulkBackupForm(KeyedForm):
 
 
 class BulkDeleteForm(KeyedForm):
-    """Delete the chosen backups: the person types how many will go."""
+    """Delete the chosen backups: the person types how many will go. The page says how many
+    it showed, and whether "the newest too" was ticked then: ticking it since changes the
+    count, and the form, sent to see the new count, asks for it without an error."""
 
     purpose = "bulk-delete"
     backup_id = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput)
     allow_newest = forms.BooleanField(
         label=_("Also delete a server's newest completed backup"), required=False
     )
-    confirm = forms.CharField(label=_("Type how many backups to delete"), max_length=12)
+    confirm = forms.CharField(
+        label=_("Type how many backups to delete"), max_length=12, required=False
+    )
+    # What the page showed: how many would go, and whether "the newest too" was ticked.
+    shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    shown_newest = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, chosen: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["backup_id"].choices = [(bid, bid) for bid in chosen]
+        self.asks = ""  # the new count to type, once "the newest too" was ticked
+
+    def ticked_since(self) -> bool:
+        """Whether "the newest too" was ticked, or unticked, after the page was drawn."""
+        data = self.cleaned_data
+        return "shown" in self.data and data["allow_newest"] != data["shown_newest"]
 
     def check_count(self, count: int) -> bool:
-        """Whether the typed number is the count that will be deleted (an error if not)."""
-        if self.cleaned_data.get("confirm", "").strip() == str(count):
+        """Whether the typed number is the count that will be deleted (an error saying why
+        if not; nothing typed after ticking "the newest too" only asks for the new count)."""
+        typed = (self.cleaned_data.get("confirm") or "").strip()
+        if typed == str(count):
             return True
-        self.add_error(
-            "confirm",
-            _("Type %(count)s: the number of backups that will be deleted.") % {"count": count},
-        )
+        shown = self.cleaned_data.get("shown")
+        values = {"count": count, "shown": shown}
+        if self.ticked_since():
+            if not typed:  # sent to see the new count: ask for it, without an error
+                self.asks = (
+                    ngettext(
+                        "You chose %(count)s backup now: type %(count)s to delete it.",
+                        "You chose %(count)s backups now: type %(count)s to delete them.",
+                        count,
+                    )
+                    % values
+                )
+                return False
+            said = ngettext(
+                "You chose %(count)s backup now, with the tick on the newest; type %(count)s.",
+                "You chose %(count)s backups now, with the tick on the newest; type %(count)s.",
+                count,
+            )
+        elif typed and shown is not None and typed == str(shown):
+            said = ngettext(
+                "The list changed since this page was drawn: %(count)s backup goes now, not "
+                "%(shown)s; type %(count)s.",
+                "The list changed since this page was drawn: %(count)s backups go now, not "
+                "%(shown)s; type %(count)s.",
+                count,
+            )
+        else:
+            said = _("Type %(count)s: the number of backups that will be deleted.")
+        self.add_error("confirm", said % values)
         return False
+
+    def drawn(self, count: int, newest: bool) -> None:
+        """The form shown again for `count` backups, "the newest too" as it is now: what it
+        says it showed follows, and a count typed for the page before is not kept."""
+        data = self.data.copy()
+        data["shown"] = str(count)
+        data["shown_newest"] = "on" if newest else ""
+        data["confirm"] = ""
+        self.data = data
 
 
 class MuteForm(forms.Form):

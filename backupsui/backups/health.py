@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,7 +156,10 @@ def summary(servers: list[ServerHealth]) -> dict:
 def note_servers(user, token_saved_at, servers: list[tuple[int, str]]) -> dict[int, str]:
     """Notes a fresh list's servers for this person's token, and returns every server seen
     under that token (id → name): one query, one more when a server is new or renamed, and
-    one a day to renew when the servers were last seen."""
+    one a day to renew when the servers were last seen. When a server is new to the token
+    (a token just stored, or replaced), the servers its account's other tokens have shown
+    (anyone's, and this person's earlier one) are taken over: a server whose backups are all
+    gone keeps its place whichever token of the account looks (`account_servers`)."""
     rows = SeenServer.objects.filter(user=user, token_saved_at=token_saved_at)
     now = timezone.now()
     known, stale = {}, set()
@@ -180,12 +184,60 @@ def note_servers(user, token_saved_at, servers: list[tuple[int, str]]) -> dict[i
             unique_fields=["user", "token_saved_at", "server_id"],
             update_fields=["name", "last_seen_at"],
         )
-        # What an earlier token showed may be another account's.
-        SeenServer.objects.filter(user=user).exclude(token_saved_at=token_saved_at).delete()
         known.update(new)
+        known.update(account_servers(user, token_saved_at, known))
+        # What an earlier token showed is now under this one when it is the same account's
+        # (taken over just above); otherwise it was another account's, and goes.
+        SeenServer.objects.filter(user=user).exclude(token_saved_at=token_saved_at).delete()
     seen_again = stale.intersection(sid for sid, _name in servers).difference(
         sid for sid, _name in new
     )
     if seen_again:
         rows.filter(server_id__in=seen_again).update(last_seen_at=now)
     return known
+
+
+def account_servers(user, token_saved_at, known: dict[int, str]) -> dict[int, str]:
+    """The servers other tokens of the same provider account have shown that this person's
+    token has not (id → name), now noted under this token too. A token is of the account
+    when it has shown a server this one shows (server ids are the provider's, one account
+    each): anyone's token, and this person's own earlier one. The copies keep when the
+    server was last seen, so a server no token shows any more is forgotten as before."""
+    mine = SeenServer.objects.filter(user=user, token_saved_at=token_saved_at)
+    tokens = (
+        SeenServer.objects.filter(server_id__in=mine.values("server_id"))
+        .exclude(user=user, token_saved_at=token_saved_at)
+        .values_list("user_id", "token_saved_at")
+        .distinct()
+    )
+    same_account = Q()
+    for other, saved_at in tokens:
+        same_account |= Q(user_id=other, token_saved_at=saved_at)
+    if not same_account:
+        return {}
+    theirs: dict[int, tuple] = {}
+    for sid, name, first, last in (
+        SeenServer.objects.filter(same_account)
+        .exclude(server_id__in=mine.values("server_id"))
+        .values_list("server_id", "name", "first_seen_at", "last_seen_at")
+    ):
+        held = theirs.get(sid)
+        if held is None or last > held[2]:
+            theirs[sid] = (name, first, last)
+    if not theirs:
+        return {}
+    SeenServer.objects.bulk_create(
+        [
+            SeenServer(
+                user=user,
+                token_saved_at=token_saved_at,
+                server_id=sid,
+                name=name,
+                first_seen_at=first,
+                last_seen_at=last,
+            )
+            for sid, (name, first, last) in theirs.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return {sid: name for sid, (name, _first, _last) in theirs.items() if sid not in known}

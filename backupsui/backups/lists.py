@@ -74,6 +74,7 @@ class BackupList:
         self._orders: dict[str, list[Backup]] = {}
         self._statuses: list[str] | None = None
         self._servers: list[tuple[int, str]] | None = None
+        self._all_servers: list[tuple[int, str]] | None = None
         self._by_id: dict[int, Backup] | None = None
         self._health: list | None = None
         self._covering: dict = {}
@@ -147,6 +148,18 @@ class BackupList:
             names = {b.server.id: b.server.name for b in self.backups}
             self._servers = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
         return self._servers
+
+    def all_servers(self) -> list[tuple[int, str]]:
+        """The servers to choose from (id, name), in name order: those in the list and those
+        the account's tokens showed before (`known`: servers whose backups are all gone
+        keep their place in every picker)."""
+        if self._all_servers is None:
+            names = dict(self.known)
+            names.update(self.servers())
+            self._all_servers = sorted(
+                names.items(), key=lambda item: (item[1].casefold(), item[0])
+            )
+        return self._all_servers
 
     def health(self, now) -> list:
         """Every server's backup health, worst first, worked out once per list (a list

@@ -13,7 +13,8 @@ kept (a bounded cache, per process)."""
 
 from functools import lru_cache
 
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from backupsui.bidi import EMBEDDINGS_AND_ISOLATES, visible_reordering
 
@@ -63,3 +64,11 @@ def name_html(text: str):
 
 def description_html(text: str):
     return isolated(text, DESCRIPTION_SHOWN)
+
+
+def sentence_html(words: str, **values):
+    """A translated sentence with %(name)s placeholders as HTML: its words escaped, each value
+    escaped unless it is HTML already (a name from name_html, in its <bdi>). For messages
+    that name a server or a backup."""
+    escaped = {name: conditional_escape(value) for name, value in values.items()}
+    return mark_safe(conditional_escape(words) % escaped)  # noqa: S308 - every part escaped

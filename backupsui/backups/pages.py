@@ -49,9 +49,11 @@ def list_page(request, listed, form, filters: dict) -> dict:
     back = request.get_full_path()
     context = _list_frame(request, form, filters)
     page = Paginator(selected(listed, filters), PAGE_SIZE).get_page(filters["page"])
-    form.offer(listed.servers(), listed.statuses())
+    # Every server of the account in the picker, those whose backups are all gone included.
+    servers = listed.all_servers()
+    form.offer(servers, listed.statuses())
     rows = presenters.rows(page, odd=listed.odd_among(page))
-    server_name = dict(listed.servers()).get(filters["server_id"])
+    server_name = dict(servers).get(filters["server_id"])
     context.update(
         backups_table(request, rows, back),
         as_of=presenters.freshness(listed, request.account.token),
@@ -61,7 +63,7 @@ def list_page(request, listed, form, filters: dict) -> dict:
         server_name=names.name(server_name) if server_name is not None else None,
         server_heading=names.name_html(server_name) if server_name else "",
         short=listed.short and (len(listed.backups), listed.counted),
-        restoring=restores.running(server for server, _name in listed.servers()).values(),
+        restoring=restores.running(server for server, _name in servers).values(),
     )
     return context
 
@@ -129,7 +131,7 @@ def server_story(request, listed, server) -> dict:
     mine = story.of_server(listed.backups, server.id)
     zone = timezone.get_current_timezone()
     odd = story.odd_backups(mine)
-    chart = story.size_chart(mine, now - timedelta(days=story.CALENDAR_DAYS), now)
+    chart = story.size_chart(mine, now - timedelta(days=story.CALENDAR_DAYS), now, zone)
     newest_first = mine[::-1]
     events = (
         AuditEvent.objects.visible_to(request.user)
@@ -144,10 +146,18 @@ def server_story(request, listed, server) -> dict:
         "health_row": presenters.server_rows([server], now)[0],
         "days": story.calendar(mine, now.astimezone(zone).date(), zone),
         "chart": chart,
-        "chart_lines": chart.lines(),
-        "chart_points": [
-            (kind, x, y, backup) for kind, points in chart.series.items() for x, y, backup in points
-        ],
+        "chart_lines": [(series_class(kind), points) for kind, points in chart.lines().items()],
+        "chart_points": sorted(
+            (
+                (kind, x, y, backup)
+                for kind, points in chart.series.items()
+                for x, y, backup in points
+            ),
+            key=lambda point: (point[3].created_at, point[3].id),
+        ),
+        "chart_marks": chart_marks(chart, odd),
+        "chart_x": [(x, day.isoformat()) for x, day in chart.x_ticks],
+        "chart_y": [(y, presenters.size_text(round(mb))) for y, mb in chart.y_ticks],
         "odd": [(odd[b.id], presenters.odd_words(odd[b.id])) for b in newest_first if b.id in odd],
         "odd_ids": set(odd),
         "events": list(events),
@@ -155,6 +165,43 @@ def server_story(request, listed, server) -> dict:
         "can_create": request.user.has_perm("backups.create_backup"),
         **backups_table(request, rows),
     }
+
+
+# Each type's points have a shape of their own, and odd ones another, so that the chart
+# reads without its colours: automatic backups squares, manual ones circles, other types
+# triangles; an odd size a diamond around its point.
+SHAPES = {"automatic": "square", "manual": "circle"}
+
+
+def series_class(kind: str) -> str:
+    """A type's class on the chart (a type the panel does not know is "other")."""
+    return f"series-{kind}" if kind in SHAPES else "series-other"
+
+
+def shape_path(shape: str, x: float, y: float) -> str:
+    """An SVG path's `d` drawing a mark of this shape centred on (x, y)."""
+    if shape == "square":
+        return f"M{x - 3.5:.1f} {y - 3.5:.1f}h7v7h-7z"
+    if shape == "circle":
+        return f"M{x - 4:.1f} {y:.1f}a4 4 0 1 0 8 0a4 4 0 1 0 -8 0z"
+    if shape == "diamond":
+        return f"M{x:.1f} {y - 8:.1f}l8 8l-8 8l-8 -8z"
+    return f"M{x:.1f} {y - 4.5:.1f}l4.5 8h-9z"  # a triangle
+
+
+def chart_marks(chart, odd: dict) -> list[tuple[str, str, str]]:
+    """The chart's marks: (class, shape's path, the backup's words for a tooltip)."""
+    marks = []
+    for kind, points in chart.series.items():
+        shape = SHAPES.get(kind, "triangle")
+        drawn = f"point {series_class(kind)} shape-{shape}"
+        for x, y, backup in points:
+            when = timezone.localtime(backup.created_at)
+            said = f"{when:%Y-%m-%d %H:%M}: {presenters.size_text(backup.size_mb)}"
+            marks.append((drawn, shape_path(shape, x, y), said))
+            if backup.id in odd:
+                marks.append(("point odd", shape_path("diamond", x, y), said))
+    return marks
 
 
 def poll_update(request, result) -> dict:

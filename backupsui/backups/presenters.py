@@ -382,6 +382,22 @@ def span(length: timedelta) -> str:
     return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
 
 
+def plural_count(value: float) -> int:
+    """The number a plural form is chosen by: the value when whole, else one that is not 1
+    (half an hour reads "0.5 hours")."""
+    return int(value) if float(value).is_integer() else 2
+
+
+def hours_text(value: float) -> str:
+    """A setting's hours in words: "1 hour", "26 hours", "1.5 hours"."""
+    return ngettext("%(n)s hour", "%(n)s hours", plural_count(value)) % {"n": f"{value:g}"}
+
+
+def minutes_text(value: float) -> str:
+    """A setting's minutes in words: "1 minute", "10 minutes", "0.5 minutes"."""
+    return ngettext("%(n)s minute", "%(n)s minutes", plural_count(value)) % {"n": f"{value:g}"}
+
+
 def plan_reason(server, now: datetime) -> str:
     """What a server's health follows when a plan covers it, in words: "late for plan X: no
     completed backup for 9 hours, due every 6 hours"; empty when no plan covers it."""

@@ -59,16 +59,31 @@ def digits(number: int) -> SafeString:
     return SafeString(f"{int(number):d}")
 
 
+def kept_words(expires: str | None) -> str:
+    """What a mark "kept" means, in words: the panel's plans and bulk deletes skip the
+    backup; the provider still expires it when it has an expiry (`expires`: when)."""
+    if expires is None:
+        return _("Kept by the panel (plans and bulk deletes skip it).")
+    return _(
+        "Kept by the panel (plans and bulk deletes skip it); the provider still expires it "
+        "on %(date)s."
+    ) % {"date": expires}
+
+
 def expires_html(row) -> SafeString | str:
-    """When a backup expires, "soon" marked, its exact time in the title (the servers table's
-    next expiry too)."""
+    """When a backup expires, "soon" marked, its exact time written under it (the servers
+    table's next expiry too): seen without a mouse, not only in a title."""
     if not row.expires_title:
         return row.expires_text
-    if row.expires_soon:
-        return format_html(
-            '<span class="soon" title="{}">{}</span>', row.expires_title, row.expires_text
-        )
-    return format_html('<span title="{}">{}</span>', row.expires_title, row.expires_text)
+    return format_html(
+        '<span{}>{}</span><br><span class="muted exact">{}</span>',
+        SOON if row.expires_soon else "",
+        row.expires_text,
+        row.expires_title,
+    )
+
+
+SOON = mark_safe(' class="soon"')
 
 
 ROW = (
@@ -153,6 +168,11 @@ class RowWriter:
         self.plan_url = url_maker("plans:detail", "plan_id")
         self.plan = sentence(_("plan %(name)s"))
         self.kept = format_html('<span class="badge badge-kept">{}</span>', _("kept"))
+        # What "kept" means, beside the mark: the panel skips it, the provider does not.
+        self.kept_forever = format_html('<span class="kept-note muted">{}</span>', kept_words(None))
+        self.kept_until = format_html(
+            '<span class="kept-note muted">{}</span>', sentence(kept_words("%(date)s"))
+        )
         self._formats: dict[tuple, str] = {}
         self._servers: dict[int, tuple] = {}
         self._statuses: dict[str, SafeString] = {}
@@ -277,7 +297,12 @@ class RowWriter:
                 format_html(self.plan, name=names.visible(mark.plan_name)),
             )
         if mark.kept:
-            description = format_html("{} {}", description, self.kept)
+            note = (
+                format_html(self.kept_until, date=row.expires_title)
+                if row.expires_title
+                else self.kept_forever
+            )
+            description = format_html("{} {}<br>{}", description, self.kept, note)
         return description
 
     # The rows -----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ often the only sign that a dump silently broke)."""
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from math import ceil, floor, log10
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
@@ -138,14 +139,32 @@ def judge(backup: Backup, before: list[float], bounds: tuple | None = None) -> O
 
 @dataclass(slots=True)
 class Chart:
-    """Completed backups' sizes over time, as points in a 0–WIDTH × 0–HEIGHT box."""
+    """Completed backups' sizes over time, as points in a plot area of WIDTH × HEIGHT (SVG
+    units) drawn inside a margin for the axes' labels: time across, from the day of the
+    first backup shown to the end of the day of the last; size up, from a little below the
+    smallest to a little above the largest (not from 0: a 7.8–9.5 GB server's points would
+    all sit at the top). `x_ticks`: (x, day); `y_ticks`: (y, megabytes)."""
 
     WIDTH = 600
-    HEIGHT = 160
+    HEIGHT = 180
+    LEFT = 64  # room for the sizes' labels
+    BOTTOM = 26  # room for the dates' labels
+    TOP = 10
+    RIGHT = 40  # half a date's label, at the last mark
     series: dict[str, list[tuple[float, float, Backup]]] = field(default_factory=dict)
     top_mb: float = 0
+    low_mb: float = 0
+    high_mb: float = 0
     start: datetime | None = None
     end: datetime | None = None
+    x_ticks: list[tuple[float, date]] = field(default_factory=list)
+    y_ticks: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def view_box(self) -> str:
+        width = self.LEFT + self.WIDTH + self.RIGHT
+        height = self.TOP + self.HEIGHT + self.BOTTOM
+        return f"{-self.LEFT} {-self.TOP} {width} {height}"
 
     def lines(self) -> dict[str, str]:
         """Each type's points as an SVG polyline's `points`."""
@@ -155,18 +174,74 @@ class Chart:
         }
 
 
-def size_chart(backups: list[Backup], start: datetime, end: datetime) -> Chart:
-    """The sizes of one server's completed backups taken between `start` and `end`, by type."""
-    shown = [
-        b
-        for b in backups
-        if b.status == "completed" and b.size_mb is not None and start <= b.created_at <= end
-    ]
-    chart = Chart(start=start, end=end)
-    chart.top_mb = max((b.size_mb for b in shown), default=0)
-    span = (end - start).total_seconds() or 1
-    for backup in sorted(shown, key=lambda b: b.created_at):
-        x = (backup.created_at - start).total_seconds() / span * Chart.WIDTH
-        y = Chart.HEIGHT - (backup.size_mb / chart.top_mb * Chart.HEIGHT if chart.top_mb else 0)
-        chart.series.setdefault(backup.backup_type or "", []).append((x, y, backup))
+# Steps between the size axis's marks, in MB: round numbers of GB once sizes reach a GB (so
+# each mark reads exactly as the list writes sizes, "7.8 GB"), of MB below.
+SIZE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500]
+# Steps between the time axis's marks, in days.
+DAY_STEPS = [1, 2, 7, 14, 28, 56]
+MARKS = 4  # about this many marks on each axis
+
+
+def size_scale(low: float, high: float) -> tuple[float, float, float]:
+    """The size axis for sizes from `low` to `high` MB: (bottom, top, step), round numbers,
+    the data inside with room above and below."""
+    wanted = max((high - low) / MARKS, 1.0)
+    magnitude = 10 ** floor(log10(wanted))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted)
+    if high >= 1000:
+        step = max(step, 100)  # a tenth of a GB at least: "7.8 GB", never two "7.8 GB"
+    bottom = max(0.0, floor(low / step) * step)
+    top = ceil(high / step) * step
+    if bottom == low and bottom > 0:
+        bottom -= step
+    if top == high:
+        top += step
+    return bottom, top, step
+
+
+def size_chart(
+    backups: list[Backup], start: datetime, end: datetime, zone: ZoneInfo | None = None
+) -> Chart:
+    """The sizes of one server's completed backups taken between `start` and `end`, by type,
+    drawn over the days that have them (days in `zone`)."""
+    zone = zone or ZoneInfo("UTC")
+    shown = sorted(
+        (
+            b
+            for b in backups
+            if b.status == "completed" and b.size_mb is not None and start <= b.created_at <= end
+        ),
+        key=lambda b: b.created_at,
+    )
+    chart = Chart()
+    if not shown:
+        return chart
+    first_day = shown[0].created_at.astimezone(zone).date()
+    last_day = shown[-1].created_at.astimezone(zone).date()
+    chart.start = datetime.combine(first_day, time.min, tzinfo=zone)
+    chart.end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    sizes = [b.size_mb for b in shown]
+    chart.top_mb = max(sizes)
+    chart.low_mb, chart.high_mb, step = size_scale(min(sizes), max(sizes))
+    span = (chart.end - chart.start).total_seconds()
+    height = chart.high_mb - chart.low_mb
+
+    def y_of(mb: float) -> float:
+        return Chart.HEIGHT - (mb - chart.low_mb) / height * Chart.HEIGHT
+
+    for backup in shown:
+        x = (backup.created_at - chart.start).total_seconds() / span * Chart.WIDTH
+        chart.series.setdefault(backup.backup_type or "", []).append(
+            (x, y_of(backup.size_mb), backup)
+        )
+    mark = chart.low_mb
+    while mark <= chart.high_mb + step / 2:
+        chart.y_ticks.append((y_of(mark), mark))
+        mark += step
+    days = (last_day - first_day).days + 1
+    every = next((d for d in DAY_STEPS if days / d <= MARKS), DAY_STEPS[-1])
+    for n in range(0, days + 1, every):
+        moment = datetime.combine(first_day + timedelta(days=n), time.min, tzinfo=zone)
+        x = (moment - chart.start).total_seconds() / span * Chart.WIDTH
+        chart.x_ticks.append((x, first_day + timedelta(days=n)))
     return chart

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backupsui.backups.decorators import AccountRequest, account_view
 from backupsui.backups.forms import BulkBackupForm, BulkDeleteForm
@@ -35,7 +36,7 @@ def _chosen(request: AccountRequest, ids: list[str], known: list[tuple[int, str]
 @account_view("backups.create_backup", methods=("GET", "POST"))
 def bulk_backup(request: AccountRequest):
     try:
-        known = request.account.backups().servers()
+        known = request.account.backups().all_servers()
     except UpstreamError as error:
         return render(request, "jobs/bulk_confirm.html", {"error": error}, status=502)
     source = request.POST if request.method == "POST" else request.GET
@@ -70,7 +71,11 @@ def bulk_backup(request: AccountRequest):
         )
         messages.success(
             request,
-            _("%(count)s backups were requested; each one's outcome follows below.")
+            ngettext(
+                "%(count)s backup was requested; its outcome follows below.",
+                "%(count)s backups were requested; each one's outcome follows below.",
+                len(chosen),
+            )
             % {"count": len(chosen)},
         )
         return reverse("jobs:bulk", args=[started.pk])
@@ -154,7 +159,12 @@ def bulk_delete(request: AccountRequest):
         return render(request, "backups/gone.html", {"why": why}, status=404)
     form = BulkDeleteForm(
         request.POST if request.method == "POST" else None,
-        initial={"backup_id": [b.id for b in going] + [i for i, _b, _w in left_out]},
+        initial={
+            "backup_id": [b.id for b in going] + [i for i, _b, _w in left_out],
+            "allow_newest": allow_newest,
+            "shown": len(going),
+            "shown_newest": allow_newest,
+        },
         chosen=[b.id for b in going] + [i for i, _b, _w in left_out],
         user=request.user,
     )
@@ -163,13 +173,18 @@ def bulk_delete(request: AccountRequest):
     if request.method == "GET":
         return page()
     if not form.is_valid() or not going or not form.check_count(len(going)):
-        return page(400)
+        form.drawn(len(going), allow_newest)  # the page shown again says what it shows now
+        return page(200 if form.asks else 400)
 
     def change(actor, key):
         started = bulk.delete(actor, going)
         messages.success(
             request,
-            _("The deletion of %(count)s backups was requested; each one's outcome follows.")
+            ngettext(
+                "The deletion of %(count)s backup was requested; its outcome follows.",
+                "The deletion of %(count)s backups was requested; each one's outcome follows.",
+                len(going),
+            )
             % {"count": len(going)},
         )
         return reverse("jobs:bulk", args=[started.pk])

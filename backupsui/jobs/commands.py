@@ -14,9 +14,10 @@ from .models import Job
 def start_safe_restore(actor: Actor, backup: Backup, key=None, anyway: bool = False) -> Job:
     """A restore of the backup's server that takes a safety backup first, for `actor.user`
     and with their token as it is when each step runs. Raises RestoreBusy while another
-    restore of the server is under way, unless `anyway` (then the audit trail says so)."""
+    restore of the server is under way, unless `anyway` (then the audit trail says so) or it
+    undoes that restore (from its job's safety backup: the audit trail says that too)."""
     user = actor.user
-    with restores.claim(backup.server.id, anyway) as overridden:
+    with restores.claim(backup.server.id, anyway, backup.id) as overridden:
         job = Job.objects.create(
             user=user,
             server_id=backup.server.id,

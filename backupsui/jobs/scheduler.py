@@ -49,6 +49,21 @@ ROUNDS = [
 ]
 
 
+def every_words(every: timedelta) -> str:
+    """An interval as the logs say it (English): "every minute", "every 10 minutes"."""
+    seconds = every.total_seconds()
+    if seconds % 60:
+        return f"every {seconds:g} seconds"
+    minutes = int(seconds // 60)
+    return "every minute" if minutes == 1 else f"every {minutes} minutes"
+
+
+def start_line() -> str:
+    """What the scheduler says when it starts: each round and how often it is queued."""
+    rounds = ", ".join(f"{round_.name} {every_words(round_.every())}" for round_ in ROUNDS)
+    return f"scheduler: rounds {rounds}"
+
+
 def _due_at(name: str, now: datetime) -> datetime:
     try:
         with transaction.atomic():

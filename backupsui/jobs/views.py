@@ -31,6 +31,14 @@ def _job(request: HtmxHttpRequest, job_id: int) -> Job:
     return job
 
 
+def elapsed(since, until) -> str:
+    """How long a job has run, or ran: "less than a minute", then "3 minutes", "1 hour, 4
+    minutes" (never "0 minutes")."""
+    if (until - since).total_seconds() < 60:
+        return _("less than a minute")
+    return timesince(since, until, depth=2)
+
+
 @require_GET
 @login_required
 @permission_required("backups.view_backups", raise_exception=True)
@@ -40,7 +48,13 @@ def job_list(request: HtmxHttpRequest):
     form = JobFilterForm(request.GET)
     jobs = form.select(Job.objects.visible_to(request.user).select_related("user"))
     page = Paginator(jobs, PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
-    return page_or_part(request, "jobs/list.html", "jobs-results", {"form": form, "page": page})
+    context = {
+        "form": form,
+        "page": page,
+        # Auditors and Operators read every job, of every account: the page says so.
+        "sees_all": request.user.has_perm("audit.view_all_events"),
+    }
+    return page_or_part(request, "jobs/list.html", "jobs-results", context)
 
 
 @require_GET
@@ -58,7 +72,7 @@ def job_detail(request: HtmxHttpRequest, job_id: int):
         # Offered only to the people of the server's account (others read the job's story).
         "can_restore": ours and request.user.has_perm("backups.restore_server"),
         "can_delete": ours and request.user.has_perm("backups.delete_backup"),
-        "elapsed": timesince(job.created_at, job.finished_at or timezone.now(), depth=2),
+        "elapsed": elapsed(job.created_at, job.finished_at or timezone.now()),
         "gives_up_at": job.gives_up_at if job.state in Job.WAITS else None,
     }
     return render(request, template, context)

@@ -219,3 +219,20 @@ def test_it_confirms_someone_without_a_second_factor_by_the_password(operator, s
         "/accounts/reauthenticate/", {"password": PASSWORD, "next": "/account/token/"}
     )
     assert back["Location"] == "/account/token/" and len(events("reauthenticated")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_old_codes_stopped_working_only_when_there_were_old_codes(operator):
+    # Committed as it goes (allauth's messages follow the commit, within the request).
+    old_ones = "the old ones no longer work"
+    client = FormClient()
+    sign_in(client)
+    add_app(client)
+    first = text(client.get("/accounts/2fa/"))
+    assert "Recovery codes were made with your first second factor" in first
+    assert old_ones not in first
+    made = client.post("/accounts/2fa/recovery-codes/generate/", {})
+    assert made.status_code == 302
+    again = text(client.get(made["Location"]))
+    assert f"New recovery codes were made; {old_ones}." in again
+    assert "with your first second factor" not in again

@@ -171,7 +171,7 @@ def test_it_sends_five_or_more_at_once_as_one_digest(subscribed, sandbox, receiv
     memory.clear()
     run_round()
     [email] = mail.outbox
-    assert "6 backup problems" in email.subject and email.body.count("failed.") == 6
+    assert "backup problems: 6" in email.subject and email.body.count("failed.") == 6
     [(headers, body)] = receiver.got
     assert json.loads(body)["type"] == "digest"
 

@@ -26,7 +26,8 @@ def test_it_creates_a_backup_that_appears_first_with_its_message(sandbox, operat
     body = text(page)
     newest = max(sandbox.state.backups)
     assert row_ids(page)[0] == newest
-    assert f"Backup {newest} of web-server-01 was requested at" in body and "In progress" in body
+    assert f"Backup {newest} of <bdi>web-server-01</bdi> was requested at" in body
+    assert "In progress" in body
     assert sandbox.state.backups[newest].description == "Pre-deployment"
 
 
@@ -97,7 +98,9 @@ def test_it_deletes_and_restores_once_per_form(sandbox, operator_client):
     ("data", "message"),
     [
         ({"server_id": ""}, "This field is required"),
-        ({"server_id": "abc"}, "Enter a whole number"),
+        ({"server_id": "abc"}, "None of your servers is named abc"),
+        ({"server_id": "12a"}, "None of your servers is named 12a"),
+        ({"server_id": "-5"}, "greater than or equal to 1"),
         ({"server_id": "0"}, "greater than or equal to 1"),
         ({"server_id": "12345", "description": "x" * 256}, "at most 255 characters"),
     ],
@@ -334,3 +337,119 @@ def test_it_says_so_when_an_older_tab_deletes_a_deleted_backup(sandbox, operator
     assert again.status_code == 404
     assert "not in the list (any more)" in text(again) and "Nothing was sent" in text(again)
     assert len(events("backup_deleted")) == 1
+
+
+# The restore confirmation warns as much on every answer ------------------------------------
+
+
+def oldest_completed(sandbox, server_id=12345):
+    """The server's oldest automatic backup: weeks old, with newer completed ones after it."""
+    theirs = [
+        b
+        for b in sandbox.state.backups.values()
+        if b.server.id == server_id and b.backup_type == "automatic"
+    ]
+    return min(theirs, key=lambda b: b.created_at)
+
+
+def warnings_of(page: str) -> dict:
+    """What a restore confirmation says of the backup's place among the server's backups."""
+    return {
+        "age": re.search(r'<p class="restore-age">This backup was taken ([^<]+)\.</p>', page),
+        "newer": 'class="warning restore-newer"' in page,
+        "safety": re.search(r'<input type="checkbox" name="safety"[^>]*>', page),
+    }
+
+
+def test_it_warns_as_much_on_a_refused_confirmation_as_on_the_first(sandbox, operator_client):
+    old = oldest_completed(sandbox)
+    first = text(operator_client.get(f"/servers/12345/restore/?backup_id={old.id}"))
+    shown = warnings_of(first)
+    assert shown["age"] and "weeks ago" in shown["age"][1] and shown["newer"]
+    wrong = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "web-server-02", "safety": "on"}
+    )
+    assert wrong.status_code == 400
+    again = warnings_of(text(wrong))
+    assert again["age"] and again["age"][1] == shown["age"][1]
+    assert again["newer"]
+    assert "checked" in again["safety"][0]  # the choice the person sent, kept
+    without = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "nope"}
+    )
+    assert "checked" not in warnings_of(text(without))["safety"][0]
+    assert sandbox.state.servers[12345].status == "active"
+
+
+def test_it_warns_as_much_when_another_restore_answers_409(sandbox, operator_client):
+    from backupsui.audit.models import Action
+    from backupsui.audit.recorder import note
+
+    old = oldest_completed(sandbox)
+    note(
+        None,
+        Action.RESTORE_REQUESTED,
+        Outcome.ACCEPTED,
+        actor_username="sam",
+        server_id=12345,
+        server_name="web-server-01",
+    )
+    busy = operator_client.post(
+        "/servers/12345/restore/", {"backup_id": old.id, "confirm": "web-server-01"}
+    )
+    assert busy.status_code == 409
+    page = text(busy)
+    assert "being restored already" in page
+    shown = warnings_of(page)
+    assert shown["age"] and shown["newer"]
+
+
+def test_it_warns_as_much_after_the_person_confirmed_who_they_are(sandbox, operator, settings):
+    from tests.accounts.test_second_factors import age_confirmations, sign_in
+    from tests.conftest import PASSWORD
+    from tests.helpers import FormClient
+
+    client = FormClient()
+    sign_in(client)
+    old = oldest_completed(sandbox)
+    age_confirmations(client, settings.BACKUPSUI_REAUTH_MINUTES + 1)
+    sent = {"backup_id": old.id, "confirm": "web-server-0", "safety": "on"}
+    asked = client.post("/servers/12345/restore/", sent)
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    done = client.post(
+        "/accounts/reauthenticate/", {"password": PASSWORD, "next": "/servers/12345/restore/"}
+    )
+    assert done.status_code == 400  # the very form, carried out: the name was wrong
+    shown = warnings_of(text(done))
+    assert shown["age"] and shown["newer"] and "checked" in shown["safety"][0]
+
+
+# The New backup form takes a name ---------------------------------------------------------
+
+
+def test_it_backs_up_a_server_typed_by_its_name(sandbox, operator_client):
+    made = operator_client.post(
+        "/backups/new/", {"server_id": "  DB-Server-02 ", "description": "typed by name"}
+    )
+    assert made.status_code == 302 and made["Location"] == "/backups/?server_id=12346"
+    newest = sandbox.state.backups[max(sandbox.state.backups)]
+    assert newest.server.id == 12346 and newest.description == "typed by name"
+
+
+def test_it_lists_the_servers_a_typed_name_matches_to_choose_one(sandbox, operator_client):
+    before = len(sandbox.state.backups)
+    asked = operator_client.post("/backups/new/", {"server_id": "server-0", "description": "d"})
+    assert asked.status_code == 400
+    page = text(asked)
+    assert "3 servers are named or hold server-0 in their names: choose one below." in page
+    picks = re.findall(r'<button type="submit" name="pick" value="(\d+)">(.*?)</button>', page)
+    assert [sid for sid, _shown in picks] == ["12347", "12346", "12345"]  # by name
+    assert "<bdi>cache-server-03</bdi>" in picks[0][1]
+    assert 'name="description" value="d"' in page
+    assert len(sandbox.state.backups) == before and not events("backup_requested")
+    chosen = {"server_id": "server-0", "pick": "12347", "description": "d"}
+    made = operator_client.post("/backups/new/", chosen)
+    assert made["Location"] == "/backups/?server_id=12347"
+    assert sandbox.state.backups[max(sandbox.state.backups)].server.id == 12347
+    one = text(operator_client.post("/backups/new/", {"server_id": "cache"}))
+    assert "1 server is named or holds cache in its name: choose it below." in one

@@ -303,3 +303,42 @@ def test_it_says_when_an_old_list_is_from_and_that_the_api_did_not_answer_until_
 
 def row_ids_of(body: str) -> list[int]:
     return [int(i) for i in re.findall(r'<tr id="backup-(\d+)"', body)]
+
+
+def test_it_says_what_kept_means_on_the_row_and_the_backups_page(sandbox, operator_client):
+    automatic = next(
+        b for b in sandbox.state.backups.values() if b.server.id == 12345 and b.expires_at
+    )
+    manual = next(
+        b for b in sandbox.state.backups.values() if b.server.id == 12345 and b.expires_at is None
+    )
+    for backup in (automatic, manual):
+        operator_client.post(f"/backups/{backup.id}/kept/", {"next": "/backups/"})
+    expires = automatic.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    promise = "Kept by the panel (plans and bulk deletes skip it)"
+    until = f"{promise}; the provider still expires it on {expires}."
+    listed = text(operator_client.get("/backups/?server_id=12345&sort=created"))
+    rows = dict(re.findall(r'<tr id="backup-(\d+)".*?(<td class="desc".*?</td>)', listed, re.S))
+    assert 'class="badge badge-kept">kept</span>' in rows[str(automatic.id)]
+    assert until in rows[str(automatic.id)]
+    assert f"{promise}.</span>" in rows[str(manual.id)]
+    assert "provider still expires" not in rows[str(manual.id)]
+    page = text(operator_client.get(f"/backups/{automatic.id}/delete/"))
+    assert until in page and "release it first" in page
+
+
+def test_it_writes_the_exact_time_of_an_expiry_under_its_words(sandbox, operator_client):
+    """Readable without a mouse: the exact time is on the page, not only in a title."""
+    backup = next(
+        b for b in sandbox.state.backups.values() if b.server.id == 12345 and b.expires_at
+    )
+    exact = backup.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    for url in ("/backups/?server_id=12345&sort=created", "/servers/"):
+        page = text(operator_client.get(url))
+        assert re.search(
+            r'<span( class="soon")?>in [^<]+</span><br><span class="muted exact">', page
+        )
+        assert not re.search(r'<span( class="soon")? title="[^"]*">in ', page), url
+    listed = text(operator_client.get("/backups/?server_id=12345&sort=created"))
+    row = listed.split(f'id="backup-{backup.id}"')[1].split("</tr>")[0]
+    assert f'<span class="muted exact">{exact}</span>' in row

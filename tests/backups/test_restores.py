@@ -127,3 +127,92 @@ def test_it_shows_another_accounts_job_to_nobody_else(sandbox, olivia, django_us
     assert newcomer.get(f"/jobs/{job.pk}/").status_code == 404
     newcomer.get("/backups/")
     assert newcomer.get(f"/jobs/{job.pk}/").status_code == 200
+
+
+# Undoing a finished restore job ------------------------------------------------------------
+
+
+def finished_job(sandbox, user) -> Job:
+    """A restore job of web-server-01 that has finished a moment ago: its safety backup taken
+    (completed) and its restore sent, each on the audit trail as the job's workers write it."""
+    from django.utils import timezone
+
+    from backupsui.audit.actors import Actor
+    from backupsui.audit.models import Action
+    from backupsui.audit.recorder import note
+
+    made = sandbox.state.create_backup("acme", 12345, "Safety backup before restoring")
+    safety = sandbox.state.backups[made["id"]]
+    safety.completes_at = datetime.now(UTC) - timedelta(seconds=1)
+    restored = completed_backup(sandbox)
+    job = Job.objects.create(
+        user=user,
+        state=Job.State.DONE,
+        server_id=12345,
+        server_name="web-server-01",
+        backup_id=restored.id,
+        safety_backup_id=safety.id,
+        finished_at=timezone.now(),
+    )
+    actor = Actor.for_job(user, job.pk)
+    shown = {"server_id": 12345, "server_name": "web-server-01"}
+    note(actor, Action.BACKUP_REQUESTED, backup_id=safety.id, **shown)
+    note(actor, Action.RESTORE_REQUESTED, backup_id=restored.id, **shown)
+    return job
+
+
+def test_it_undoes_a_finished_job_without_its_own_quiet_time_holding_it(sandbox, olivia, operator):
+    job = finished_job(sandbox, operator)
+    safety = sandbox.state.backups[job.safety_backup_id]
+    confirm = text(olivia.get(f"/servers/12345/restore/?backup_id={safety.id}"))
+    assert f"Undo restore job {job.pk}</h1>" in confirm
+    assert f"This undoes restore job {job.pk}, which restored this server from backup" in confirm
+    assert f"backup {safety.id} is the safety backup the job took just before" in confirm
+    assert "being restored already" not in confirm and 'name="anyway"' not in confirm
+    undone = restore(olivia, safety)  # no "restore anyway"
+    assert undone.status_code == 302
+    sent = events("restore_requested")[-1]
+    assert sent.backup_id == safety.id and sent.outcome == "accepted"
+    assert sent.message.startswith(f"Undoes job {job.pk} of this server")
+    # The undo is now the server's latest restore: another restore waits for its quiet time.
+    again = restore(olivia, completed_backup(sandbox))
+    assert again.status_code == 409
+
+
+def test_it_undoes_a_finished_job_with_a_safety_backup_of_its_own(sandbox, olivia, operator):
+    job = finished_job(sandbox, operator)
+    safety = sandbox.state.backups[job.safety_backup_id]
+    undone = restore(olivia, safety, safety="on")
+    assert undone.status_code == 302
+    undo_job = Job.objects.exclude(pk=job.pk).get()
+    assert undone["Location"] == f"/jobs/{undo_job.pk}/"
+    assert events("safe_restore_requested")[-1].message.startswith(f"Undoes job {job.pk}")
+
+
+def test_it_still_refuses_the_undo_after_someone_elses_restore(sandbox, olivia, sam, operator):
+    job = finished_job(sandbox, operator)
+    safety = sandbox.state.backups[job.safety_backup_id]
+    sam.get("/backups/")
+    assert restore(sam, completed_backup(sandbox), anyway="on").status_code == 302
+    confirm = text(olivia.get(f"/servers/12345/restore/?backup_id={safety.id}"))
+    assert "This server is being restored already." in confirm and "Undo restore job" not in confirm
+    assert restore(olivia, safety).status_code == 409
+    # Nor is any other backup an undo of the job.
+    other = [b for b in sandbox.state.backups.values() if b.server.id == 12345][1]
+    assert restore(olivia, other).status_code == 409
+
+
+def test_it_does_not_take_a_job_still_open_for_one_to_undo(sandbox, olivia, operator):
+    job = finished_job(sandbox, operator)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RESTORING, finished_at=None)
+    safety = sandbox.state.backups[job.safety_backup_id]
+    assert restore(olivia, safety).status_code == 409
+
+
+def test_it_lists_the_restores_under_way_in_valid_html(sandbox, olivia, operator):
+    from tests import html_check
+
+    restore(olivia, completed_backup(sandbox), safety="on")
+    pages = {url: text(olivia.get(url)) for url in ("/backups/", "/servers/")}
+    assert all('class="messages restores-running"' in page for page in pages.values())
+    assert html_check.problems(pages) == []

@@ -154,3 +154,49 @@ def test_it_flags_an_odd_newest_backup_on_the_list_and_filters_servers_by_it(
     assert 'class="badge badge-odd"' not in text(
         operator_client.get("/backups/", {"server_id": 12346})
     )
+
+
+def test_it_keeps_a_server_without_backups_when_the_token_is_replaced_or_another_stored(
+    world, operator, support, operator_client, support_client
+):
+    """Health follows servers, not tokens: the spare token of the same account (the test
+    sandbox's SUPPORT_TOKEN is acme's, as OPERATOR_TOKEN is) keeps what the old one showed."""
+    from backupsui.accounts import tokens
+    from backupsui.audit.actors import Actor
+    from backupsui.backups.lists import memory
+    from tests.conftest import SUPPORT_TOKEN
+
+    server, made = world
+    operator_client.get("/servers/")  # olivia's token shows 12350, with its backup
+    server.state.delete_backup("acme", made["gone"].id)
+    memory.clear()
+    assert 12350 in rows(text(operator_client.get("/servers/")))
+    # She replaces her token with the spare one of the same account.
+    tokens.verify_and_save(Actor.named("olivia"), operator, SUPPORT_TOKEN)
+    page = text(operator_client.get("/servers/"))
+    assert 12350 in rows(page) and "6 servers" in page
+    row = page.split('id="server-12350"')[1].split("</tr>")[0]
+    assert "bad" in row and "none" in row
+    assert operator_client.get("/servers/12350/").status_code == 200
+    listed = text(operator_client.get("/backups/"))
+    assert '<option value="12350"' in listed  # in the server picker
+    # A colleague storing that token for the first time sees it too, in his picker as well.
+    assert 12350 in rows(text(support_client.get("/servers/")))
+    assert '<option value="12350"' in text(support_client.get("/backups/"))
+    assert support_client.get("/servers/12350/").status_code == 200
+    new_form = text(support_client.get("/backups/new/"))
+    assert "(#12350)" in new_form  # among the New backup form's suggestions
+
+
+def test_it_forgets_what_a_token_of_another_account_showed(
+    world, operator, operator_client, other_operator
+):
+    from backupsui.accounts import tokens
+    from backupsui.audit.actors import Actor
+    from tests.conftest import OTHER_TOKEN
+
+    operator_client.get("/servers/")
+    tokens.verify_and_save(Actor.named("olivia"), operator, OTHER_TOKEN)  # globex's
+    page = text(operator_client.get("/servers/"))
+    assert not {12345, 12350} & set(rows(page))
+    assert operator_client.get("/servers/12350/").status_code == 404

@@ -90,8 +90,38 @@ def test_it_places_completed_sizes_on_the_chart_by_type():
     backups = [made(1, 100), made(2, 200, kind="manual"), made(3, None, status="failed")]
     chart = story.size_chart(backups, START, START + timedelta(days=4))
     assert chart.top_mb == 200
-    assert [(round(x), round(y)) for x, y, _b in chart.series["automatic"]] == [(150, 80)]
-    assert [(round(x), round(y)) for x, y, _b in chart.series["manual"]] == [(300, 0)]
+    # Across: the days that have backups (June 2 and 3), not the whole window.
+    assert chart.start == datetime(2026, 6, 2, tzinfo=UTC)
+    assert chart.end == datetime(2026, 6, 4, tzinfo=UTC)
+    # Up: from a round number below the smallest to one above the largest.
+    assert (chart.low_mb, chart.high_mb) == (50, 250)
+    assert [(round(x, 1), round(y)) for x, y, _b in chart.series["automatic"]] == [(37.5, 135)]
+    assert [(round(x, 1), round(y)) for x, y, _b in chart.series["manual"]] == [(337.5, 45)]
+    assert [mb for _y, mb in chart.y_ticks] == [50, 100, 150, 200, 250]
+    assert [day for _x, day in chart.x_ticks] == [
+        date(2026, 6, 2),
+        date(2026, 6, 3),
+        date(2026, 6, 4),
+    ]
+
+
+def test_it_scales_the_size_axis_to_the_data_and_the_time_axis_to_the_days_with_backups():
+    """The issue's server: 7.8 to 9.5 GB over the last 30 of 90 days."""
+    now = START + timedelta(days=90)
+    backups = [
+        made(n, 7800 + (n * 57) % 1700, when=now - timedelta(days=30 - n)) for n in range(30)
+    ]
+    chart = story.size_chart(backups, now - timedelta(days=90), now)
+    assert chart.start.date() == (now - timedelta(days=30)).date()
+    sizes = [b.size_mb for b in backups]
+    assert 7000 <= chart.low_mb < min(sizes) and max(sizes) < chart.high_mb <= 10000
+    ys = [y for _x, y, _b in chart.series["automatic"]]
+    assert min(ys) < story.Chart.HEIGHT * 0.2 and max(ys) > story.Chart.HEIGHT * 0.8  # all of it
+    xs = [x for x, _y, _b in chart.series["automatic"]]
+    assert xs[0] < story.Chart.WIDTH * 0.05  # not in the right third
+    labels = [mb for _y, mb in chart.y_ticks]
+    assert all(mb % 100 == 0 for mb in labels) and len(labels) <= 7  # "7.8 GB", never twice
+    assert 3 <= len(chart.x_ticks) <= 6
 
 
 def test_it_shows_a_servers_story_page(sandbox, operator_client):

@@ -1,6 +1,7 @@
 """A restore job in a real browser, with real background workers: the job page names each
 step's time and what the provider does not say; a finished job undoes itself from its safety
-backup through the normal confirmation; a cancelled one names the safety backup it kept and
+backup through the normal confirmation, which names the job it undoes and is not held up by
+that job's own quiet time; a cancelled one names the safety backup it kept and
 offers to delete it."""
 
 import re
@@ -61,14 +62,16 @@ def test_it_times_each_step_and_undoes_a_finished_job(watched, live_server, peop
     expect(page).to_have_url(
         re.compile(rf"/servers/12345/restore/\?backup_id={job.safety_backup_id}$")
     )
-    # The job's own restore was sent a moment ago: the confirmation says so, and asks.
-    expect(page.get_by_text("This server is being restored already.")).to_be_visible()
-    page.get_by_label("to confirm").fill("web-server-01")
-    page.get_by_role("button", name="Restore this server").click()
-    expect(page.get_by_text("so nothing was sent", exact=False)).to_be_visible()
+    # The job's own restore was sent a moment ago, and this undoes it: the confirmation names
+    # what it restores and its quiet time holds nothing up (no "restore anyway").
+    expect(page.get_by_role("heading", name=f"Undo restore job {job.pk}")).to_be_visible()
+    expect(
+        page.get_by_text(f"which restored this server from backup {backup.id}", exact=False)
+    ).to_be_visible()
+    expect(page.get_by_text("This server is being restored already.")).to_have_count(0)
+    expect(page.get_by_label("Restore anyway")).to_have_count(0)
     page.get_by_label("to confirm").fill("web-server-01")
     page.get_by_label("Take a safety backup").uncheck()
-    page.get_by_label("Restore anyway").check()
     page.get_by_role("button", name="Restore this server").click()
     expect(page.get_by_text("and accepted", exact=False)).to_be_visible()
     assert len(world.restores) == 2

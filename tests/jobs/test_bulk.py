@@ -125,3 +125,70 @@ def test_it_deletes_the_newest_only_when_ticked(sandbox, operator_client):
     assert operator_client.post("/backups/delete/", data).status_code == 302
     run_worker()
     assert older not in sandbox.state.backups and newest not in sandbox.state.backups
+
+
+def hidden(page: str) -> dict:
+    """The form's hidden fields as the page holds them (one value each, ids aside)."""
+    return {
+        name: value
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page)
+        if name != "backup_id"
+    }
+
+
+def test_it_asks_for_the_new_count_once_the_newest_is_ticked(sandbox, operator_client):
+    older, newest, _running = chosen_for_deletion(sandbox)
+    page = text(operator_client.get("/backups/delete/", {"backup_id": [older, newest]}))
+    assert "1 backup will be deleted" in page
+    drawn = hidden(page)
+    assert drawn["shown"] == "1" and drawn["shown_newest"] == "False"
+    # Ticked, and sent to see the count: asked for it, no error, nothing typed twice.
+    ticked = {**drawn, "backup_id": [older, newest], "allow_newest": "on", "confirm": ""}
+    asked = operator_client.post("/backups/delete/", ticked)
+    body = text(asked)
+    assert asked.status_code == 200
+    assert "You chose 2 backups now: type 2 to delete them." in body
+    assert "field-error" not in body and "2 backups will be deleted" in body
+    again = hidden(body)
+    assert again["shown"] == "2" and again["shown_newest"] == "on"
+    sent = operator_client.post(
+        "/backups/delete/",
+        {**again, "backup_id": [older, newest], "allow_newest": "on", "confirm": "2"},
+    )
+    assert sent.status_code == 302
+    run_worker()
+    assert older not in sandbox.state.backups and newest not in sandbox.state.backups
+
+
+def test_it_says_why_a_count_typed_before_the_tick_is_refused(sandbox, operator_client):
+    older, newest, _running = chosen_for_deletion(sandbox)
+    drawn = hidden(text(operator_client.get("/backups/delete/", {"backup_id": [older, newest]})))
+    stale = {**drawn, "backup_id": [older, newest], "allow_newest": "on", "confirm": "1"}
+    refused = operator_client.post("/backups/delete/", stale)
+    assert refused.status_code == 400
+    body = text(refused)
+    assert "You chose 2 backups now, with the tick on the newest; type 2." in body
+    assert 'name="confirm" value="1"' not in body  # the old count is not kept
+    assert older in sandbox.state.backups and newest in sandbox.state.backups
+
+
+def test_it_says_the_list_changed_when_the_count_shown_is_no_longer_right(sandbox, operator_client):
+    older, newest, _running = chosen_for_deletion(sandbox)
+    others = sorted(
+        b.id
+        for b in sandbox.state.backups.values()
+        if b.server.id == 12345 and b.id not in (older, newest) and b.backup_type == "automatic"
+    )[:2]
+    drawn = hidden(text(operator_client.get("/backups/delete/", {"backup_id": others})))
+    assert drawn["shown"] == "2"
+    sandbox.state.delete_backup("acme", others[0])  # elsewhere, meanwhile
+    from backupsui.backups.lists import memory
+
+    memory.clear()
+    refused = operator_client.post(
+        "/backups/delete/", {**drawn, "backup_id": others, "confirm": "2"}
+    )
+    assert refused.status_code == 400
+    assert "The list changed since this page was drawn: 1 backup goes now, not 2; type 1." in text(
+        refused
+    )

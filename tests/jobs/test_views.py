@@ -130,3 +130,23 @@ def test_it_says_a_running_job_will_stop_before_the_token_is_removed(sandbox, jo
     jobs["running"].state = State.DONE
     jobs["running"].save()
     assert "Without a token" not in text(olivia.get("/account/token/remove/"))
+
+
+def test_it_says_whose_jobs_the_page_lists(sandbox, operator, support, auditor):
+    everyone = "Restores with a safety backup first: everyone's, of every account"
+    theirs = "yours, and those of the servers your API token shows you"
+    for person in (operator, auditor):
+        page = text(signed_in(person).get("/jobs/"))
+        assert everyone in page and theirs not in page
+    page = text(signed_in(support).get("/jobs/"))
+    assert theirs in page and everyone not in page
+
+
+def test_it_says_a_job_just_started_has_run_for_less_than_a_minute(sandbox, jobs, operator):
+    olivia = signed_in(operator)
+    page = text(olivia.get(f"/jobs/{jobs['running'].pk}/"))
+    assert "Running for less than a minute." in page and "0\xa0minutes" not in page
+    Job.objects.filter(pk=jobs["running"].pk).update(
+        created_at=timezone.now() - timezone.timedelta(minutes=3)
+    )
+    assert "Running for 3\xa0minutes." in text(olivia.get(f"/jobs/{jobs['running'].pk}/"))

@@ -31,8 +31,10 @@ def people(operator, django_user_model):
     colleague = make_user(django_user_model, "opal", "Operators", SUPPORT_TOKEN)
     stranger = make_user(django_user_model, "oscar", "Operators", OTHER_TOKEN)
     tokenless = make_user(django_user_model, "nina", "Operators")
-    shows(operator, ACME)
+    # Opal's token listed one server before Olivia's listed three: it has shown her that one
+    # only (a token takes over what its account's other tokens showed before it).
     shows(colleague, ACME[:1])
+    shows(operator, ACME)
     shows(stranger, GLOBEX)
     return operator, colleague, stranger, tokenless
 

@@ -282,3 +282,19 @@ def test_it_keeps_one_persons_slow_receivers_from_delaying_anothers_alert(
     assert waited <= deadline + 1.5, waited  # one after another, it was 3 deadlines
     [olivia] = Delivery.objects.filter(user=operator, name="one")
     assert not olivia.ok and olivia.outcome_text == "Not delivered to one."
+
+
+def test_it_tells_of_a_server_bad_already_when_someone_subscribes_once(sandbox, operator):
+    """A server bad before its first look is news all the same: one alert, then reminders as
+    for any other; failures already there at that look stay history."""
+    operator.email = "olivia@example.com"
+    operator.save()
+    turn_bad(sandbox)
+    Subscription.objects.create(user=operator, on_failure=True, on_bad=True, by_email=True)
+    run_round()  # the first look
+    [bad] = mail.outbox
+    assert "db-server-02" in bad.body and "is bad" in bad.body
+    assert "failed." not in bad.body  # the failures it found are the starting point
+    round_again()
+    assert len(mail.outbox) == 1
+    assert SentAlert.objects.filter(kind=SentAlert.BAD, sent=True).count() == 1

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -110,11 +111,30 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         return sandboxes[-1]
 
     monkeypatch.setattr(demo, "SandboxServer", sandbox_server)
-    out = io.StringIO()
+
+    class Out(io.StringIO):
+        """What the demo prints, and a wait for its welcome."""
+
+        said = threading.Event()
+
+        def write(self, text):
+            written = super().write(text)
+            if "API token page:" in self.getvalue():
+                self.said.set()
+            return written
+
+    out = Out()
     served = []
 
     def runserver(name, address, **options):
-        # The panel would start here; the sandbox is up, so the spare token can be tried.
+        # Nothing said yet: the welcome comes once the panel answers, after its start-up.
+        assert "password:" not in out.getvalue()
+        with socket.socket() as panel:
+            panel.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            panel.bind(("127.0.0.1", port))
+            panel.listen()
+            assert out.said.wait(30)
+        # The sandbox is up, so the spare token can be tried.
         spare = re.search(r"API token page: (sbx_\S+)", out.getvalue())[1]
         answer = requests.get(
             settings.BACKUPS_API_URL + "/backups/",
@@ -160,6 +180,9 @@ def test_it_prints_only_passwords_that_work_and_a_spare_token_the_sandbox_accept
         said = rf"\n    username: {username}\n    password: {re.escape(password)}\n"
         assert re.search(said, out.getvalue())
     assert "stale" not in out.getvalue()
+    # Framed, apart from the log lines around it.
+    framed = re.search(r"\n={76}\n(.*)\n={76}\n", out.getvalue(), flags=re.S)
+    assert framed and "username: operator" in framed[1] and "Ctrl-C stops them all" in framed[1]
     assert sandboxes[0].state.config.failure_rate == demo.FAILURE_RATE > 0
     with pytest.raises(requests.ConnectionError):  # Ctrl-C, here the end of runserver, stops both
         requests.get(settings.BACKUPS_API_URL + "/backups/", timeout=5)

@@ -102,3 +102,23 @@ def test_it_switches_off_browser_features_the_panel_never_uses(client, db, url):
     policy = client.get(url)["Permissions-Policy"]
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert f"{feature}=()" in policy
+
+
+def test_it_sends_the_same_headers_with_the_redirect_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    for url in ("/backups/", "/accounts/login/", "/static/css/panel.css"):
+        response = client.get(url)
+        assert response.status_code == 301 and response["Location"].startswith("https://")
+        csp = directives(response["Content-Security-Policy"])
+        for name, value in CSP.items():
+            assert csp[name] == value, (url, name)
+        assert response["X-Frame-Options"] == "DENY"
+        assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_it_loads_no_htmx_on_the_sign_in_page(operator_client, sandbox):
+    from tests.helpers import FormClient
+
+    signing_in = FormClient().get("/accounts/login/").content.decode()
+    assert "htmx" not in signing_in and "/static/js/panel.js" in signing_in
+    assert "htmx" in operator_client.get("/backups/").content.decode()

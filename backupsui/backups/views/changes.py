@@ -24,6 +24,7 @@ from .. import commands, presenters, restores
 from ..decorators import AccountRequest, account_view
 from ..forms import CreateBackupForm, DeleteForm, RestoreForm, as_chosen
 from ..models import FormKey
+from ..names import name_html, sentence_html
 from ..pipeline import carry_out
 
 
@@ -68,7 +69,7 @@ def gone(request: AccountRequest, why: str, server_id: int | None = None):
 def backup_create(request: AccountRequest):
     if request.method == "GET":
         return _create_page(request, CreateBackupForm(user=request.user))
-    form = CreateBackupForm(request.POST, user=request.user)
+    form = CreateBackupForm(request.POST, user=request.user, servers=partial(_servers, request))
     if not form.is_valid():
         return _create_page(request, form, 400)
     running = form.asks_if_running and _running_backup(request, form.cleaned_data["server_id"])
@@ -84,12 +85,12 @@ def backup_create(request: AccountRequest):
         )
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was requested at %(time)s.")
-            % {
-                "id": created.backup.id,
-                "server": created.backup.server.name,
-                "time": presenters.clock(),
-            },
+            sentence_html(
+                _("Backup %(id)s of %(server)s was requested at %(time)s."),
+                id=created.backup.id,
+                server=name_html(created.backup.server.name),
+                time=presenters.clock(),
+            ),
         )
         return back_to(request) or _list_of(server_id)
 
@@ -105,14 +106,21 @@ def _running_backup(request: AccountRequest, server_id: int):
     return None
 
 
+def _servers(request: AccountRequest, fetch: bool = True) -> list[tuple[int, str]]:
+    """The person's servers (id, name), those without backups any more included: from the
+    cached list, else fetched (unless not `fetch`); none when the API does not answer."""
+    servers = request.account.known_servers()
+    if fetch and not servers:
+        with suppress(UpstreamError):  # suggestions and names only: ids work without them
+            servers = request.account.backups().all_servers()
+    return servers
+
+
 def _create_page(request: AccountRequest, form, status: int = 200, **extra):
     """The create form, with the servers of the person's list offered as suggestions (fetched
     for a new form; after a failed request, only what is cached), searchable by name with
     the id beside it; the chosen server's name shows before anything is created."""
-    servers = request.account.known_servers()
-    if request.method == "GET" and not servers:
-        with suppress(UpstreamError):  # suggestions only: the form works without them
-            servers = request.account.backups().servers()
+    servers = _servers(request, fetch=request.method == "GET")
     names = dict(servers)
     chosen = parse_id(request.GET.get("server_id")) if request.method == "GET" else None
     if not form.is_bound and chosen is not None:
@@ -166,8 +174,12 @@ def backup_delete(request: AccountRequest, backup_id: int):
         commands.delete_backup(request.account, actor, backup, key)
         messages.success(
             request,
-            _("Backup %(id)s of %(server)s was deleted at %(time)s.")
-            % {"id": backup.id, "server": backup.server.name, "time": presenters.clock()},
+            sentence_html(
+                _("Backup %(id)s of %(server)s was deleted at %(time)s."),
+                id=backup.id,
+                server=name_html(backup.server.name),
+                time=presenters.clock(),
+            ),
         )
         return back_to(request) or _list_of(backup.server.id)
 
@@ -199,14 +211,20 @@ def server_restore(request: AccountRequest, server_id: int):
     )
     context = {**presenters.facts(backup), "form": form, "expected": expected}
     context["back"] = back_to(request)
-    # The backup's place among the server's backups, on the confirmation (context only: it
-    # stands without it; the list was just fetched to find the backup).
-    if request.method == "GET":
-        with suppress(UpstreamError):
-            server_backups = request.account.backups().select(server_id=backup.server.id)
-            context.update(presenters.before_restore(backup, server_backups))
-    context["busy"] = restores.holder_of(backup.server.id)
-    context["quiet_minutes"] = f"{settings.BACKUPSUI_RESTORE_QUIET_MINUTES:g}"
+    # The backup's place among the server's backups, on every answer of the confirmation
+    # (200, 400, 409, and after confirming who one is): the page that restores warns as much
+    # as the first one did. From the list the backup was just found in, as it is kept: the
+    # API is asked nothing more (a change must not wait for, or trip over, a second list).
+    listed = request.account.cached()
+    if listed is not None:
+        server_backups = listed.select(server_id=backup.server.id)
+        context.update(presenters.before_restore(backup, server_backups))
+    # A restore under way refuses this one (409) unless ticked "anyway", or unless this one
+    # undoes it: the safety backup of a finished restore job, nobody having restored since.
+    holder = restores.holder_of(backup.server.id)
+    context["undoes"] = restores.undone_by(holder, backup.id)
+    context["busy"] = None if context["undoes"] else holder
+    context["quiet_minutes"] = presenters.minutes_text(settings.BACKUPSUI_RESTORE_QUIET_MINUTES)
     page = partial(_page, request, "backups/restore.html", context)
     if not backup.completed:
         context["refusal"] = _(
@@ -224,16 +242,16 @@ def server_restore(request: AccountRequest, server_id: int):
             job = start_safe_restore(actor, backup, key, anyway)
             messages.success(
                 request,
-                _(
-                    "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
-                    "backup first, then the restore from backup %(id)s."
-                )
-                % {
-                    "job": job.pk,
-                    "server": backup.server.name,
-                    "id": backup.id,
-                    "time": presenters.clock(job.created_at),
-                },
+                sentence_html(
+                    _(
+                        "Restore job %(job)s for %(server)s was started at %(time)s: a safety "
+                        "backup first, then the restore from backup %(id)s."
+                    ),
+                    job=job.pk,
+                    server=name_html(backup.server.name),
+                    id=backup.id,
+                    time=presenters.clock(job.created_at),
+                ),
             )
             return reverse("jobs:detail", args=[job.pk])
         event = commands.restore_server(request.account, actor, backup, key, anyway)
@@ -241,11 +259,15 @@ def server_restore(request: AccountRequest, server_id: int):
             request,
             format_html(
                 '{} {} <a href="{}">{}</a>',
-                _(
-                    "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
-                    "accepted. The provider does not report when a restore finishes."
-                )
-                % {"server": backup.server.name, "id": backup.id, "time": presenters.clock()},
+                sentence_html(
+                    _(
+                        "The restore of %(server)s from backup %(id)s was sent at %(time)s and "
+                        "accepted. The provider does not report when a restore finishes."
+                    ),
+                    server=name_html(backup.server.name),
+                    id=backup.id,
+                    time=presenters.clock(),
+                ),
                 provider_words(event.message),
                 reverse("audit:list") + f"?event={event.pk}",
                 _("See it in the audit trail."),

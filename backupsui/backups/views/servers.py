@@ -10,10 +10,11 @@ from backupsui.csv_export import csv_response
 from backupsui.http import page_or_part, redirect_for
 from backupsui.upstream import UpstreamError
 
-from .. import pages
+from .. import pages, presenters
 from ..decorators import AccountRequest, account_view
 from ..forms import MuteForm, ServerFilterForm
 from ..mutes import mute_server, muted_until
+from ..names import name_html, sentence_html
 
 SERVER_COLUMNS = [
     "server id",
@@ -38,8 +39,8 @@ def server_list(request: AccountRequest):
     context = {
         "form": form,
         "filters": filters,
-        "settings_late": f"{settings.BACKUPSUI_HEALTH_LATE_HOURS:g}",
-        "settings_bad": f"{settings.BACKUPSUI_HEALTH_BAD_HOURS:g}",
+        "settings_late": presenters.hours_text(settings.BACKUPSUI_HEALTH_LATE_HOURS),
+        "settings_bad": presenters.hours_text(settings.BACKUPSUI_HEALTH_BAD_HOURS),
     }
     try:
         listed = request.account.backups(stale=True)
@@ -113,8 +114,9 @@ def server_mute(request: AccountRequest, server_id: int):
     if request.method == "POST" and form.is_valid():
         state = mute_server(Actor.from_request(request), server, form.cleaned_data["hours"])
         if state.muted_until:
-            messages.success(request, _("%(name)s is muted.") % {"name": server.name})
+            said = sentence_html(_("%(name)s is muted."), name=name_html(server.name))
         else:
-            messages.success(request, _("%(name)s is no longer muted.") % {"name": server.name})
+            said = sentence_html(_("%(name)s is no longer muted."), name=name_html(server.name))
+        messages.success(request, said)
         return redirect_for(request, reverse("backups:servers") + f"#server-{server.id}")
     return render(request, "backups/mute.html", context, status=400 if form.errors else 200)

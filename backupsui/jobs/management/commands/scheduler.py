@@ -40,8 +40,7 @@ class Command(BaseCommand):
             raise CommandError(str(why)) from None
         signal.signal(signal.SIGTERM, _stop)
         outage = Outage(logger)
-        names = ", ".join(round_.name for round_ in scheduler.ROUNDS)
-        logger.info("scheduler: rounds %s every %s", names, scheduler.watch_every())
+        logger.info(scheduler.start_line())
         try:
             while True:
                 close_old_connections()

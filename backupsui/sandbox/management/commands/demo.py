@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -71,6 +73,38 @@ def _spare_token() -> str:
     kept_in.write_text(made + "\n")
     kept_in.chmod(0o600)
     return made
+
+
+UP_WITHIN = 60.0  # seconds the panel may take to answer before the welcome is said anyway
+RULE = "=" * 76
+
+
+def welcome(port: int, sandbox_url: str, passwords: dict[str, str], spare_token: str) -> str:
+    """What to sign in with, framed by two rules and set apart by blank lines: the demo's
+    one message that matters, among the log lines of five processes."""
+    lines = [
+        "",
+        RULE,
+        f"  backupsui: http://{HOST}:{port}/   (sandbox API: {sandbox_url})",
+        "",
+    ]
+    for username, role in DEMO_USERS.items():
+        lines += [
+            f"  sign in as {role}:",
+            f"    username: {username}",
+            f"    password: {passwords[username]}",
+        ]
+    lines += [
+        "",
+        "  a second sandbox token of the same account as theirs (the same across runs),",
+        f"  to try on the API token page: {spare_token}",
+        f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})",
+        "  background workers run restore jobs and alerts (alert emails print here), a",
+        "  scheduler queues the periodic rounds. Ctrl-C stops them all.",
+        RULE,
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _port_free(port: int) -> bool:
@@ -230,32 +264,31 @@ class Command(BaseCommand):
             ) from None
         try:
             passwords = self.demo_users(account_tokens)
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"\nbackupsui: http://{HOST}:{port}/   (sandbox API: {sandbox.url})"
-                )
-            )
-            for username, role in DEMO_USERS.items():
-                self.stdout.write(
-                    f"  sign in as {role}:\n"
-                    f"    username: {username}\n"
-                    f"    password: {passwords[username]}"
-                )
-            self.stdout.write(
-                "  a second sandbox token of the same account as theirs (the same across runs),"
-                f"\n  to try on the API token page: {spare_token}\n"
-                f"  (passwords kept in {CREDENTIALS.relative_to(settings.BASE_DIR)})\n"
-                "  background workers run restore jobs and alerts (alert emails print here),"
-                " a scheduler queues the periodic rounds"
-                "\nCtrl-C stops them all.\n"
-            )
+            said = welcome(port, sandbox.url, passwords, spare_token)
             background = start_background()
+            # Said once the panel answers, after the start-up's log lines, framed: not lost
+            # among them (or said at once if the panel does not answer within a minute).
+            ready = threading.Event()
+            threading.Thread(target=self.say_when_up, args=(port, said, ready), daemon=True).start()
             try:
                 call_command("runserver", f"{HOST}:{port}", use_reloader=False)
             finally:
+                ready.set()
                 stop_background(background)
         finally:
             sandbox.stop()
+
+    def say_when_up(self, port: int, said: str, stopped: threading.Event) -> None:
+        deadline = time.monotonic() + UP_WITHIN
+        while not stopped.is_set() and time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, port), timeout=1):
+                    break
+            except OSError:
+                stopped.wait(0.2)
+        if not stopped.is_set():
+            self.stdout.write(said)
+            self.stdout.flush()
 
     def demo_users(self, account_tokens: dict[str, str]) -> dict[str, str]:
         """Each demo user with its role, its sandbox token, and a password known to work."""
